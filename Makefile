@@ -1,0 +1,83 @@
+# Two commands: `make run` serves the portal on its embedded defaults, `make test` runs the suite.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN = $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK = $(BIN)/flask --app wsgi
+
+.PHONY: run test install install-test catalogs migrate demo translations-update clean bench bench-uploads
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+catalogs: $(VENV)/.installed
+	$(FLASK) translations compile
+
+migrate: catalogs
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) seed-demo
+
+run: demo
+	@echo "Serving the portal on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-test catalogs
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+translations-update: $(VENV)/.installed
+	$(FLASK) translations update
+
+bench: install-test
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
+	find translations -name '*.mo' -delete
+
+bench-uploads: install-test   # ~15 min; needs about 3x 4 GiB free in the temp folder
+	$(BIN)/python bench/uploads.py
+
+# Issue 8: the security proofs alone (they also run in `make test`).
+.PHONY: security
+security: install-test catalogs
+	$(BIN)/python -m pytest tests/security $(PYTEST_ARGS)
+
+topology: install-test catalogs   # PostgreSQL + Redis + moto (S3) + 2 web hosts + nginx, Ctrl-C stops
+	$(BIN)/python deploy/topology.py
+
+.PHONY: browser browser-report
+# Browser tests (headless Debian Chromium; axe-core fetched with npm into ~/.cache on first use).
+browser: install-test catalogs
+	$(BIN)/python -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+# Rewrites docs/BROWSER.md (page weights, slow-link times) and docs/screenshots/.
+browser-report: install-test catalogs
+	BROWSER_REPORT=1 $(BIN)/python -m pytest tests/browser/test_weight.py $(PYTEST_ARGS)
+
+# Issue 9.4 / 8.10: load benchmark (gunicorn + PostgreSQL + Redis, 10/50/100 users, slow clients);
+# ~10 min, plus ~20 min the first time in a day (data generated and indexed, then cached in $TMPDIR).
+.PHONY: bench-load
+bench-load: install-test catalogs
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+# Issue 8.9: faults injected, nothing lost (kill -9 during uploads, PostgreSQL crash during 100
+# hand-ins, index worker killed mid-batch, S3 frozen mid-request). About 7 minutes; needs root
+# (a throw-away PostgreSQL cluster of its own, run as the postgres user) and Debian's postgresql.
+.PHONY: reliability
+reliability: install-test catalogs
+	RELIABILITY=1 $(BIN)/python -m pytest tests/reliability -s $(PYTEST_ARGS)

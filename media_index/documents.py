@@ -1,0 +1,110 @@
+"""Turn a material (a plain dict from the database) into index documents."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .analysis import LANGUAGES
+from .schema import KINDS, MATERIAL, META_ID, VISIBILITIES, WINDOW, text_field
+from .transcripts import as_cue, group_windows
+
+
+class InvalidMaterial(ValueError):
+    """The material dict lacks a required value or has an invalid one."""
+
+
+def material_documents(material: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+    """Return the material document and its transcript window documents.
+
+    ``material`` keys: id, kind, title {lang: text}, description {lang: text},
+    subjects, keywords, year, audio_language, subtitle_languages, visibility,
+    courses, view_count, created_ts, transcripts {lang: [cues]} where a cue is
+    a `Cue`, a ``(start_ms, end_ms, text)`` tuple or a mapping.
+    """
+    material_id = _required_id(material)
+    titles = _texts(material.get("title"))
+    descriptions = _texts(material.get("description"))
+    transcripts = {lang: [as_cue(c) for c in cues]
+                   for lang, cues in (material.get("transcripts") or {}).items()}
+    doc = {
+        "id": material_id,
+        "doc_type": MATERIAL,
+        "titles": titles,
+        "descriptions": descriptions,
+        "kind": _choice(material, "kind", KINDS, default="video"),
+        "visibility": _choice(material, "visibility", VISIBILITIES),
+        "subjects": _csv(material.get("subjects")),
+        "courses": _csv(material.get("courses")),
+        "keywords": " ".join(material.get("keywords") or ()),
+        "title_words": " ".join(titles.values()),
+        "spell": " ".join([*titles.values(), *(material.get("keywords") or ())]),
+        "audio_language": str(material.get("audio_language") or ""),
+        "subtitle_languages": _csv(set(material.get("subtitle_languages") or ())
+                                   | {lang for lang, cues in transcripts.items() if cues}),
+        "view_count": int(material.get("view_count") or 0),
+        "created_ts": int(material.get("created_ts") or 0),
+    }
+    if material.get("year"):
+        doc["year"] = int(material["year"])
+    for lang in LANGUAGES:
+        if lang in titles:
+            doc[text_field("title", lang)] = titles[lang]
+        if lang in descriptions:
+            doc[text_field("description", lang)] = descriptions[lang]
+        if transcripts.get(lang):
+            doc[text_field("transcript", lang)] = " ".join(c.text for c in transcripts[lang])
+    return _without_empty(doc), _windows(material_id, transcripts)
+
+
+def _windows(material_id: str, transcripts: dict) -> list[dict]:
+    docs = []
+    for lang, cues in transcripts.items():
+        if lang not in LANGUAGES:
+            continue
+        for number, window in enumerate(group_windows(cues)):
+            docs.append({
+                "id": f"{material_id}\x1f{lang}\x1f{number}",
+                "doc_type": WINDOW,
+                "parent": material_id,
+                "parent_lang": parent_lang(material_id, lang),
+                "lang": lang,
+                "start_ms": window.start_ms,
+                "end_ms": window.end_ms,
+                "text": window.text,
+                "cues": window.cue_starts,
+                text_field("window", lang): window.text,
+            })
+    return docs
+
+
+def parent_lang(material_id: str, lang: str) -> str:
+    """The term naming the windows of one material in one language."""
+    return f"{material_id}\x1f{lang}"
+
+
+def _required_id(material: Mapping[str, Any]) -> str:
+    value = material.get("id")
+    if not isinstance(value, str) or not value.strip() or "\x1f" in value or value == META_ID:
+        raise InvalidMaterial(f"material id must be a non-empty string, got {value!r}")
+    return value
+
+
+def _choice(material: Mapping[str, Any], key: str, allowed, default=None) -> str:
+    value = material.get(key) or default
+    if value not in allowed:
+        raise InvalidMaterial(
+            f"{material.get('id')}: {key} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def _texts(value) -> dict[str, str]:
+    return {lang: text.strip() for lang, text in (value or {}).items()
+            if isinstance(text, str) and text.strip()}
+
+
+def _csv(values) -> str:
+    return ",".join(sorted({str(v).strip() for v in values or () if str(v).strip()}))
+
+
+def _without_empty(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if v not in ("", None)}

@@ -1,0 +1,121 @@
+"""HTML snippets with the query's words wrapped in <mark>.
+
+The text is analyzed with the field's own analyzer, so a word is marked when
+it produced one of the query's index terms ("déchets" for a search on
+"dechet"). Everything except the <mark> tags added here is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape
+
+from whoosh.support.charset import accent_map
+
+from .analysis import STEMMED_LANGUAGES, WORD_PATTERN, analyze
+
+ELLIPSIS = "\u2026"
+CONTEXT_CHARS = 40
+_WORD = re.compile(WORD_PATTERN)
+PREFIX_CHARS = 3
+_ACCENTED: dict[str, str] = {}  # "e" -> "éèêë..." (lowercase letters only)
+for _code, _plain in accent_map.items():
+    if len(_plain) == 1 and chr(_code).islower():
+        _ACCENTED[_plain] = _ACCENTED.get(_plain, "") + chr(_code)
+_WORD_CACHE_SIZE = 200_000
+_WORD_TERMS: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def mark_spans(text: str, analyzer, terms, lang: str | None = None) -> list[tuple[int, int]]:
+    """Character spans of ``text`` whose tokens are in ``terms``, merged.
+
+    For the stemmed languages each word is analyzed once and remembered,
+    which makes highlighting a page of moments cheap.
+    """
+    if not terms:
+        return []
+    if lang in STEMMED_LANGUAGES:
+        terms = frozenset(terms)
+        # Only words starting like a query term (stems keep the first letters
+        # of their words) are analyzed.
+        spans = [m.span() for m in _candidates(terms).finditer(text)
+                 if not _word_terms(lang, analyzer, m.group()).isdisjoint(terms)]
+    else:
+        spans = sorted({(t.startchar, t.endchar) for t in analyzer(text, chars=True)
+                        if t.text in terms})
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@lru_cache(maxsize=256)
+def _candidates(terms: frozenset[str]) -> re.Pattern:
+    """Words whose first letters match a term's, ignoring case and accents."""
+    prefixes = sorted({t[:PREFIX_CHARS] for t in terms if t}, key=len, reverse=True)
+    if not prefixes:
+        return re.compile(r"(?!)")
+    alternatives = "|".join("".join(_letter_class(c) for c in p) for p in prefixes)
+    return re.compile(r"(?<!\w)(?:%s)\w*" % alternatives, re.IGNORECASE)
+
+
+def _letter_class(letter: str) -> str:
+    variants = _ACCENTED.get(letter)
+    return f"[{re.escape(letter)}{variants}]" if variants else re.escape(letter)
+
+
+def _word_terms(lang: str, analyzer, word: str) -> frozenset[str]:
+    key = (lang, word)
+    found = _WORD_TERMS.get(key)
+    if found is None:
+        if len(_WORD_TERMS) >= _WORD_CACHE_SIZE:
+            _WORD_TERMS.clear()
+        found = _WORD_TERMS[key] = frozenset(term for _, term in analyze(analyzer, word))
+    return found
+
+
+def highlight(text: str, analyzer, terms, max_chars: int = 220,
+              lang: str | None = None) -> tuple[str, list[tuple[int, int]]]:
+    """Return an escaped fragment of ``text`` around its best matches, and the
+    spans marked (empty when nothing matched: the fragment is the start).
+    ``lang`` is the language of ``analyzer``, which enables caching."""
+    spans = mark_spans(text, analyzer, terms, lang)
+    start, end = _fragment(text, spans, max_chars)
+    out = [ELLIPSIS] if start > 0 else []
+    pos = start
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        out += [escape(text[pos:span_start]), "<mark>", escape(text[span_start:span_end]),
+                "</mark>"]
+        pos = span_end
+    out.append(escape(text[pos:end]))
+    if end < len(text):
+        out.append(ELLIPSIS)
+    return "".join(out), spans
+
+
+def _fragment(text: str, spans, max_chars: int) -> tuple[int, int]:
+    if len(text) <= max_chars:
+        return 0, len(text)
+    start = 0
+    if spans:
+        # Start before the span that has the most other spans within reach.
+        def reach(span):
+            return sum(1 for o in spans if span[0] <= o[0] and o[1] <= span[0] + max_chars)
+
+        best = max(spans, key=reach)
+        start = max(0, best[0] - CONTEXT_CHARS)
+        if start > 0:
+            space = text.find(" ", start, best[0])
+            start = space + 1 if space != -1 else start
+    end = min(len(text), start + max_chars)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        if space > start:
+            end = space
+    return start, end

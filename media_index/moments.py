@@ -1,0 +1,146 @@
+"""Transcript moments: the best ~30 s windows of the materials on a results page.
+
+Only the windows of the page's materials are looked at: their document
+numbers come from the ``parent_lang`` postings, and each query term's postings
+are intersected with them (by skipping through long postings lists, or by
+reading short ones whole). A window scores by how many of the query's words
+it holds, weighted by rarity, the reader's language counting more. Running a
+scored Whoosh query over windows instead costs tens of milliseconds a page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from whoosh.reading import TermNotFound
+
+from .documents import parent_lang
+from .highlight import highlight
+from .postings import leaf_term_ids
+from .schema import text_field
+from .transcripts import WINDOW_MS
+
+PER_MATERIAL = 3
+COVERAGE_WEIGHT = 10.0
+READER_LANGUAGE_WEIGHT = 1.5
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A place in a transcript: where to start the player, and the words there."""
+
+    start_ms: int
+    text: str
+    lang: str
+
+
+def find_moments(view, plan, hits: list[tuple[str, int, set[str]]],
+                 lang: str) -> dict[str, list[Moment]]:
+    """Up to `PER_MATERIAL` moments per material, in time order.
+
+    ``hits`` are (material id, document number, subtitle languages).
+    """
+    if not plan.windows or not hits:
+        return {}
+    lexicon = view.lexicon
+    parents: dict[int, str] = {}
+    # window language -> segment number -> sorted segment-local document numbers
+    candidates: dict[str, dict[int, list[int]]] = {}
+    for window_lang in {name.rsplit("_", 1)[1] for clause in plan.windows for name in clause}:
+        by_segment = candidates[window_lang] = {}
+        for material_id, docnum, languages in hits:
+            if window_lang not in languages:
+                continue
+            for window in _windows(view, material_id, docnum, window_lang):
+                number = lexicon.segment_of(window)
+                by_segment.setdefault(number, []).append(window - lexicon.segment(number)[1])
+                parents[window] = material_id
+        for docnums in by_segment.values():
+            docnums.sort()
+    scores = _scores(lexicon, plan.windows, candidates, lang)
+    return _pick(view, plan, parents, scores)
+
+
+def _windows(view, material_id: str, docnum: int, lang: str) -> list[int]:
+    """Document numbers of a material's windows in one language. They are
+    committed with the material, so its own segment is searched first."""
+    term = parent_lang(material_id, lang)
+    leaf, offset = view.lexicon.segment(view.lexicon.segment_of(docnum))
+    local = leaf_term_ids(leaf, "parent_lang", term)
+    return [offset + i for i in local] if local else sorted(view.term_docs("parent_lang", term))
+
+
+def _scores(lexicon, clauses, candidates: dict[str, dict[int, list[int]]],
+            reader_lang: str) -> dict[int, float]:
+    total = max(1, lexicon.doc_count)
+    scores: dict[int, float] = {}
+    for clause in clauses:
+        best: dict[int, float] = {}
+        for fieldname, terms in clause.items():
+            window_lang = fieldname.rsplit("_", 1)[1]
+            by_segment = candidates.get(window_lang)
+            if not by_segment:
+                continue
+            weight = READER_LANGUAGE_WEIGHT if window_lang == reader_lang else 1.0
+            for term in terms:
+                rarity = math.log(1 + total / max(1, lexicon.frequency(fieldname, term)))
+                value = weight * (COVERAGE_WEIGHT + rarity)
+                for number in lexicon.segments_with(fieldname, term) & by_segment.keys():
+                    leaf, offset = lexicon.segment(number)
+                    for local in _containing(leaf, fieldname, term, by_segment[number]):
+                        docnum = offset + local
+                        best[docnum] = max(best.get(docnum, 0.0), value)
+        for docnum, score in best.items():
+            scores[docnum] = scores.get(docnum, 0.0) + score
+    return scores
+
+
+def _containing(leaf, fieldname: str, term: str, docnums: list[int]):
+    """The documents of sorted segment-local ``docnums`` whose field holds ``term``."""
+    if leaf.doc_frequency(fieldname, term) <= 4 * len(docnums):
+        wanted = set(leaf_term_ids(leaf, fieldname, term))
+        yield from (d for d in docnums if d in wanted)
+        return
+    try:
+        postings = leaf.postings(fieldname, term)
+    except TermNotFound:
+        return
+    for docnum in docnums:
+        if not postings.is_active():
+            return
+        if postings.id() < docnum:
+            postings.skip_to(docnum)
+            if not postings.is_active():
+                return
+        if postings.id() == docnum:
+            yield docnum
+
+
+def _pick(view, plan, parents: dict[int, str], scores: dict[int, float]) -> dict[str, list[Moment]]:
+    starts = view.column("start_ms")
+    chosen: dict[str, list[tuple[int, int]]] = {}
+    # Ties go to the lower document number: the earlier window of a transcript.
+    for docnum in sorted(scores, key=lambda d: (-scores[d], d)):
+        picks = chosen.setdefault(parents[docnum], [])
+        if len(picks) == PER_MATERIAL:
+            continue
+        start = starts[docnum]
+        # The same passage in another language's subtitles is not another moment.
+        if all(abs(start - s) >= WINDOW_MS for s, _ in picks):
+            picks.append((start, docnum))
+    return {material_id: sorted((_moment(view, docnum, plan.terms) for _, docnum in picks),
+                                key=lambda m: m.start_ms)
+            for material_id, picks in chosen.items()}
+
+
+def _moment(view, docnum: int, terms) -> Moment:
+    fields = view.searcher.stored_fields(docnum)
+    name = text_field("window", fields["lang"])
+    html, spans = highlight(fields["text"], view.schema[name].analyzer,
+                            terms.get(name), max_chars=160, lang=fields["lang"])
+    start = fields["start_ms"]
+    if spans:
+        # Start at the cue holding the first marked word, not the window start.
+        start = max((ms for ms, offset in fields["cues"] if offset <= spans[0][0]), default=start)
+    return Moment(start, html, fields["lang"])

@@ -1,0 +1,244 @@
+"""Searching the library index (read-only; used by web workers).
+
+`Searcher` keeps one Whoosh searcher open and refreshes it cheaply when the
+indexer committed or a rebuild swapped generations. Results carry material
+ids; the caller loads the materials from the database in that order.
+
+Permissions are enforced by intersecting every search with the set of
+material documents the reader may see, computed from the index itself;
+facet counts, transcript moments and "did you mean" are all derived from
+that intersection, so hidden materials never show through.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from whoosh import index as whoosh_index
+
+from . import layout
+from .analysis import LANGUAGES
+from .highlight import highlight
+from .moments import Moment, find_moments
+from .postings import install_fast_decoding
+from .query import Clause, parse_user_query, plan_query
+from .ranking import rank
+from .schema import text_field
+from .view import Allowed, Filters, IndexView
+from .typeahead import TitleSuggestion, suggest_titles
+
+SORTS = {"relevance": None, "newest": "created_ts", "views": "view_count"}
+MAX_PER_PAGE = 100
+SUGGEST_BELOW = 3  # offer "did you mean" when fewer results than this
+__all__ = ["Allowed", "Filters", "Hit", "Moment", "SearchResult", "Searcher", "TitleSuggestion"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One material in the results; ``snippet`` is safe HTML with <mark> tags."""
+
+    id: str
+    score: float
+    snippet: str
+    moments: tuple[Moment, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of results, facet counts over all visible matches, a suggestion.
+
+    ``relaxed`` is True when no material matched every word and the results
+    match some of them.
+    """
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: tuple[Hit, ...] = ()
+    facets: dict = field(default_factory=dict)
+    suggestion: str | None = None
+    relaxed: bool = False
+
+
+class Searcher:
+    """Thread-safe reader of the index in ``base_dir`` (``SEARCH_INDEX_DIR``).
+
+    The index is checked for changes at most every ``refresh_interval``
+    seconds. Searches in one process are serialised: they are CPU-bound
+    Python anyway, and a Whoosh searcher is not meant to be shared by threads.
+    """
+
+    def __init__(self, base_dir, *, refresh_interval: float = 1.0):
+        install_fast_decoding()
+        self.base_dir = Path(base_dir)
+        self.refresh_interval = refresh_interval
+        self._lock = threading.RLock()
+        self._view: IndexView | None = None
+        self._checked = float("-inf")
+
+    def search(self, query_text: str, *, lang: str = "en", filters: Mapping | None = None,
+               allowed: Allowed | Mapping | None = None, sort: str = "relevance",
+               page: int = 1, per_page: int = 20) -> SearchResult:
+        """Search materials; never raises on user input (see `parse_user_query`)."""
+        page, per_page = max(1, _int(page, 1)), min(MAX_PER_PAGE, max(1, _int(per_page, 20)))
+        lang = lang if lang in LANGUAGES else "en"
+        text = query_text if isinstance(query_text, str) else ""
+        empty = SearchResult(text, 0, page, per_page)
+        with self._lock:
+            view = self._current()
+            if view is None:
+                return empty
+            allow = view.allowed_docs(Allowed.of(allowed))
+            limit = view.filter_docs(Filters.of(filters))
+            if limit is not None:
+                allow = allow & limit
+            clauses = parse_user_query(text)
+            plan = plan_query(clauses, view.lexicon, view.schema, lang)
+            matched, relaxed = view.docs(plan.query) & allow, False
+            suggestion = None
+            if len(matched) < SUGGEST_BELOW and not plan.browse:
+                suggestion = self._did_you_mean(view, clauses, lang, allow, len(matched))
+            if not matched and plan.relaxed is not None:
+                matched = view.docs(plan.relaxed) & allow
+                relaxed = bool(matched)
+            if not matched:
+                return SearchResult(text, 0, page, per_page, facets=view.facet_counts(set()),
+                                    suggestion=suggestion)
+            sort = sort if sort in SORTS else "relevance"
+            if sort == "relevance" and plan.browse:
+                sort = "newest"
+            ranked = self._rank(view, plan, matched, sort, page * per_page)[(page - 1) * per_page:]
+            hits = self._hits(view, plan, ranked, lang)
+            return SearchResult(text, len(matched), page, per_page, tuple(hits),
+                                view.facet_counts(matched), suggestion, relaxed)
+
+    def suggest_titles(self, prefix: str, lang: str = "en",
+                       allowed: Allowed | Mapping | None = None,
+                       limit: int = 8) -> list[TitleSuggestion]:
+        """Type-ahead: visible materials whose title has words starting with ``prefix``."""
+        with self._lock:
+            view = self._current()
+            if view is None:
+                return []
+            allow = view.allowed_docs(Allowed.of(allowed))
+            return suggest_titles(view, prefix, lang, allow, max(1, min(_int(limit, 8), 20)))
+
+    def refresh(self) -> bool:
+        """Check for index changes now; True when a newer state was opened."""
+        with self._lock:
+            before = self._view
+            self._checked = float("-inf")
+            return self._current() is not before
+
+    def close(self) -> None:
+        with self._lock:
+            if self._view is not None:
+                self._view.close()
+                self._view = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _current(self) -> IndexView | None:
+        now = time.monotonic()
+        if self._view is not None and now - self._checked < self.refresh_interval:
+            return self._view
+        self._checked = now
+        try:
+            generation = layout.current(self.base_dir)
+        except layout.IndexMissing:
+            return self._view
+        view = self._view
+        if view is None or view.generation != generation.name:
+            searcher = whoosh_index.open_dir(str(generation)).searcher()
+            self._replace(IndexView(generation.name, searcher))
+        elif not view.searcher.up_to_date():
+            # A fresh searcher, not Whoosh's refresh(): refresh() reuses segment
+            # readers with their old deletion sets, so a deleted or replaced
+            # material kept showing (twice, for a replaced one).
+            searcher = whoosh_index.open_dir(str(generation)).searcher()
+            self._replace(IndexView(generation.name, searcher))
+        return self._view
+
+    def _replace(self, view: IndexView) -> None:
+        old, self._view = self._view, view
+        if old is not None:
+            old.close()
+
+    def _rank(self, view, plan, matched: set[int], sort: str, limit: int):
+        """(docnum, score) of the first ``limit`` matches in ``sort`` order."""
+        fieldname = SORTS[sort]
+        if fieldname is None:
+            return rank(view, plan.leaves, matched, limit)
+        keys = view.sort_keys(fieldname)
+        # A sorted search has no relevance score to report.
+        best = heapq.nlargest(limit, matched, key=lambda d: (keys.get(d, 0), -d))
+        return [(docnum, 0.0) for docnum in best]
+
+    def _hits(self, view, plan, ranked, lang) -> list[Hit]:
+        stored = [(view.searcher.stored_fields(docnum), score) for docnum, score in ranked]
+        pages = [(fields["id"], docnum, set(fields.get("subtitle_languages", "").split(",")))
+                 for (fields, _), (docnum, _) in zip(stored, ranked)]
+        moments = find_moments(view, plan, pages, lang)
+        return [Hit(fields["id"], round(float(score), 4), _snippet(view, fields, plan.terms, lang),
+                    tuple(moments.get(fields["id"], ()))) for fields, score in stored]
+
+    def _did_you_mean(self, view, clauses: list[Clause], lang, allow, found: int) -> str | None:
+        """Respell words that find nothing visible, keeping only respellings
+        that find visible materials (so hidden titles never leak)."""
+        reader, schema = view.lexicon, view.schema
+        speller = view.speller()
+        words, changed = [], False
+
+        def visible(clause_list) -> int:
+            plan = plan_query(clause_list, reader, schema, lang)
+            return 0 if plan.browse else len(view.docs(plan.query) & allow)
+
+        for clause in clauses:
+            word = clause.words[0]
+            if len(clause.words) > 1 or len(word) < 3 or word.isdigit() or visible([clause]):
+                words.append(clause.text)
+                continue
+            maxdist = 1 if len(word) <= 4 else 2
+            for candidate in speller.suggest(word, limit=5, maxdist=maxdist):
+                if visible([Clause((candidate,))]):
+                    words.append(candidate)
+                    changed = True
+                    break
+            else:
+                words.append(clause.text)
+        if not changed:
+            return None
+        suggestion = " ".join(words)
+        return suggestion if visible(parse_user_query(suggestion)) > found else None
+
+
+def _snippet(view, fields, terms, lang: str) -> str:
+    descriptions = fields.get("descriptions") or {}
+    order = [code for code in dict.fromkeys([lang, "en", *sorted(descriptions)])
+             if code in descriptions and code in LANGUAGES]
+    fallback = None
+    for code in order:
+        name = text_field("description", code)
+        html, spans = highlight(descriptions[code], view.schema[name].analyzer,
+                                terms.get(name), lang=code)
+        if spans:
+            return html
+        fallback = fallback or html
+    return fallback or ""
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,66 @@
+"""Who may call each route.
+
+Every view declares its audience with ``@allow(...)``; a route without a declaration is refused
+(deny by default) and fails the access-table test. Object-level rules (whose submission, which
+course) live in each domain's services, on top of this.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+PUBLIC = "public"            # anyone, signed in or not
+AUTHENTICATED = "authenticated"  # any signed-in account
+PARTICIPANT, INSTRUCTOR, COORDINATOR, ADMIN = "participant", "instructor", "coordinator", "admin"
+ROLES = (PARTICIPANT, INSTRUCTOR, COORDINATOR, ADMIN)
+STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
+AUDIENCES = frozenset((PUBLIC, AUTHENTICATED, *ROLES))
+
+
+def allow(*audiences: str) -> Callable:
+    """Declare who may call a view: ``PUBLIC``, ``AUTHENTICATED`` or role names."""
+    unknown = set(audiences) - AUDIENCES
+    if not audiences or unknown:
+        raise ValueError("unknown audience: %s" % sorted(unknown))
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            check(frozenset(audiences))
+            return view(*args, **kwargs)
+        guarded.access = frozenset(audiences)
+        return guarded
+    return decorate
+
+
+def policy_of(endpoint: str | None) -> frozenset[str] | None:
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return frozenset((PUBLIC,))
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access", None)
+
+
+def check(audiences: frozenset[str]) -> None:
+    if PUBLIC in audiences:
+        return
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            abort(401)
+        return abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
+    if AUTHENTICATED in audiences or current_user.role in audiences:
+        return
+    abort(403)
+
+
+def enforce_declared_policy() -> None:
+    """``before_request``: refuse any endpoint that declared no audience (deny by default)."""
+    if request.endpoint is None:  # 404 / 405 are answered by the router
+        return
+    if policy_of(request.endpoint) is None:
+        current_app.logger.error("route %s has no access policy; refused", request.endpoint)
+        abort(403)

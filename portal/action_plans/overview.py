@@ -1,0 +1,194 @@
+"""Tables for instructors and coordinators: plans of a course, and alumni progress across
+courses by country and subject (with a server-rendered SVG chart and a CSV export)."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..access import ADMIN
+from ..auth.models import User
+from ..courses.models import Course, Enrollment
+from ..extensions import db
+from .models import ACCEPTED, SUBMITTED, ActionPlan, ProgressReport, ReportActivity
+from .services import may_review
+
+CHART_STATUSES = ("done", "in_progress", "not_started", "dropped")
+
+
+@dataclass
+class Row:
+    enrollment: Enrollment
+    plan: ActionPlan | None
+    latest: ProgressReport | None
+    counts: dict = field(default_factory=dict)
+
+
+def course_table(course: Course) -> list[Row]:
+    """Every enrolled participant with the plan's state and the latest submitted report."""
+    enrollments = db.session.scalars(
+        select(Enrollment).where(Enrollment.course_id == course.id,
+                                 Enrollment.status != "withdrawn")
+        .options(selectinload(Enrollment.user)).join(User).order_by(User.name)).all()
+    plans = {p.enrollment_id: p for p in db.session.scalars(
+        select(ActionPlan).where(ActionPlan.enrollment_id.in_([e.id for e in enrollments]))
+        .options(selectinload(ActionPlan.reports).selectinload(ProgressReport.activities),
+                 selectinload(ActionPlan.versions)))}
+    rows = []
+    for e in enrollments:
+        plan = plans.get(e.id)
+        submitted = [r for r in plan.reports if r.state == SUBMITTED] if plan else []
+        latest = submitted[-1] if submitted else None
+        counts = {s: 0 for s in CHART_STATUSES}
+        for a in latest.activities if latest else []:
+            counts[a.status] = counts.get(a.status, 0) + 1
+        rows.append(Row(e, plan, latest, counts))
+    return rows
+
+
+def reviewable_courses(user) -> list[Course]:
+    courses = db.session.scalars(select(Course).order_by(Course.departure.desc())).all()
+    return [c for c in courses if user.role == ADMIN or may_review(user, c)]
+
+
+@dataclass
+class Group:
+    country: str
+    subject: str
+    plans: int = 0
+    reports: int = 0
+    counts: dict = field(default_factory=lambda: {s: 0 for s in CHART_STATUSES})
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, status: str) -> float:
+        return self.counts[status] / self.total if self.total else 0.0
+
+
+def progress(user, country: str | None = None, subject: str | None = None) -> list[Group]:
+    """Alumni progress by (country, subject): activities by status in each accepted plan's
+    latest submitted report, over the courses ``user`` coordinates."""
+    course_ids = [c.id for c in reviewable_courses(user)]
+    if not course_ids:
+        return []
+    latest = (select(func.max(ProgressReport.id).label("id"))
+              .where(ProgressReport.state == SUBMITTED).group_by(ProgressReport.plan_id)
+              .subquery())
+    base = (select(User.country, Course.subject, ActionPlan.id)
+            .select_from(ActionPlan).join(Enrollment, ActionPlan.enrollment_id == Enrollment.id)
+            .join(User, Enrollment.user_id == User.id).join(Course)
+            .where(Course.id.in_(course_ids), Enrollment.status == "completed",
+                   ActionPlan.versions.any(status=ACCEPTED)))
+    if country:
+        base = base.where(User.country == country)
+    if subject:
+        base = base.where(Course.subject == subject)
+    groups: dict[tuple[str, str], Group] = {}
+    plan_group = {}
+    for c, s, plan_id in db.session.execute(base):
+        g = groups.setdefault((c or "", s), Group(c or "", s))
+        g.plans += 1
+        plan_group[plan_id] = g
+    if not plan_group:
+        return []
+    counted = db.session.execute(
+        select(ProgressReport.plan_id, ReportActivity.status, func.count())
+        .join(ReportActivity, ReportActivity.report_id == ProgressReport.id)
+        .where(ProgressReport.id.in_(select(latest.c.id)),
+               ProgressReport.plan_id.in_(list(plan_group)))
+        .group_by(ProgressReport.plan_id, ReportActivity.status))
+    reported = set()
+    for plan_id, status, n in counted:
+        g = plan_group[plan_id]
+        g.counts[status] = g.counts.get(status, 0) + n
+        reported.add(plan_id)
+    for plan_id in reported:
+        plan_group[plan_id].reports += 1
+    return sorted(groups.values(), key=lambda g: (g.country, g.subject))
+
+
+def totals(groups: list[Group]) -> Group:
+    total = Group("", "")
+    for g in groups:
+        total.plans += g.plans
+        total.reports += g.reports
+        for s in CHART_STATUSES:
+            total.counts[s] += g.counts[s]
+    return total
+
+
+def chart_svg(bars: list[tuple[str, Group]], labels: dict[str, str], title: str) -> Markup:
+    """Horizontal stacked bars (share of activities per status), one per group.
+
+    Accessible: role="img" with a title and description, every segment has a <title>, the
+    statuses differ by pattern as well as colour, and the same figures are in the table below.
+    """
+    colours = {"done": "#1d6b35", "in_progress": "#0b4f8a", "not_started": "#8a939d",
+               "dropped": "#b3261e"}
+    patterns = {"done": "", "in_progress": "url(#hatch)", "not_started": "url(#dots)",
+                "dropped": "url(#cross)"}
+    label_w, bar_w, row_h = 210, 420, 28
+    height = 40 + row_h * len(bars) + 30
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" class="ap-chart" role="img" '
+        'aria-labelledby="chart-title chart-desc" viewBox="0 0 %d %d" width="100%%">'
+        % (label_w + bar_w + 20, height),
+        '<title id="chart-title">%s</title>' % escape(title),
+        '<desc id="chart-desc">%s</desc>' % escape(
+            _("Share of activities done, in progress, not started and dropped in the latest "
+              "report of each plan. The table below gives the same figures.")),
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#0b4f8a"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" stroke-width="2"/></pattern>'
+        '<pattern id="dots" width="5" height="5" patternUnits="userSpaceOnUse">'
+        '<rect width="5" height="5" fill="#8a939d"/><circle cx="2.5" cy="2.5" r="1" '
+        'fill="#ffffff"/></pattern><pattern id="cross" width="6" height="6" '
+        'patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#b3261e"/>'
+        '<path d="M0 0L6 6M6 0L0 6" stroke="#ffffff" stroke-width="1"/></pattern></defs>']
+    x0 = 0
+    for status in CHART_STATUSES:  # the legend
+        fill = patterns[status] or colours[status]
+        parts.append('<rect x="%d" y="6" width="14" height="14" fill="%s" stroke="#1b1f24" '
+                     'stroke-width=".5"/><text x="%d" y="18" font-size="12">%s</text>'
+                     % (x0, fill, x0 + 18, escape(labels[status])))
+        x0 += 30 + 7 * len(str(labels[status]))
+    for i, (name, g) in enumerate(bars):
+        y = 40 + i * row_h
+        parts.append('<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text>'
+                     % (label_w - 8, y + 15, escape(name[:34])))
+        x = float(label_w)
+        if not g.total:
+            parts.append('<text x="%d" y="%d" font-size="12">%s</text>'
+                         % (label_w, y + 15, escape(_("no report yet"))))
+        for status in CHART_STATUSES:
+            width = bar_w * g.share(status)
+            if width <= 0:
+                continue
+            parts.append(
+                '<rect x="%.1f" y="%d" width="%.1f" height="20" fill="%s"><title>%s</title>'
+                '</rect>' % (x, y, width, patterns[status] or colours[status], escape(
+                    "%s: %s %d%% (%d)" % (name, labels[status], round(100 * g.share(status)),
+                                           g.counts[status]))))
+            x += width
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def csv_text(groups: list[Group], country_label, subject_label, labels) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Country"), _("Subject"), _("Plans"), _("Plans with a report"),
+                     *[labels[s] for s in CHART_STATUSES],
+                     *["%s (%%)" % labels[s] for s in CHART_STATUSES]])
+    for g in groups:
+        writer.writerow([country_label(g.country), subject_label(g.subject), g.plans, g.reports,
+                         *[g.counts[s] for s in CHART_STATUSES],
+                         *[round(100 * g.share(s)) for s in CHART_STATUSES]])
+    return out.getvalue()

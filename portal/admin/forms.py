@@ -1,0 +1,46 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..auth.forms import language_choices
+from ..i18n import countries, is_country
+
+ROLE_LABELS = {
+    "participant": _l("Participant"),
+    "instructor": _l("Instructor"),
+    "coordinator": _l("Coordinator"),
+    "admin": _l("Administrator"),
+}
+
+
+def role_choices(roles):
+    return [(role, ROLE_LABELS[role]) for role in roles]
+
+
+def country_choices():
+    from flask_babel import get_locale
+    return [("", _l("— Choose —"))] + list(countries(str(get_locale() or "en")))
+
+
+def _country(form, field):
+    if field.data and not is_country(field.data):
+        raise ValidationError(_l("Choose a country from the list."))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(message=_l("Enter an e-mail address.")),
+        Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        Length(max=254)])
+    name = StringField(_l("Full name"), validators=[
+        DataRequired(message=_l("Enter a name.")), Length(max=200)])
+    role = SelectField(_l("Role"))
+    country = SelectField(_l("Country"), choices=country_choices, validators=[Optional(), _country],
+                          validate_choice=False)
+    organization = StringField(_l("Organization"), validators=[Optional(), Length(max=300)])
+    language = SelectField(_l("Preferred language"), choices=language_choices)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=lambda: role_choices(ROLE_LABELS))

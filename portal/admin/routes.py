@@ -1,0 +1,92 @@
+"""Administration: users and roles (admin), invitations (coordinators and admins)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import jobs
+from ..access import ADMIN, COORDINATOR, allow
+from ..auth import services as accounts
+from ..auth.models import User
+from ..extensions import db
+from . import bp
+from .forms import ROLE_LABELS, InviteForm, RoleForm, role_choices
+
+PER_PAGE = 50
+# Coordinators invite the people of their courses; only admins create staff accounts.
+INVITABLE = {COORDINATOR: ("participant", "instructor"), ADMIN: tuple(ROLE_LABELS)}
+
+
+@bp.route("/admin/users")
+@allow(ADMIN)
+def users():
+    q = request.args.get("q", "")[:200]
+    role = request.args.get("role")
+    role = role if role in ROLE_LABELS else None
+    page = db.paginate(accounts.search_users(q, role), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLE_LABELS)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@allow(ADMIN)
+def user(user_id: int):
+    person = db.get_or_404(User, user_id)
+    form = RoleForm(obj=person)
+    if form.validate_on_submit():
+        if person.id == current_user.id and form.role.data != ADMIN:
+            flash(_("You cannot remove your own administrator role."), "error")
+            return render_template("admin/user.html", person=person, form=form), 400
+        accounts.set_role(person, form.role.data)
+        jobs.commit()
+        flash(_("The role of %(name)s is now %(role)s.", name=person.name,
+                role=ROLE_LABELS[person.role]), "success")
+        return redirect(url_for("admin.user", user_id=person.id))
+    return render_template("admin/user.html", person=person, form=form), \
+        400 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@allow(ADMIN)
+def set_active(user_id: int):
+    person = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    if person.id == current_user.id and not active:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("admin.user", user_id=person.id))
+    accounts.set_active(person, active)
+    jobs.commit()
+    flash(_("%(name)s can sign in again.", name=person.name) if active else
+          _("%(name)s is deactivated and signed out everywhere.", name=person.name), "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@allow(COORDINATOR, ADMIN)
+def invite():
+    form = InviteForm()
+    form.role.choices = role_choices(INVITABLE[current_user.role])
+    if form.validate_on_submit():
+        existing = accounts.find_user_by_email(form.email.data)
+        if existing is not None and existing.password_hash:
+            form.email.errors.append(_("An account with this e-mail address exists already."))
+            return render_template("admin/invite.html", form=form), 409
+        person = existing or accounts.create_user(
+            form.email.data, form.name.data, form.role.data, language=form.language.data,
+            country=form.country.data or None, organization=form.organization.data or None)
+        accounts.invite(person, by=current_user)
+        jobs.commit()
+        flash(_("An invitation is on its way to %(email)s.", email=person.email), "success")
+        return redirect(url_for("admin.invite"))
+    return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/admin/status")
+@allow(ADMIN)
+def status():
+    """Operations at a glance: health, index lag, job queue depth, server errors per hour."""
+    from .. import observability
+    from . import operations
+    return render_template("admin/status.html", health=operations.health(),
+                           queue=operations.job_queue(),
+                           errors=observability.errors_last_hours(24))

@@ -1,0 +1,84 @@
+"""Who may see which assignment and submission. Anyone else's id is answered with 404."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
+from ..courses.models import Course, CourseCoordinator, CourseInstructor, Enrollment
+from ..extensions import db
+from .models import Assignment, Submission, SubmissionFile
+
+# Enrollment states whose holder works on the course's assignments.
+ACTIVE_ENROLLMENT = ("nominated", "accepted", "in_progress", "completed")
+
+
+def is_staff_of(user, course_id: int) -> bool:
+    """The courses' rule (courses.services): admins every course, coordinators the courses
+    they coordinate, instructors the ones they teach."""
+    if user.role == ADMIN:
+        return True
+    if user.role == COORDINATOR:
+        return db.session.get(CourseCoordinator, (course_id, user.id)) is not None
+    if user.role == INSTRUCTOR:
+        return db.session.get(CourseInstructor, (course_id, user.id)) is not None
+    return False
+
+
+def enrollment(user, course_id: int) -> Enrollment | None:
+    if user.role != PARTICIPANT:
+        return None
+    return db.session.scalar(select(Enrollment).where(
+        Enrollment.course_id == course_id, Enrollment.user_id == user.id,
+        Enrollment.status.in_(ACTIVE_ENROLLMENT)))
+
+
+def course_for_staff(course_id: int, user) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None or not is_staff_of(user, course.id):
+        abort(404)
+    return course
+
+
+def assignment_for_staff(assignment_id: int, user) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not is_staff_of(user, assignment.course_id):
+        abort(404)
+    return assignment
+
+
+def assignment_for_participant(assignment_id: int, user) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or enrollment(user, assignment.course_id) is None:
+        abort(404)
+    return assignment
+
+
+def may_view_submission(user, submission: Submission) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return submission.user_id == user.id or is_staff_of(user, submission.assignment.course_id)
+
+
+def submission_for_viewer(submission_id: int, user) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not may_view_submission(user, submission):
+        abort(404)
+    return submission
+
+
+def submission_for_staff(submission_id: int, user) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not is_staff_of(user, submission.assignment.course_id):
+        abort(404)
+    return submission
+
+
+def may_download(user, stored_file) -> bool:
+    """For the upload layer: a stored file attached to a submission is readable by whoever may
+    view that submission; a file not attached yet, by whoever uploaded it."""
+    links = db.session.scalars(select(SubmissionFile).where(
+        SubmissionFile.file_id == stored_file.id)).all()
+    if not links:
+        return getattr(user, "is_authenticated", False) and stored_file.uploader_id == user.id
+    return any(may_view_submission(user, link.version.submission) for link in links)

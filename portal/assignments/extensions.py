@@ -1,0 +1,68 @@
+"""Extensions of a participant's deadlines: asked for with a reason, or granted directly."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..i18n import as_utc
+from .models import GRANTED, REFUSED, REQUESTED, Assignment, Extension
+from .services import RuleBroken
+
+
+def pending_request(assignment: Assignment, user_id: int) -> Extension | None:
+    return db.session.scalar(select(Extension).where(
+        Extension.assignment_id == assignment.id, Extension.user_id == user_id,
+        Extension.state == REQUESTED))
+
+
+def request_extension(assignment: Assignment, user, reason: str, wanted: datetime | None
+                      ) -> Extension:
+    if not reason.strip():
+        raise RuleBroken("reason_missing")
+    if pending_request(assignment, user.id) is not None:
+        raise RuleBroken("request_pending", 409)
+    ext = Extension(assignment=assignment, user=user, reason=reason.strip(), state=REQUESTED,
+                    due_at=wanted)
+    db.session.add(ext)
+    db.session.flush()
+    return ext
+
+
+def _check_dates(due_at: datetime | None, cutoff_at: datetime | None) -> None:
+    if due_at is None:
+        raise RuleBroken("due_missing")
+    if cutoff_at is not None and as_utc(cutoff_at) < as_utc(due_at):
+        raise RuleBroken("cutoff_before_due")
+
+
+def grant(assignment: Assignment, user_id: int, by, due_at: datetime,
+          cutoff_at: datetime | None, answer: str = "") -> Extension:
+    """Staff give a participant new deadlines (answering their pending request, if any)."""
+    _check_dates(due_at, cutoff_at)
+    ext = pending_request(assignment, user_id) or Extension(assignment=assignment,
+                                                           user_id=user_id)
+    ext.state, ext.due_at, ext.cutoff_at, ext.answer = GRANTED, due_at, cutoff_at, answer
+    ext.decided_at, ext.decided_by_id = utcnow(), by.id
+    if ext.id is None:
+        db.session.add(ext)
+    db.session.flush()
+    return ext
+
+
+def answer_request(ext: Extension, by, granted: bool, due_at: datetime | None,
+                   cutoff_at: datetime | None, answer: str) -> Extension:
+    if ext.state != REQUESTED:
+        raise RuleBroken("already_answered", 409)
+    if granted:
+        return grant(ext.assignment, ext.user_id, by, due_at, cutoff_at, answer)
+    ext.state, ext.answer, ext.decided_at, ext.decided_by_id = REFUSED, answer, utcnow(), by.id
+    db.session.flush()
+    return ext
+
+
+def extensions_of(assignment: Assignment) -> list[Extension]:
+    return list(db.session.scalars(select(Extension).where(
+        Extension.assignment_id == assignment.id).order_by(Extension.requested_at.desc())))

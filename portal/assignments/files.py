@@ -1,0 +1,204 @@
+"""Attachments and feedback files through the upload layer, their downloads, and the zip of
+every submission of an assignment (streamed, one file at a time)."""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Iterator
+
+from flask_babel import lazy_gettext as _l
+
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
+from ..storage import get_storage
+from ..storage.checks import HEAD_SIZE, UploadPolicy, UploadRefused, check_upload
+from ..storage.http import ascii_fallback
+from ..uploads import services as uploads
+from ..uploads.purposes import DOCUMENT_TYPES, MiB, Purpose, register_purpose
+from . import access
+from .models import Assignment, Submission, SubmissionFile, SubmissionVersion
+from .services import RuleBroken
+
+SUBMISSION_PURPOSE, FEEDBACK_PURPOSE = "assignment-submission", "assignment-feedback"
+MAX_SIZE_MB = 100
+# The kinds of file an assignment may ask for (a choice in its form), by content type.
+FILE_TYPES = {
+    "pdf": ("application/pdf",),
+    "word": ("application/msword",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             "application/vnd.oasis.opendocument.text", "application/rtf"),
+    "spreadsheet": ("application/vnd.ms-excel",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "application/vnd.oasis.opendocument.spreadsheet", "text/csv"),
+    "presentation": ("application/vnd.ms-powerpoint",
+                     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                     "application/vnd.oasis.opendocument.presentation"),
+    "image": ("image/jpeg", "image/png"),
+    "text": ("text/plain",),
+}
+PREVIEW_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+# Each assignment narrows these further (policy_for); downloads ask may the user view the work.
+register_purpose(Purpose(
+    SUBMISSION_PURPOSE, _l("Assignment submission"),
+    UploadPolicy(DOCUMENT_TYPES, MAX_SIZE_MB * MiB),
+    roles=frozenset({PARTICIPANT}), can_download=access.may_download))
+register_purpose(Purpose(
+    FEEDBACK_PURPOSE, _l("Feedback on a submission"),
+    UploadPolicy(DOCUMENT_TYPES, MAX_SIZE_MB * MiB),
+    roles=frozenset({INSTRUCTOR, COORDINATOR, ADMIN}), can_download=access.may_download))
+
+
+def policy_for(assignment: Assignment) -> UploadPolicy:
+    types = {t for group in (assignment.file_types or list(FILE_TYPES)) for t in FILE_TYPES[group]}
+    return UploadPolicy(frozenset(types), min(assignment.max_size_mb, MAX_SIZE_MB) * MiB)
+
+
+def feedback_policy() -> UploadPolicy:
+    return UploadPolicy(DOCUMENT_TYPES, MAX_SIZE_MB * MiB)
+
+
+def _check_room(assignment: Assignment, version: SubmissionVersion) -> None:
+    if len(version.attachments) >= assignment.max_files:
+        raise RuleBroken("too_many_files", limit=assignment.max_files)
+
+
+def attach_posted_file(assignment: Assignment, version: SubmissionVersion, user, posted) -> None:
+    """A file sent with the form (no JavaScript): checked against the assignment's own rules
+    by its content before it is stored."""
+    _check_room(assignment, version)
+    _check_posted(posted, policy_for(assignment))
+    stored = uploads.store_form_file(user, SUBMISSION_PURPOSE, posted)
+    version.files.append(SubmissionFile(file=stored, kind="attachment"))
+
+
+def attach_uploaded_file(assignment: Assignment, version: SubmissionVersion, user,
+                         file_id) -> None:
+    """A file the resumable widget already stored: it must be the user's, for this purpose,
+    and of a type and size this assignment accepts."""
+    _check_room(assignment, version)
+    stored = uploads.claim_file(file_id, user, SUBMISSION_PURPOSE)
+    if stored is None:
+        raise RuleBroken("no_file")
+    policy = policy_for(assignment)
+    if stored.size > policy.max_size:
+        raise UploadRefused("too_large", size=stored.size, limit=policy.max_size)
+    if stored.content_type not in policy.types:
+        raise UploadRefused("type_not_allowed", extension=stored.name.rpartition(".")[2],
+                            allowed=policy.allowed)
+    if any(f.file_id == stored.id for f in version.files):
+        return
+    version.files.append(SubmissionFile(file=stored, kind="attachment"))
+
+
+def attach_feedback_file(version: SubmissionVersion, user, posted) -> None:
+    _check_posted(posted, feedback_policy())
+    stored = uploads.store_form_file(user, FEEDBACK_PURPOSE, posted)
+    version.files.append(SubmissionFile(file=stored, kind="feedback"))
+
+
+def _check_posted(posted, policy: UploadPolicy) -> None:
+    stream = posted.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    head = stream.read(HEAD_SIZE)
+    stream.seek(0)
+    check_upload(posted.filename or "", head, size, policy)
+
+
+def remove_attachment(version: SubmissionVersion, link_id: int) -> None:
+    link = next((f for f in version.attachments if f.id == link_id), None)
+    if link is None:
+        raise RuleBroken("no_file", 404)
+    version.files.remove(link)
+
+
+def download(link: SubmissionFile, preview: bool):
+    """The file as an attachment; PDFs and raster images inline when a preview is asked."""
+    inline = preview and link.file.content_type in PREVIEW_TYPES
+    storage = get_storage()
+    return storage.download_response(link.file.key, filename=link.file.name,
+                                     content_type=link.file.content_type, inline=inline,
+                                     max_age=0)
+
+
+# -- the zip of an assignment ---------------------------------------------------------------------
+class _Pipe:
+    """A write-only file for ZipFile whose bytes are drained after each write."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.offset = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.offset
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _folder(submission: Submission) -> str:
+    name = ascii_fallback(submission.user.name) or "participant"
+    name = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip() or "participant"
+    return "%s_%s_%d" % (submission.user.country or "XX", name.replace(" ", "_"),
+                         submission.user_id)
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    path: str
+    text: bytes | None = None  # written as is
+    key: str | None = None     # or read from storage
+    size: int = 0
+    date_time: tuple = (1980, 1, 1, 0, 0, 0)
+
+
+def zip_entries(submissions: list[Submission], text_name: str = "text.md") -> list[ZipEntry]:
+    """What goes in the zip: for each participant, a folder with the text and the files of
+    the latest handed-in version. Gathered before streaming, so the stream needs no session."""
+    entries = []
+    for submission in submissions:
+        version = next((v for v in reversed(submission.versions) if v.submitted_at), None)
+        if version is None:
+            continue
+        folder = "%s/v%d/" % (_folder(submission), version.number)
+        if version.text.strip():
+            entries.append(ZipEntry(folder + text_name, text=version.text.encode("utf-8")))
+        seen = set()
+        for link in version.attachments:
+            name = link.file.name if link.file.name not in seen else "%d_%s" % (link.id,
+                                                                               link.file.name)
+            seen.add(name)
+            entries.append(ZipEntry(folder + name, key=link.file.key, size=link.file.size,
+                                    date_time=link.file.created_at.timetuple()[:6]))
+    return entries
+
+
+def zip_stream(entries: list[ZipEntry], storage) -> Iterator[bytes]:
+    """Yield a zip archive of ``entries``, reading each stored file in 1 MiB blocks."""
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for entry in entries:
+            if entry.text is not None:
+                archive.writestr(entry.path, entry.text)
+                yield pipe.drain()
+                continue
+            info = zipfile.ZipInfo(entry.path, date_time=entry.date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=entry.size > 2 ** 31) as target, \
+                    storage.open(entry.key) as source:
+                while block := source.read(1024 * 1024):
+                    target.write(block)
+                    yield pipe.drain()
+            yield pipe.drain()
+    yield pipe.drain()

@@ -1,0 +1,50 @@
+"""E-mails to participants, each in the recipient's language and time zone."""
+from __future__ import annotations
+
+from ..auth.services import external_url
+from ..i18n import LANGUAGES, localize
+from ..mail import send_mail
+from .models import Extension, SubmissionVersion
+from .timing import moments_for
+
+
+def _lang(user) -> str:
+    return user.language if user.language in LANGUAGES else "en"
+
+
+def _title(assignment, lang: str) -> str:
+    return localize(assignment.title, lang).text
+
+
+def receipt(version: SubmissionVersion) -> None:
+    submission = version.submission
+    user, lang = submission.user, _lang(submission.user)
+    send_mail(user.email, "assignment_receipt", lang, user=user, version=version,
+              title=_title(submission.assignment, lang),
+              when=moments_for(version.submitted_at, user.timezone, lang),
+              link=external_url("assignments.receipt", submission_id=submission.id,
+                                number=version.number))
+
+
+def reviewed(version: SubmissionVersion) -> None:
+    submission = version.submission
+    user, lang = submission.user, _lang(submission.user)
+    send_mail(user.email, "assignment_reviewed", lang, user=user, version=version,
+              title=_title(submission.assignment, lang),
+              link=external_url("assignments.work", assignment_id=submission.assignment_id))
+
+
+def extension_answered(ext: Extension) -> None:
+    user, lang = ext.user, _lang(ext.user)
+    due = moments_for(ext.due_at, user.timezone, lang) if ext.due_at else None
+    cutoff = moments_for(ext.cutoff_at, user.timezone, lang) if ext.cutoff_at else None
+    send_mail(user.email, "assignment_extension", lang, user=user, ext=ext, due=due,
+              cutoff=cutoff, title=_title(ext.assignment, lang),
+              link=external_url("assignments.work", assignment_id=ext.assignment_id))
+
+
+def reminder(user, assignment, kind: str, due_at) -> None:
+    lang = _lang(user)
+    send_mail(user.email, "assignment_reminder", lang, user=user, kind=kind,
+              title=_title(assignment, lang), due=moments_for(due_at, user.timezone, lang),
+              link=external_url("assignments.work", assignment_id=assignment.id))

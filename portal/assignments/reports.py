@@ -1,0 +1,147 @@
+"""What staff follow: the review queue, the participants-by-assignments matrix, its CSV, and
+completion by country as a server-rendered SVG chart."""
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import User
+from ..courses.models import Enrollment
+from ..extensions import db
+from ..i18n import country_name
+from .access import ACTIVE_ENROLLMENT
+from .models import (
+    ACCEPTED, REQUESTED, SUBMITTED, Assignment, Extension, Submission,
+)
+from .services import assignments_of_course
+
+
+def queue(course_id: int, assignment_id: int | None = None, state: str | None = None,
+          country: str | None = None, late: bool | None = None) -> list[Submission]:
+    """Handed-in work of a course, oldest waiting first."""
+    query = (select(Submission).join(Assignment).join(User, Submission.user_id == User.id)
+             .where(Assignment.course_id == course_id, Submission.submitted_at.is_not(None))
+             .options(selectinload(Submission.user), selectinload(Submission.assignment))
+             .order_by(Submission.submitted_at))
+    if assignment_id:
+        query = query.where(Submission.assignment_id == assignment_id)
+    if state:
+        query = query.where(Submission.state == state)
+    if country:
+        query = query.where(User.country == country)
+    if late is not None:
+        query = query.where(Submission.late.is_(late))
+    return list(db.session.scalars(query))
+
+
+def participants(course_id: int, country: str | None = None) -> list[User]:
+    query = (select(User).join(Enrollment, Enrollment.user_id == User.id)
+             .where(Enrollment.course_id == course_id, Enrollment.status.in_(ACTIVE_ENROLLMENT))
+             .order_by(User.country, User.name))
+    if country:
+        query = query.where(User.country == country)
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class Matrix:
+    assignments: list[Assignment]
+    people: list[User]
+    cells: dict[tuple[int, int], Submission] = field(default_factory=dict)
+    countries: list[str] = field(default_factory=list)
+
+    def cell(self, user_id: int, assignment_id: int) -> Submission | None:
+        return self.cells.get((user_id, assignment_id))
+
+
+def matrix(course_id: int, country: str | None = None) -> Matrix:
+    assignments = assignments_of_course(course_id)
+    everyone = participants(course_id)
+    people = [p for p in everyone if not country or p.country == country]
+    result = Matrix(assignments, people,
+                    countries=sorted({p.country for p in everyone if p.country}))
+    ids = [a.id for a in assignments]
+    if ids and people:
+        for s in db.session.scalars(select(Submission).where(
+                Submission.assignment_id.in_(ids),
+                Submission.user_id.in_([p.id for p in people]))):
+            result.cells[(s.user_id, s.assignment_id)] = s
+    return result
+
+
+def _cell(value: str) -> str:
+    """A spreadsheet must not take a name for a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def matrix_csv(m: Matrix, titles: list[str], state_labels: dict, headers: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_cell(str(h)) for h in headers + titles])
+    for person in m.people:
+        row = [person.name, person.email, person.country or ""]
+        for a in m.assignments:
+            s = m.cell(person.id, a.id)
+            row.append(str(state_labels["missing"]) if s is None else
+                       str(state_labels[s.state]) + (" *" if s.late else ""))
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Bar:
+    country: str
+    label: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def completion_by_country(m: Matrix) -> list[Bar]:
+    """Per country: how many of the (participant, assignment) pairs are handed in or accepted."""
+    done, total = defaultdict(int), defaultdict(int)
+    for person in m.people:
+        for a in m.assignments:
+            s = m.cell(person.id, a.id)
+            total[person.country] += 1
+            if s is not None and s.state in (SUBMITTED, ACCEPTED):
+                done[person.country] += 1
+    return [Bar(c or "", country_name(c) if c else "?", done[c], total[c])
+            for c in sorted(total, key=lambda c: country_name(c) if c else "")]
+
+
+def waiting_for_review(course_ids: list[int]) -> list[tuple[Assignment, int]]:
+    """Assignments of these courses with handed-in work not reviewed yet, and how much."""
+    if not course_ids:
+        return []
+    rows = db.session.execute(
+        select(Assignment, func.count(Submission.id)).join(Submission)
+        .where(Assignment.course_id.in_(course_ids), Submission.state == SUBMITTED)
+        .group_by(Assignment.id).order_by(Assignment.due_at)
+        .options(selectinload(Assignment.course)))  # the panel shows each course's code
+    return [(a, n) for a, n in rows]
+
+
+def extension_requests(course_ids: list[int]) -> list[tuple[Assignment, int]]:
+    """Assignments of these courses with extension requests waiting for an answer."""
+    if not course_ids:
+        return []
+    rows = db.session.execute(
+        select(Assignment, func.count(Extension.id)).join(Extension)
+        .where(Assignment.course_id.in_(course_ids), Extension.state == REQUESTED)
+        .group_by(Assignment.id).order_by(Assignment.due_at)
+        .options(selectinload(Assignment.course)))  # the panel shows each course's code
+    return [(a, n) for a, n in rows]
+
+
+def countries(course_id: int) -> list[str]:
+    return sorted({p.country for p in participants(course_id) if p.country})
+

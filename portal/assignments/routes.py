@@ -1,0 +1,211 @@
+"""The participant's side: their assignments, the work page (draft, files, submit), receipts,
+versions, files and extension requests."""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from .. import jobs
+from ..access import AUTHENTICATED, PARTICIPANT, allow
+from ..extensions import db
+from ..i18n import format_moment
+from ..storage import StorageUnavailable
+from ..storage.checks import UploadRefused
+from ..uploads.messages import format_size
+from ..uploads.messages import message as upload_message
+from . import access, bp, extensions, files, notify, services
+from .forms import ExtensionRequestForm, WorkForm, to_utc
+from .messages import message
+from .models import DRAFT, RETURNED, SubmissionFile
+from .services import RuleBroken
+from .timing import moments_for
+from .views import my_assignments, work_context
+
+
+@bp.route("/assignments")
+@allow(PARTICIPANT)
+def mine():
+    return render_template("assignments/mine.html", rows=my_assignments(current_user))
+
+
+def _render_work(assignment, form=None, error=None, status=200, ext_form=None):
+    context = work_context(assignment, current_user, form or WorkForm(), ext_form)
+    return render_template("assignments/work.html", error=error, **context), status
+
+
+@bp.route("/assignments/<int:assignment_id>")
+@allow(PARTICIPANT)
+def work(assignment_id: int):
+    assignment = access.assignment_for_participant(assignment_id, current_user)
+    form = WorkForm()
+    submission = services.find_submission(assignment, current_user.id)
+    if submission and submission.current:
+        form.text.data = submission.current.text
+    return _render_work(assignment, form)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _attach(assignment, version) -> None:
+    if request.form.get("file_id"):
+        files.attach_uploaded_file(assignment, version, current_user, request.form["file_id"])
+    elif request.files.get("file") and request.files["file"].filename:
+        files.attach_posted_file(assignment, version, current_user, request.files["file"])
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["POST"])
+@allow(PARTICIPANT)
+def save_work(assignment_id: int):
+    """Save the draft (the autosave posts here too), add a file, or submit. The text is
+    committed first, so a refused or failed upload never loses it."""
+    assignment = access.assignment_for_participant(assignment_id, current_user)
+    form = WorkForm()
+    if not form.validate_on_submit():
+        if _wants_json():
+            return jsonify(error=" ".join(e for errs in form.errors.values() for e in errs)), 400
+        return _render_work(assignment, form, status=400)
+    text = form.text.data or ""
+    try:
+        version = _save_draft(assignment, text)
+    except RuleBroken as broken:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error=message(broken.code, broken.params)), broken.status
+        return _render_work(assignment, form, message(broken.code, broken.params), broken.status)
+    if _wants_json():
+        return jsonify(saved_at=version.draft_saved_at.isoformat(),
+                       message=_("Draft saved at %(time)s.",
+                                 time=format_moment(version.draft_saved_at)))
+    try:
+        _attach(assignment, version)
+        jobs.commit()
+    except (UploadRefused, RuleBroken, StorageUnavailable) as exc:
+        db.session.rollback()
+        return _render_work(assignment, form, _upload_error(exc), 400)
+    if request.form.get("action") == "submit":
+        return _submit(assignment, form, text)
+    flash(_("Your draft is saved."), "success")
+    return redirect(url_for("assignments.work", assignment_id=assignment.id))
+
+
+def _save_draft(assignment, text: str):
+    """Save and commit the text. An autosave and a click may race to create the first draft:
+    the loser of the unique key tries once more, and finds the winner's row."""
+    for attempt in (1, 2):
+        try:
+            version = services.save_draft(assignment, current_user, text)
+            jobs.commit()
+            return version
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+
+
+def _upload_error(exc) -> str:
+    if isinstance(exc, UploadRefused):
+        return _("The file was not added: %(reason)s Your text is saved.",
+                 reason=upload_message(exc.code, exc.params))
+    if isinstance(exc, RuleBroken):
+        return message(exc.code, exc.params) + " " + _("Your text is saved.")
+    return upload_message("storage_unavailable") + " " + _("Your text is saved.")
+
+
+def _submit(assignment, form, text):
+    try:
+        version = services.submit(assignment, current_user, text, bool(form.statement.data))
+        notify.receipt(version)
+        jobs.commit()
+    except RuleBroken as broken:
+        db.session.rollback()
+        return _render_work(assignment, form, message(broken.code, broken.params) + " " +
+                            _("Your text is saved as a draft."), broken.status)
+    return redirect(url_for("assignments.receipt", submission_id=version.submission_id,
+                            number=version.number))
+
+
+@bp.route("/assignments/<int:assignment_id>/files/<int:link_id>/remove", methods=["POST"])
+@allow(PARTICIPANT)
+def remove_file(assignment_id: int, link_id: int):
+    assignment = access.assignment_for_participant(assignment_id, current_user)
+    submission = services.find_submission(assignment, current_user.id)
+    version = submission.current if submission else None
+    if version is None or version.state != DRAFT:
+        abort(404)
+    if not WorkForm().validate_on_submit():
+        abort(400)
+    try:
+        files.remove_attachment(version, link_id)
+    except RuleBroken:
+        abort(404)
+    jobs.commit()
+    flash(_("The file is removed from your draft."), "success")
+    return redirect(url_for("assignments.work", assignment_id=assignment.id))
+
+
+@bp.route("/assignments/<int:assignment_id>/extension", methods=["POST"])
+@allow(PARTICIPANT)
+def request_extension(assignment_id: int):
+    assignment = access.assignment_for_participant(assignment_id, current_user)
+    ext_form = ExtensionRequestForm()
+    if not ext_form.validate_on_submit():
+        return _render_work(assignment, ext_form=ext_form, status=400)
+    try:
+        extensions.request_extension(assignment, current_user, ext_form.reason.data,
+                                     to_utc(ext_form.wanted.data, current_user.timezone))
+        jobs.commit()
+    except RuleBroken as broken:
+        db.session.rollback()
+        return _render_work(assignment, ext_form=ext_form, status=broken.status,
+                            error=message(broken.code, broken.params))
+    flash(_("Your request is sent. You will receive the answer by e-mail."), "success")
+    return redirect(url_for("assignments.work", assignment_id=assignment.id))
+
+
+# -- shared by the participant and the course's staff ---------------------------------------------
+def _version(submission_id: int, number: int):
+    submission = access.submission_for_viewer(submission_id, current_user)
+    version = services.version_of(submission, number)
+    if version is None:
+        abort(404)
+    return submission, version
+
+
+@bp.route("/assignments/submissions/<int:submission_id>/v<int:number>/receipt")
+@allow(AUTHENTICATED)
+def receipt(submission_id: int, number: int):
+    submission, version = _version(submission_id, number)
+    if version.submitted_at is None:
+        abort(404)
+    when = moments_for(version.submitted_at, current_user.timezone, str(get_locale()))
+    return render_template("assignments/receipt.html", submission=submission, version=version,
+                           when=when, format_size=format_size)
+
+
+@bp.route("/assignments/submissions/<int:submission_id>/v<int:number>")
+@allow(AUTHENTICATED)
+def version(submission_id: int, number: int):
+    submission, version = _version(submission_id, number)
+    if version.state == DRAFT and submission.user_id != current_user.id:
+        abort(404)  # a draft is the participant's own until handed in
+    return render_template("assignments/version.html", submission=submission, version=version,
+                           render_markdown=services.render_markdown, format_size=format_size,
+                           is_owner=submission.user_id == current_user.id, RETURNED=RETURNED)
+
+
+@bp.route("/assignments/files/<int:link_id>")
+@allow(AUTHENTICATED)
+def file(link_id: int):
+    """A submitted or feedback file, for whoever may see its submission (else 404)."""
+    link = db.session.get(SubmissionFile, link_id)
+    if link is None or not access.may_view_submission(current_user, link.version.submission):
+        abort(404)
+    submission = link.version.submission
+    if link.version.state == DRAFT and submission.user_id != current_user.id:
+        abort(404)
+    return files.download(link, preview=request.args.get("preview") == "1")

@@ -1,0 +1,237 @@
+"""The course staff's side: assignments of a course, the review queue and review, the zip of
+an assignment, extensions, and the participants-by-assignments matrix."""
+from __future__ import annotations
+
+from flask import (
+    Response, abort, flash, redirect, render_template, request, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import jobs
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
+from ..extensions import db
+from ..i18n import is_country, localize
+from ..storage import StorageUnavailable, get_storage
+from ..storage.checks import UploadRefused
+from ..uploads.messages import format_size
+from ..uploads.messages import message as upload_message
+from . import access, bp, extensions, files, notify, reports, services
+from .forms import (
+    STATE_LABELS, AnswerForm, AssignmentForm, GrantForm, ReviewForm, to_utc,
+)
+from .messages import message
+from .models import STATES, Assignment, Extension
+from .services import RuleBroken
+
+STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
+
+
+@bp.route("/assignments/course/<int:course_id>")
+@allow(*STAFF)
+def course(course_id: int):
+    course = access.course_for_staff(course_id, current_user)
+    return render_template("assignments/course.html", course=course,
+                           assignments=services.assignments_of_course(course.id))
+
+
+def _edit(course, assignment, form, status=200, error=None):
+    return render_template("assignments/edit.html", course=course, assignment=assignment,
+                           form=form, error=error), status
+
+
+def _save(course, assignment, form):
+    if not form.validate_on_submit():
+        return _edit(course, assignment, form, 400 if request.method == "POST" else 200)
+    try:
+        services.save_assignment(assignment, form.cleaned(current_user.timezone))
+        jobs.commit()
+    except RuleBroken as broken:
+        db.session.rollback()
+        return _edit(course, assignment if assignment.id else None, form, broken.status,
+                     message(broken.code, broken.params))
+    flash(_("The assignment is saved."), "success")
+    return redirect(url_for("assignments.course", course_id=course.id))
+
+
+@bp.route("/assignments/course/<int:course_id>/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def create(course_id: int):
+    course = access.course_for_staff(course_id, current_user)
+    assignment = Assignment(course=course, created_by_id=current_user.id)
+    return _save(course, assignment, AssignmentForm())
+
+
+@bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit(assignment_id: int):
+    assignment = access.assignment_for_staff(assignment_id, current_user)
+    form = AssignmentForm()
+    if request.method == "GET":
+        form.fill_from(assignment, current_user.timezone)
+    return _save(assignment.course, assignment, form)
+
+
+# -- review --------------------------------------------------------------------------------------
+def _filters(course_id: int) -> dict:
+    late = request.args.get("late")
+    country = (request.args.get("country") or "").upper()
+    assignment_id = request.args.get("assignment", type=int)
+    if assignment_id and db.session.get(Assignment, assignment_id) not in \
+            services.assignments_of_course(course_id):
+        assignment_id = None
+    return {"assignment_id": assignment_id,
+            "state": request.args.get("state") if request.args.get("state") in STATES else None,
+            "country": country if country and is_country(country) else None,
+            "late": {"yes": True, "no": False}.get(late)}
+
+
+@bp.route("/assignments/course/<int:course_id>/queue")
+@allow(*STAFF)
+def queue(course_id: int):
+    course = access.course_for_staff(course_id, current_user)
+    filters = _filters(course.id)
+    if "state" not in request.args:
+        filters["state"] = "submitted"  # what waits for review
+    return render_template("assignments/queue.html", course=course, filters=filters,
+                           submissions=reports.queue(course.id, **filters),
+                           assignments=services.assignments_of_course(course.id),
+                           countries=reports.countries(course.id),
+                           STATE_LABELS=STATE_LABELS, STATES=STATES)
+
+
+def _render_review(submission, form, status=200, error=None):
+    return render_template("assignments/review.html", submission=submission, form=form,
+                           version=submission.current, error=error, format_size=format_size,
+                           render_markdown=services.render_markdown,
+                           deadline=services.deadline_for(submission.assignment,
+                                                          submission.user_id),
+                           PREVIEW_TYPES=files.PREVIEW_TYPES), status
+
+
+@bp.route("/assignments/submissions/<int:submission_id>/review", methods=["GET", "POST"])
+@allow(*STAFF)
+def review(submission_id: int):
+    submission = access.submission_for_staff(submission_id, current_user)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return _render_review(submission, form, 400 if request.method == "POST" else 200)
+    try:
+        version = services.review(submission, current_user, form.decision.data,
+                                  form.feedback.data or "")
+        posted = request.files.get("file")
+        if posted and posted.filename:
+            files.attach_feedback_file(version, current_user, posted)
+        notify.reviewed(version)
+        jobs.commit()
+    except (RuleBroken, UploadRefused, StorageUnavailable) as exc:
+        db.session.rollback()
+        error = (message(exc.code, exc.params) if isinstance(exc, RuleBroken) else
+                 upload_message(exc.code, exc.params) if isinstance(exc, UploadRefused) else
+                 upload_message("storage_unavailable"))
+        return _render_review(submission, form, getattr(exc, "status", 400)
+                              if isinstance(exc, RuleBroken) else 400, error)
+    flash(_("Your review is saved and the participant is told by e-mail."), "success")
+    return redirect(url_for("assignments.queue", course_id=submission.assignment.course_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/submissions.zip")
+@allow(*STAFF)
+def download_all(assignment_id: int):
+    assignment = access.assignment_for_staff(assignment_id, current_user)
+    submissions = reports.queue(assignment.course_id, assignment_id=assignment.id)
+    name = "%s-%d-submissions.zip" % (assignment.course.code, assignment.id)
+    entries = files.zip_entries(submissions)
+    return Response(files.zip_stream(entries, get_storage()), mimetype="application/zip", headers={
+        "Content-Disposition": 'attachment; filename="%s"' % name,
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
+# -- extensions -----------------------------------------------------------------------------------
+def _grant_form(assignment) -> GrantForm:
+    form = GrantForm()
+    form.participant.choices = [(p.id, "%s (%s)" % (p.name, p.email))
+                                for p in reports.participants(assignment.course_id)]
+    return form
+
+
+def _render_extensions(assignment, form, status=200, error=None):
+    return render_template("assignments/extensions.html", assignment=assignment, form=form,
+                           answer_form=AnswerForm(formdata=None),
+                           requests=extensions.extensions_of(assignment), error=error), status
+
+
+@bp.route("/assignments/<int:assignment_id>/extensions", methods=["GET", "POST"])
+@allow(*STAFF)
+def extensions_page(assignment_id: int):
+    assignment = access.assignment_for_staff(assignment_id, current_user)
+    form = _grant_form(assignment)
+    if not form.validate_on_submit():
+        return _render_extensions(assignment, form, 400 if request.method == "POST" else 200)
+    zone = current_user.timezone
+    try:
+        ext = extensions.grant(assignment, form.participant.data, current_user,
+                               to_utc(form.due_at.data, zone), to_utc(form.cutoff_at.data, zone),
+                               form.answer.data or "")
+        notify.extension_answered(ext)
+        jobs.commit()
+    except RuleBroken as broken:
+        db.session.rollback()
+        return _render_extensions(assignment, form, broken.status,
+                                  message(broken.code, broken.params))
+    flash(_("The extension is granted and the participant is told by e-mail."), "success")
+    return redirect(url_for("assignments.extensions_page", assignment_id=assignment.id))
+
+
+@bp.route("/assignments/extensions/<int:extension_id>", methods=["POST"])
+@allow(*STAFF)
+def answer_extension(extension_id: int):
+    ext = db.session.get(Extension, extension_id)
+    if ext is None or not access.is_staff_of(current_user, ext.assignment.course_id):
+        abort(404)
+    form = AnswerForm()
+    assignment = ext.assignment
+    if not form.validate_on_submit():
+        return _render_extensions(assignment, _grant_form(assignment), 400,
+                                  " ".join(e for errs in form.errors.values() for e in errs))
+    zone = current_user.timezone
+    try:
+        ext = extensions.answer_request(ext, current_user, form.decision.data == "grant",
+                                        to_utc(form.due_at.data, zone),
+                                        to_utc(form.cutoff_at.data, zone), form.answer.data or "")
+        notify.extension_answered(ext)
+        jobs.commit()
+    except RuleBroken as broken:
+        db.session.rollback()
+        return _render_extensions(assignment, _grant_form(assignment), broken.status,
+                                  message(broken.code, broken.params))
+    flash(_("Your answer is sent to the participant by e-mail."), "success")
+    return redirect(url_for("assignments.extensions_page", assignment_id=assignment.id))
+
+
+# -- the matrix -----------------------------------------------------------------------------------
+def _country_arg() -> str | None:
+    country = (request.args.get("country") or "").upper()
+    return country if country and is_country(country) else None
+
+
+@bp.route("/assignments/course/<int:course_id>/matrix")
+@allow(*STAFF)
+def matrix(course_id: int):
+    course = access.course_for_staff(course_id, current_user)
+    country = _country_arg()
+    m = reports.matrix(course.id, country)
+    return render_template("assignments/matrix.html", course=course, m=m, country=country,
+                           bars=reports.completion_by_country(m), STATE_LABELS=STATE_LABELS)
+
+
+@bp.route("/assignments/course/<int:course_id>/matrix.csv")
+@allow(*STAFF)
+def matrix_csv(course_id: int):
+    course = access.course_for_staff(course_id, current_user)
+    m = reports.matrix(course.id, _country_arg())
+    body = reports.matrix_csv(m, [localize(a.title).text for a in m.assignments], STATE_LABELS,
+                              [_("Name"), _("E-mail address"), _("Country")])
+    return Response("\ufeff" + body, mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="%s-matrix.csv"' % course.code,
+        "X-Content-Type-Options": "nosniff"})

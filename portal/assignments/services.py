@@ -1,0 +1,219 @@
+"""Assignments and their deadlines, and the participant's work: drafts, submitting, versions.
+Services flush; the request commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import markdown
+import nh3
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..i18n import as_utc
+from .models import (
+    ACCEPTED, DRAFT, GRANTED, RETURNED, SUBMITTED, Assignment, Extension, Submission,
+    SubmissionFile, SubmissionVersion,
+)
+from .timing import due_after_departure
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote",
+                "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "hr"}
+
+
+class RuleBroken(Exception):
+    """A domain rule refuses the request: ``code`` names it (messages.py), ``status`` the HTTP
+    status to answer with."""
+
+    def __init__(self, code: str, status: int = 400, **params):
+        super().__init__(code)
+        self.code, self.status, self.params = code, status, params
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML, sanitized: no scripts, no styles, links that cannot run code."""
+    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"])
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"},
+                            link_rel="noopener noreferrer nofollow"))
+
+
+# -- assignments ---------------------------------------------------------------------------------
+def save_assignment(assignment: Assignment, data: dict) -> Assignment:
+    """Set an assignment's fields from ``data`` (the form's cleaned values) and compute its
+    due date when it is counted from the course's departure."""
+    for name in ("phase", "title", "instructions", "statement", "opens_at", "cutoff_at", "asks",
+                 "file_types", "max_files", "max_size_mb", "due_months_after_departure"):
+        setattr(assignment, name, data[name])
+    assignment.due_at = data["due_at"]
+    if assignment.due_months_after_departure is not None:
+        assignment.due_at = due_after_departure(assignment.course.departure,
+                                                assignment.due_months_after_departure)
+    if assignment.opens_at > assignment.due_at:
+        raise RuleBroken("opens_after_due")
+    if assignment.cutoff_at is not None and assignment.cutoff_at < assignment.due_at:
+        raise RuleBroken("cutoff_before_due")
+    if assignment.id is None:
+        db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def refresh_relative_deadlines(course) -> int:
+    """After a course's departure date changes: recompute the deadlines counted from it."""
+    changed = 0
+    for a in db.session.scalars(select(Assignment).where(
+            Assignment.course_id == course.id,
+            Assignment.due_months_after_departure.is_not(None))):
+        due = due_after_departure(course.departure, a.due_months_after_departure)
+        if a.due_at != due:
+            a.due_at, changed = due, changed + 1
+    db.session.flush()
+    return changed
+
+
+def assignments_of_course(course_id: int) -> list[Assignment]:
+    return list(db.session.scalars(select(Assignment).where(Assignment.course_id == course_id)
+                                   .order_by(Assignment.due_at, Assignment.id)))
+
+
+# -- deadlines -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime
+    cutoff_at: datetime | None
+    extended: bool
+
+
+def granted_extension(assignment: Assignment, user_id: int) -> Extension | None:
+    return db.session.scalar(select(Extension).where(
+        Extension.assignment_id == assignment.id, Extension.user_id == user_id,
+        Extension.state == GRANTED).order_by(Extension.decided_at.desc(), Extension.id.desc())
+        .limit(1))
+
+
+def deadline_for(assignment: Assignment, user_id: int) -> Deadline:
+    """The participant's deadlines: the assignment's, or those of their latest extension."""
+    ext = granted_extension(assignment, user_id)
+    if ext is None:
+        return Deadline(assignment.due_at, assignment.cutoff_at, False)
+    return Deadline(ext.due_at or assignment.due_at, ext.cutoff_at, True)
+
+
+def deadlines_for(assignments: list[Assignment], user_id: int) -> dict[int, Deadline]:
+    """``deadline_for`` of many assignments at once (one query), by assignment id."""
+    latest: dict[int, Extension] = {}
+    if assignments:
+        for ext in db.session.scalars(select(Extension).where(
+                Extension.assignment_id.in_([a.id for a in assignments]),
+                Extension.user_id == user_id, Extension.state == GRANTED)
+                .order_by(Extension.decided_at.desc(), Extension.id.desc())):
+            latest.setdefault(ext.assignment_id, ext)
+    out = {}
+    for a in assignments:
+        ext = latest.get(a.id)
+        out[a.id] = Deadline(a.due_at, a.cutoff_at, False) if ext is None else Deadline(
+            ext.due_at or a.due_at, ext.cutoff_at, True)
+    return out
+
+
+# -- the participant's work ----------------------------------------------------------------------
+def submissions_by_assignment(assignment_ids: list[int], user_id: int) -> dict[int, Submission]:
+    """The user's submissions to these assignments (one query), by assignment id."""
+    if not assignment_ids:
+        return {}
+    return {s.assignment_id: s for s in db.session.scalars(select(Submission).where(
+        Submission.assignment_id.in_(assignment_ids), Submission.user_id == user_id))}
+
+
+def find_submission(assignment: Assignment, user_id: int) -> Submission | None:
+    return db.session.scalar(select(Submission).where(Submission.assignment_id == assignment.id,
+                                                      Submission.user_id == user_id))
+
+
+def editable_version(assignment: Assignment, user) -> SubmissionVersion:
+    """The draft to write into: the current one, or a new version (carrying over the text and
+    files) after a return. Refused while handed in or once accepted."""
+    submission = find_submission(assignment, user.id)
+    if submission is None:
+        submission = Submission(assignment=assignment, user=user, state=DRAFT)
+        db.session.add(submission)
+    current = submission.current
+    if current is None or current.state == RETURNED:
+        version = SubmissionVersion(number=(current.number + 1) if current else 1, state=DRAFT,
+                                    text=current.text if current else "")
+        submission.versions.append(version)
+        if current is not None:
+            version.files = [SubmissionFile(file=f.file, kind="attachment")
+                             for f in current.attachments]
+        db.session.flush()
+        return version
+    if current.state != DRAFT:
+        raise RuleBroken("not_editable", 409)
+    return current
+
+
+def _check_open(assignment: Assignment, now: datetime) -> None:
+    if now < as_utc(assignment.opens_at):
+        raise RuleBroken("not_open_yet", 409)
+
+
+def save_draft(assignment: Assignment, user, text: str, now: datetime | None = None
+               ) -> SubmissionVersion:
+    now = now or utcnow()
+    _check_open(assignment, now)
+    version = editable_version(assignment, user)
+    version.text = text
+    version.draft_saved_at = now
+    db.session.flush()
+    return version
+
+
+def submit(assignment: Assignment, user, text: str, statement_accepted: bool,
+           now: datetime | None = None) -> SubmissionVersion:
+    """Hand the draft in: checks what is asked, the statement and the cut-off (extensions
+    apply); marks it late after the due date."""
+    now = now or utcnow()
+    version = save_draft(assignment, user, text, now)
+    deadline = deadline_for(assignment, user.id)
+    if deadline.cutoff_at is not None and now > as_utc(deadline.cutoff_at):
+        raise RuleBroken("after_cutoff", 409)
+    if assignment.wants_text and not text.strip():
+        raise RuleBroken("text_missing")
+    if assignment.wants_files and not version.attachments:
+        raise RuleBroken("files_missing")
+    if len(version.attachments) > assignment.max_files:
+        raise RuleBroken("too_many_files", limit=assignment.max_files)
+    if _statement_required(assignment) and not statement_accepted:
+        raise RuleBroken("statement_missing")
+    version.statement_accepted = statement_accepted
+    version.state, version.submitted_at = SUBMITTED, now
+    version.late = now > as_utc(deadline.due_at)
+    submission = version.submission
+    submission.state, submission.late, submission.submitted_at = SUBMITTED, version.late, now
+    db.session.flush()
+    return version
+
+
+def _statement_required(assignment: Assignment) -> bool:
+    return any(v and v.strip() for v in (assignment.statement or {}).values())
+
+
+def review(submission: Submission, reviewer, decision: str, feedback: str,
+           now: datetime | None = None) -> SubmissionVersion:
+    """Return the handed-in version for revision, or accept it."""
+    if decision not in (RETURNED, ACCEPTED):
+        raise RuleBroken("bad_decision")
+    version = submission.current
+    if version is None or version.state != SUBMITTED:
+        raise RuleBroken("not_reviewable", 409)
+    version.state, version.feedback = decision, feedback
+    version.reviewer, version.reviewed_at = reviewer, now or utcnow()
+    submission.state = decision
+    db.session.flush()
+    return version
+
+
+def version_of(submission: Submission, number: int) -> SubmissionVersion | None:
+    return next((v for v in submission.versions if v.number == number), None)

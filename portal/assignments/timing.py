@@ -1,0 +1,62 @@
+"""Deadlines: relative due dates, countdowns, and times written for one reader (e-mails are
+rendered for the recipient, not for whoever caused them)."""
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_datetime
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..i18n import JAPAN, as_utc, is_valid_timezone
+
+# A deadline counted from a date falls at the end of that day in Japan, where courses run.
+END_OF_DAY = time(23, 59)
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_after_departure(departure: date, months: int) -> datetime:
+    """23:59 Japan time, ``months`` months after the course's departure from Japan."""
+    day = add_months(departure, months)
+    return datetime.combine(day, END_OF_DAY, JAPAN).astimezone(timezone.utc)
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(num)d day", "%(num)d days", days))
+    if hours and days < 7:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
+    if not days and (minutes or not hours):
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
+    return " ".join(parts)
+
+
+def countdown(deadline: datetime | None, now: datetime) -> str:
+    """"due in 3 days 4 hours" or "overdue by 2 hours", in the reader's language."""
+    if deadline is None:
+        return ""
+    delta = (as_utc(deadline) - now).total_seconds()
+    if delta >= 0:
+        return _("due in %(time)s", time=_duration(delta))
+    return _("overdue by %(time)s", time=_duration(-delta))
+
+
+def moments_for(moment: datetime, zone: str | None, lang: str) -> dict[str, str]:
+    """One instant in UTC, in the reader's zone and in Japan, formatted in ``lang``."""
+    moment = as_utc(moment)
+    zone = zone if zone and is_valid_timezone(zone) else "UTC"
+    fmt = lambda tz: babel_datetime(moment, "medium", tzinfo=tz, locale=lang)  # noqa: E731
+    return {"utc": fmt(ZoneInfo("UTC")) + " UTC", "zone": zone,
+            "local": fmt(ZoneInfo(zone)) + " (" + zone + ")",
+            "japan": fmt(JAPAN) + " JST"}

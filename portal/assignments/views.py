@@ -1,0 +1,80 @@
+"""What the participant's pages show, gathered in one place for the thin views."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..courses.models import Course, Enrollment
+from ..db_types import utcnow
+from ..extensions import db
+from ..i18n import localize
+from ..uploads import services as uploads
+from ..uploads.messages import format_size
+from . import extensions, files, services
+from .access import ACTIVE_ENROLLMENT
+from .forms import ExtensionRequestForm
+from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment
+from .timing import countdown
+
+
+def my_assignments(user) -> list[dict]:
+    """Every assignment of the user's courses, with their state and deadline, soonest first."""
+    now = utcnow()
+    rows = []
+    query = (select(Assignment).join(Course).join(Enrollment, Enrollment.course_id == Course.id)
+             .where(Enrollment.user_id == user.id, Enrollment.status.in_(ACTIVE_ENROLLMENT))
+             .order_by(Assignment.due_at))
+    assignments = list(db.session.scalars(query))
+    # Two queries for all of them: this list is on every participant's dashboard.
+    deadlines = services.deadlines_for(assignments, user.id)
+    submissions = services.submissions_by_assignment([a.id for a in assignments], user.id)
+    for assignment in assignments:
+        deadline = deadlines[assignment.id]
+        submission = submissions.get(assignment.id)
+        state = submission.state if submission else "missing"
+        rows.append({"assignment": assignment, "deadline": deadline, "state": state,
+                     "late": bool(submission and submission.late),
+                     "open": assignment.opens_at <= now,
+                     "countdown": countdown(deadline.due_at, now)
+                     if state not in (SUBMITTED, ACCEPTED) else ""})
+    rows.sort(key=lambda r: r["deadline"].due_at)
+    return rows
+
+
+def due_next(user, limit: int = 5) -> list[dict]:
+    return [r for r in my_assignments(user)
+            if r["open"] and r["state"] in ("missing", DRAFT, RETURNED)][:limit]
+
+
+def upload_purpose(assignment: Assignment):
+    """What the upload field needs: the purpose's name with this assignment's own rules."""
+    return SimpleNamespace(name=files.SUBMISSION_PURPOSE, policy=files.policy_for(assignment))
+
+
+def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
+    now = utcnow()
+    submission = services.find_submission(assignment, user.id)
+    current = submission.current if submission else None
+    editable = current is None or current.state in (DRAFT, RETURNED)
+    deadline = services.deadline_for(assignment, user.id)
+    purpose = upload_purpose(assignment)
+    return {
+        "assignment": assignment, "submission": submission, "current": current,
+        "editable": editable and assignment.opens_at <= now,
+        "not_open": assignment.opens_at > now,
+        "closed": deadline.cutoff_at is not None and now > deadline.cutoff_at,
+        "attachments": current.attachments if current else [],
+        "returned": current if current is not None and current.state == RETURNED else None,
+        "deadline": deadline, "countdown": countdown(deadline.due_at, now),
+        "instructions": localize(assignment.instructions),
+        "instructions_html": services.render_markdown(localize(assignment.instructions).text),
+        "statement": localize(assignment.statement), "form": form,
+        "ext_form": ext_form or ExtensionRequestForm(),
+        "pending_request": extensions.pending_request(assignment, user.id),
+        "purpose": purpose, "form_limit": min(uploads.form_limit(purpose),
+                                               purpose.policy.max_size),
+        "format_size": format_size,
+        "upload_widget": "uploads" in current_app.blueprints,
+    }

@@ -1,0 +1,113 @@
+"""Accounts and single-use account tokens (invitations, password resets)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+def use_cheapest_hashing() -> None:
+    """For test suites only (``PASSWORD_HASHING=cheapest``, refused in production): Argon2id
+    with the smallest parameters, so thousands of test accounts do not cost a CPU-second each."""
+    global _hasher
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_lower", func.lower("email"), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="participant", index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    organization: Mapped[str | None] = mapped_column(String(300))
+    position: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Bumped on logout, password change and deactivation: every older session stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tokens: Mapped[list["AccountToken"]] = relationship(back_populates="user",
+                                                        foreign_keys="AccountToken.user_id",
+                                                        cascade="all, delete-orphan")
+
+    # Flask-Login: the id in the session carries the version, so old cookies no longer match.
+    def get_id(self) -> str:
+        return "%d:%d" % (self.id, self.session_version)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+    def end_all_sessions(self) -> None:
+        self.session_version += 1
+
+    def __repr__(self) -> str:
+        return "<User %s %s>" % (self.id, self.role)
+
+
+def dummy_password_check() -> None:
+    """Spend the time of a real check, so timing does not tell whether an account exists."""
+    try:
+        _hasher.verify(_DUMMY_HASH, "not the password")
+    except VerificationError:
+        pass
+
+
+_DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
+
+
+class AccountToken(db.Model):
+    """A single-use secret sent by e-mail. Only its SHA-256 is stored."""
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "invitation" | "reset"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(back_populates="tokens", foreign_keys=[user_id])
+
+    @staticmethod
+    def new_secret() -> tuple[str, str]:
+        secret = secrets.token_urlsafe(32)
+        return secret, hash_token(secret)
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()

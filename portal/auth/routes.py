@@ -1,0 +1,161 @@
+"""Sign-in, sign-out, invitations, password reset and the account page."""
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import jobs
+from ..access import AUTHENTICATED, PUBLIC, allow
+from ..extensions import limiter
+from ..security import safe_next
+from . import bp, services
+from .forms import (InvitationForm, LoginForm, PasswordChangeForm, PreferencesForm, ResetForm,
+                    ResetRequestForm)
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _just_reset() -> bool:
+    """The browser that has just reset this account's password (it proved it holds the
+    mailbox) is not held back by the attempts others make on the account; the per-address
+    limit still applies to it."""
+    email = (request.form.get("email") or "").strip().lower()
+    return bool(email) and session.get("reset_for") == email
+
+
+def _start_session(user, remember: bool = False) -> None:
+    """A fresh session at sign-in: nothing from the anonymous session carries over."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    session["auth_at"] = int(time.time())
+    login_user(user, remember=remember)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, exempt_when=_just_reset)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(form.next.data, url_for("core.dashboard")))
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            jobs.commit()
+            _start_session(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data, url_for("core.dashboard")))
+        jobs.commit()
+        flash(_("That e-mail address and password do not match an active account."), "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(AUTHENTICATED)
+def logout():
+    current_user.end_all_sessions()
+    jobs.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+def accept_invitation(token: str):
+    invitation = services.valid_token(token, "invitation")
+    if invitation is None:
+        return render_template("auth/token_invalid.html", kind="invitation"), 410
+    user = invitation.user
+    form = InvitationForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.language.data = user.language
+        form.timezone.data = user.timezone
+    if form.validate_on_submit():
+        user.name = form.name.data.strip()
+        user.language = form.language.data
+        user.timezone = form.timezone.data
+        services.use_token(invitation, form.password.data)
+        jobs.commit()
+        _start_session(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(url_for("core.dashboard"))
+    return render_template("auth/invitation.html", form=form, user=user), \
+        400 if form.errors else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit("20 per hour", methods=["POST"])
+def forgot_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        jobs.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
+def reset_password(token: str):
+    reset = services.valid_token(token, "reset")
+    if reset is None:
+        return render_template("auth/token_invalid.html", kind="reset"), 410
+    form = ResetForm()
+    if form.validate_on_submit():
+        services.use_token(reset, form.password.data)
+        jobs.commit()
+        logout_user()
+        session.clear()
+        session["reset_for"] = reset.user.email.lower()
+        flash(_("Your password is changed. Sign in with the new one."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@allow(AUTHENTICATED)
+def account():
+    prefs = PreferencesForm(obj=current_user, prefix="prefs")
+    password = PasswordChangeForm(prefix="pw")
+    status = 200
+    if request.method == "POST" and "prefs-submit" in request.form:
+        if prefs.validate():
+            current_user.name = prefs.name.data.strip()
+            current_user.language = prefs.language.data
+            current_user.timezone = prefs.timezone.data
+            jobs.commit()
+            flash(_("Your preferences are saved."), "success")
+            return redirect(url_for("auth.account"))
+        status = 400
+    elif request.method == "POST" and "pw-submit" in request.form:
+        if password.validate():
+            if current_user.check_password(password.current.data):
+                services.change_password(current_user, password.password.data)
+                jobs.commit()
+                # Every other session has ended; this one starts again with the new version.
+                _start_session(current_user._get_current_object())
+                flash(_("Your password is changed. Other devices are signed out."), "success")
+                return redirect(url_for("auth.account"))
+            password.current.errors.append(_("The current password is not right."))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/account.html", prefs=prefs, password=password), status

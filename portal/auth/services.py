@@ -1,0 +1,140 @@
+"""Account rules: sign-in, invitations, password resets, roles. Services flush; views commit."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, select
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..mail import send_mail
+from .models import AccountToken, User, dummy_password_check, hash_token
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 256
+
+
+def find_user_by_email(email: str) -> User | None:
+    email = (email or "").strip()
+    if not email:
+        return None
+    return db.session.execute(
+        select(User).where(func.lower(User.email) == email.lower())).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with that e-mail and password, or None (in constant-ish time)."""
+    user = find_user_by_email(email)
+    if user is None or not user.password_hash:
+        dummy_password_check()
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(email: str, name: str, role: str, *, language: str = "en",
+                country: str | None = None, organization: str | None = None,
+                position: str | None = None, timezone: str = "UTC",
+                password: str | None = None) -> User:
+    user = User(email=email.strip(), name=name.strip(), role=role, language=language,
+                country=(country or None) and country.upper(), organization=organization,
+                position=position, timezone=timezone)
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _issue_token(user: User, kind: str, lifetime: timedelta, by: User | None = None) -> str:
+    # A new token makes older unused ones of the same kind useless.
+    for old in user.tokens:
+        if old.kind == kind and old.used_at is None:
+            old.used_at = utcnow()
+    secret, digest = AccountToken.new_secret()
+    now = utcnow()
+    db.session.add(AccountToken(user=user, kind=kind, token_hash=digest, created_at=now,
+                                expires_at=now + lifetime,
+                                created_by_id=by.id if by else None))
+    db.session.flush()
+    return secret
+
+
+def invite(user: User, by: User | None = None) -> str:
+    """Send ``user`` a single-use invitation link in their language; returns the secret."""
+    secret = _issue_token(user, "invitation", current_app.config["INVITATION_LIFETIME"], by)
+    send_mail(user.email, "invitation", user.language, user=user, inviter=by,
+              link=external_url("auth.accept_invitation", token=secret),
+              days=current_app.config["INVITATION_LIFETIME"].days)
+    return secret
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address belongs to an active account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    secret = _issue_token(user, "reset", current_app.config["RESET_LIFETIME"])
+    send_mail(user.email, "password_reset", user.language, user=user,
+              link=external_url("auth.reset_password", token=secret))
+
+
+def valid_token(secret: str, kind: str) -> AccountToken | None:
+    """The unused, unexpired token of ``kind`` for ``secret``, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    token = db.session.execute(select(AccountToken).where(
+        AccountToken.token_hash == hash_token(secret), AccountToken.kind == kind)
+    ).scalar_one_or_none()
+    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    if not token.user.active and kind == "reset":
+        return None
+    return token
+
+
+def use_token(token: AccountToken, password: str) -> User:
+    token.used_at = utcnow()
+    user = token.user
+    user.set_password(password)
+    user.active = True
+    user.end_all_sessions()
+    return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.end_all_sessions()
+
+
+def set_role(user: User, role: str) -> None:
+    user.role = role
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        user.end_all_sessions()
+
+
+def search_users(text: str = "", role: str | None = None):
+    query = select(User).order_by(User.name, User.id)
+    if text:
+        like = "%" + text.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        query = query.where(func.lower(User.email).like(like, escape="\\")
+                            | func.lower(User.name).like(like, escape="\\"))
+    if role:
+        query = query.where(User.role == role)
+    return query
+
+
+def external_url(endpoint: str, **values) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    if not base and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    # Outside a request (commands, workers) the path is built from the URL map alone.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return (base or "http://127.0.0.1:5000") + path

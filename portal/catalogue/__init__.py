@@ -1,0 +1,17 @@
+"""The public course catalogue (current and next fiscal year) and the program's statistics.
+
+Anyone may read the catalogue, a course's outline and its General Information page, and the
+statistics by subject, region and year; coordinators and admins also see them by training
+center. The catalogue outline (expected outputs, target organizations, eligibility, series) is
+kept beside the course in ``CourseOutline`` and edited by the course's coordinators.
+"""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.navigation import nav_link
+
+bp = Blueprint("catalogue", __name__)
+nav_link("catalogue.index", _l("Courses catalogue"), order=5)
+
+
+from . import routes  # noqa: E402,F401

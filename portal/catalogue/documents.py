@@ -1,0 +1,55 @@
+"""The General Information document of a course: a file (PDF or word-processor document) that
+the course's coordinators upload through the upload layer (purpose ``course-information``)
+and that anyone may download while the course's catalogue page is public. Without a stored
+document, the catalogue's printable General Information page stands in for it."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+
+from ..access import ADMIN, COORDINATOR
+from ..extensions import db
+from ..storage.checks import UploadPolicy
+from ..storage.models import StoredFile
+from ..uploads import services as uploads
+from ..uploads.purposes import MiB, Purpose, register_purpose
+from .models import CourseOutline
+
+PURPOSE = "course-information"
+TYPES = frozenset({
+    "application/pdf", "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text"})
+MAX_SIZE = 20 * MiB
+
+
+def may_download(user, stored: StoredFile) -> bool:
+    """Anyone, once the file is the document of a course whose catalogue page they may read;
+    before that, whoever uploaded it."""
+    from .services import public_course
+    outline = db.session.scalar(select(CourseOutline).where(
+        CourseOutline.general_information_id == stored.id))
+    if outline is None:
+        return getattr(user, "is_authenticated", False) and stored.uploader_id == user.id
+    return public_course(outline.course_id, user or AnonymousUserMixin()) is not None
+
+
+register_purpose(Purpose(PURPOSE, _l("Course General Information"),
+                         UploadPolicy(TYPES, MAX_SIZE), roles=frozenset({COORDINATOR, ADMIN}),
+                         can_download=may_download))
+
+
+def attach(outline: CourseOutline, user, posted) -> StoredFile:
+    """Check and store a posted file as the course's document (replacing any previous one).
+    Raises ``UploadRefused`` (``uploads.messages.message`` words it)."""
+    stored = uploads.store_form_file(user, PURPOSE, posted)
+    outline.general_information_id = stored.id
+    db.session.flush()
+    return stored
+
+
+def document_of(outline: CourseOutline | None) -> StoredFile | None:
+    if outline is None or outline.general_information_id is None:
+        return None
+    return db.session.get(StoredFile, outline.general_information_id)

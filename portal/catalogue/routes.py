@@ -1,0 +1,194 @@
+"""Catalogue pages: the list with filters and search, a course's outline and its General
+Information page, the outline form, and the statistics with their CSV exports."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import jobs
+from ..access import ADMIN, COORDINATOR, PUBLIC, allow
+from ..courses import services as courses
+from ..courses.vocabulary import PROGRAM_TYPES, REGIONS, SUBJECTS
+from ..extensions import db
+from ..i18n import LANGUAGES
+from ..storage.base import ObjectNotFound
+from ..storage.checks import UploadRefused
+from ..uploads import services as uploads
+from ..uploads.messages import format_size
+from ..uploads.messages import message as upload_message
+from . import bp, documents, exports, services, statistics
+from .charts import bar_chart
+from .forms import FIELD_LABELS, OutlineForm
+from .models import OUTLINE_FIELDS, series_of
+
+PER_PAGE = 30
+
+
+def _choice(name: str, allowed) -> str | None:
+    value = request.args.get(name, "")
+    return value if value in allowed else None
+
+
+def _filters(facets: dict) -> services.Filters:
+    year = request.args.get("fiscal_year", "")
+    return services.Filters(
+        subject=_choice("subject", SUBJECTS), region=_choice("region", REGIONS),
+        program_type=_choice("program_type", PROGRAM_TYPES),
+        training_center=_choice("training_center", facets["training_center"]),
+        language=_choice("language", facets["language"]),
+        fiscal_year=int(year) if year.isdigit() and int(year) in services.published_years()
+        else None, text=request.args.get("q", "").strip()[:100])
+
+
+@bp.route("/catalogue")
+@allow(PUBLIC)
+def index():
+    facets = services.facet_values()
+    filters = _filters(facets)
+    found = services.catalogue(filters)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pages = max((len(found) + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(page, pages)
+    return render_template("catalogue/index.html", courses=found[(page - 1) * PER_PAGE:
+                                                               page * PER_PAGE],
+                           total=len(found), page=page, pages=pages, filters=filters,
+                           facets=facets, years=services.published_years())
+
+
+def _course(course_id: int):
+    course = services.public_course(course_id, current_user)
+    if course is None:
+        abort(404)
+    return course
+
+
+@bp.route("/catalogue/<int:course_id>")
+@allow(PUBLIC)
+def course(course_id: int):
+    course = _course(course_id)
+    manage = current_user.is_authenticated and courses.can_manage(current_user, course)
+    outline = services.outline_of(course)
+    return render_template("catalogue/course.html", course=course, outline=outline,
+                           manage=manage, document=documents.document_of(outline),
+                           format_size=format_size,
+                           field_labels=FIELD_LABELS, outline_fields=OUTLINE_FIELDS)
+
+
+@bp.route("/catalogue/<int:course_id>/document")
+@allow(PUBLIC)
+def document(course_id: int):
+    """The stored General Information document, as an attachment."""
+    stored = documents.document_of(services.outline_of(_course(course_id)))
+    if stored is None or not uploads.may_download(current_user, stored):
+        abort(404)
+    try:
+        return uploads.download_response(stored, force_attachment=True)
+    except ObjectNotFound:
+        abort(404)
+
+
+@bp.route("/catalogue/<int:course_id>/general-information")
+@allow(PUBLIC)
+def general_information(course_id: int):
+    course = _course(course_id)
+    return render_template("catalogue/general_information.html", course=course,
+                           outline=services.outline_of(course), field_labels=FIELD_LABELS,
+                           outline_fields=OUTLINE_FIELDS)
+
+
+@bp.route("/catalogue/<int:course_id>/outline", methods=["GET", "POST"])
+@allow(COORDINATOR, ADMIN)
+def edit_outline(course_id: int):
+    course = courses.course_for(current_user, course_id, manage=True)
+    outline = services.outline_of(course)
+    form = OutlineForm()
+    if request.method == "GET" and outline is not None:
+        form.fill(outline)
+    if form.validate_on_submit() and _save_outline(course, form):
+        jobs.commit()
+        flash(_("The catalogue outline is saved."), "success")
+        return redirect(url_for("catalogue.course", course_id=course.id))
+    return render_template("catalogue/outline_form.html", course=course, form=form,
+                           outline_fields=OUTLINE_FIELDS, languages=LANGUAGES,
+                           document=documents.document_of(outline),
+                           default_series=series_of(course, None)), 400 if form.errors else 200
+
+
+def _save_outline(course, form: OutlineForm) -> bool:
+    outline = services.save_outline(course, {n: form.content(n) for n in OUTLINE_FIELDS},
+                                    form.series.data)
+    if form.remove_document.data:
+        outline.general_information_id = None
+    posted = form.document.data
+    if posted is not None and getattr(posted, "filename", ""):
+        try:
+            documents.attach(outline, current_user, posted)
+        except UploadRefused as refused:
+            db.session.rollback()
+            form.document.errors = list(form.document.errors) + [
+                upload_message(refused.code, refused.params)]
+            return False
+    return True
+
+
+# ------------------------------------------------------------------ statistics
+
+
+def _year(allowed: list[int]) -> int | None:
+    """The fiscal year asked for; none means all years."""
+    value = request.args.get("year", "")
+    if value == "all":
+        return None
+    if value.isdigit() and int(value) in allowed:
+        return int(value)
+    current = services.current_fiscal_year()
+    return current if current in allowed or not allowed else allowed[-1]
+
+
+@bp.route("/statistics")
+@allow(PUBLIC)
+def stats():
+    years = statistics.years()
+    year = _year(years)
+    subjects = statistics.courses_by_subject(year)
+    regions = statistics.participants_by_region(year)
+    return render_template(
+        "catalogue/statistics.html", years=years, year=year, subjects=subjects, regions=regions,
+        subject_chart=bar_chart([(label, n) for _, label, n in subjects.rows if n]),
+        region_chart=bar_chart([(label, n) for _, label, n in regions.rows]),
+        by_year=statistics.by_year(), share=statistics.share)
+
+
+@bp.route("/statistics.csv")
+@allow(PUBLIC)
+def stats_csv():
+    years = statistics.years()
+    year = _year(years)
+    table = request.args.get("table", "subjects")
+    if table == "regions":
+        return exports.table_csv(statistics.participants_by_region(year), _("Region"),
+                                 _("Participants"), "participants-by-region", year)
+    if table == "years":
+        return exports.years_csv(statistics.by_year())
+    return exports.table_csv(statistics.courses_by_subject(year), _("Subject"), _("Courses"),
+                             "courses-by-subject", year)
+
+
+@bp.route("/statistics/centers")
+@allow(COORDINATOR, ADMIN)
+def centers():
+    years = statistics.years()
+    year = _year(years)
+    rows = statistics.by_center(year)
+    return render_template(
+        "catalogue/centers.html", years=years, year=year, rows=rows,
+        course_chart=bar_chart([(c, n) for c, n, _ in rows]),
+        people_chart=bar_chart([(c, n) for c, _, n in rows]))
+
+
+@bp.route("/statistics/centers.csv")
+@allow(COORDINATOR, ADMIN)
+def centers_csv():
+    years = statistics.years()
+    return exports.centers_csv(statistics.by_center(_year(years)), _year(years))

@@ -1,0 +1,131 @@
+"""Catalogue rules: which courses are published, filters and search, the outline.
+
+Published: every course of the current and next fiscal year (Japan's fiscal year starts on 1
+April). Older courses keep a public page (the program's archive); courses planned further ahead
+are visible only to the staff who see them in the courses domain.
+
+Search: the scalar filters run in SQL; the language of instruction and the search text are then
+matched in Python over the (at most a few hundred) courses of two fiscal years, so that accents
+and case are folded the same way on SQLite and PostgreSQL ("electricite" finds "électricité").
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from ..courses import services as courses
+from ..courses.models import Course
+from ..db_types import utcnow
+from ..extensions import db
+from .models import OUTLINE_FIELDS, CourseOutline
+
+SEARCHED_FIELDS = ("title", "description", "objectives")
+
+
+def current_fiscal_year(today: date | None = None) -> int:
+    return courses.fiscal_year_of(today or utcnow().date())
+
+
+def published_years(today: date | None = None) -> tuple[int, int]:
+    year = current_fiscal_year(today)
+    return year, year + 1
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Électricité" -> "electricite"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Filters:
+    subject: str | None = None
+    region: str | None = None
+    program_type: str | None = None
+    training_center: str | None = None
+    language: str | None = None
+    fiscal_year: int | None = None
+    text: str = ""
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("subject", self.subject), ("region", self.region),
+                                  ("program_type", self.program_type),
+                                  ("training_center", self.training_center),
+                                  ("language", self.language), ("fiscal_year", self.fiscal_year),
+                                  ("q", self.text)) if v}
+
+
+def catalogue(filters: Filters, today: date | None = None) -> list[Course]:
+    """The published courses matching ``filters``, by arrival date then code."""
+    years = published_years(today)
+    query = select(Course).where(Course.fiscal_year.in_(
+        [filters.fiscal_year] if filters.fiscal_year in years else years))
+    for name in ("subject", "region", "program_type", "training_center"):
+        value = getattr(filters, name)
+        if value:
+            query = query.where(getattr(Course, name) == value)
+    found = db.session.execute(query.order_by(Course.arrival, Course.code)).scalars()
+    words = fold(filters.text).split()
+    return [c for c in found
+            if (not filters.language or filters.language in (c.languages or []))
+            and all(w in _haystack(c) for w in words)]
+
+
+def _haystack(course: Course) -> str:
+    parts = [course.code]
+    for name in SEARCHED_FIELDS:
+        parts.extend((getattr(course, name) or {}).values())
+    return fold(" ".join(parts))
+
+
+def facet_values(today: date | None = None) -> dict[str, list[str]]:
+    """Training centers and languages that the published courses actually have."""
+    rows = db.session.execute(select(Course.training_center, Course.languages).where(
+        Course.fiscal_year.in_(published_years(today)))).all()
+    return {"training_center": sorted({r[0] for r in rows if r[0]}),
+            "language": sorted({lang for r in rows for lang in (r[1] or [])})}
+
+
+def is_published(course: Course, today: date | None = None) -> bool:
+    return course.fiscal_year <= published_years(today)[1]
+
+
+def public_course(course_id: int, user) -> Course | None:
+    """The course if anyone may read its catalogue page (or ``user`` sees it as staff)."""
+    course = db.session.get(Course, course_id)
+    if course is None:
+        return None
+    if is_published(course):
+        return course
+    if getattr(user, "is_authenticated", False) and courses.can_see(user, course) \
+            and user.role != "participant":
+        return course
+    return None
+
+
+def outline_of(course: Course) -> CourseOutline | None:
+    return db.session.get(CourseOutline, course.id)
+
+
+def outlines_of(course_ids: list[int]) -> dict[int, CourseOutline]:
+    if not course_ids:
+        return {}
+    rows = db.session.execute(select(CourseOutline).where(
+        CourseOutline.course_id.in_(course_ids))).scalars()
+    return {o.course_id: o for o in rows}
+
+
+def save_outline(course: Course, values: dict, series: str | None) -> CourseOutline:
+    """Create or update the course's outline from {field: {lang: text}} and a series."""
+    outline = outline_of(course)
+    if outline is None:
+        outline = CourseOutline(course_id=course.id)
+        db.session.add(outline)
+    for name in OUTLINE_FIELDS:
+        setattr(outline, name, values.get(name) or {})
+    outline.series = (series or "").strip().upper() or None
+    db.session.flush()
+    return outline

@@ -1,0 +1,48 @@
+"""The dashboard is made of panels that each domain registers:
+
+    from portal.core.dashboards import panel
+
+    @panel(order=20, roles=("participant",))
+    def due_next(user):
+        return "assignments/_panel_due_next.html", {"items": ...}
+
+A panel returns (template, context) or None to show nothing. The courses panels live in
+``portal/courses/panels.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
+
+
+@dataclass(frozen=True)
+class Panel:
+    order: int
+    roles: tuple[str, ...]
+    build: Callable
+
+
+_PANELS: list[Panel] = []
+
+
+def panel(order: int = 50, roles: tuple[str, ...] = (PARTICIPANT, INSTRUCTOR, COORDINATOR,
+                                                       ADMIN)) -> Callable:
+    def register(func: Callable) -> Callable:
+        if all(p.build.__qualname__ != func.__qualname__ or p.build.__module__ != func.__module__
+               for p in _PANELS):
+            _PANELS.append(Panel(order, tuple(roles), func))
+            _PANELS.sort(key=lambda p: p.order)
+        return func
+    return register
+
+
+def for_user(user) -> list[tuple[str, dict]]:
+    shown = []
+    for p in _PANELS:
+        if user.role in p.roles:
+            result = p.build(user)
+            if result is not None:
+                shown.append(result)
+    return shown

@@ -1,0 +1,33 @@
+"""Courses and enrollments: course pages and editing, staff, nomination-list imports,
+enrollment states, the participants' CSV and the dashboard panels.
+
+Visibility (issue 4, point 9): admins see every course; coordinators the courses they
+coordinate; instructors the courses assigned to them; participants their own enrollments.
+See ``services`` for the rules, which every view applies through ``services.course_for``.
+"""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.navigation import nav_link
+
+bp = Blueprint("courses", __name__)
+nav_link("courses.index", _l("Courses"), order=10, roles=("authenticated",))
+
+
+@bp.app_context_processor
+def _vocabulary():
+    from .forms import language_name
+    from .messages import import_result_message, row_problem_message
+    from .vocabulary import PROGRAM_TYPES, REGIONS
+    return {"PROGRAM_TYPES": PROGRAM_TYPES, "REGIONS": REGIONS, "language_name": language_name,
+            "row_problem_message": row_problem_message,
+            "import_result_message": import_result_message}
+
+
+@bp.app_template_filter("language_name")
+def _language_name(code: str) -> str:
+    from .forms import language_name
+    return language_name(code)
+
+
+from . import panels, routes  # noqa: E402,F401

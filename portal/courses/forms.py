@@ -1,0 +1,130 @@
+"""Forms of the courses domain. Labels are lazy (``_l``): they are built at import time."""
+from __future__ import annotations
+
+import re
+
+from babel import Locale
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (DateField, EmailField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
+                                Regexp, ValidationError)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..i18n import LANGUAGES
+from .vocabulary import (ENROLLMENT_STATES, PROGRAM_TYPES, REGIONS, SUBJECTS,
+                         TRAINING_CENTERS)
+
+INSTRUCTION_LANGUAGES = ("en", "fr", "es", "ja", "ar", "pt", "ru")
+CONTENT_FIELDS = {"title": 200, "description": 5000, "objectives": 5000, "outline": 10000}
+
+
+def training_centers() -> tuple[str, ...]:
+    """The configurable list (``TRAINING_CENTERS`` in the app config), else DESIGN.md's."""
+    return tuple(current_app.config.get("TRAINING_CENTERS") or TRAINING_CENTERS)
+
+
+def language_name(code: str) -> str:
+    reader = Locale.parse(str(get_locale() or "en"))
+    return reader.languages.get(code, code)
+
+
+def _choices(mapping, blank=None):
+    pairs = list(mapping.items())
+    return ([("", blank)] if blank is not None else []) + pairs
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def parse_months(text: str) -> list[int]:
+    """ "3, 6" -> [3, 6]; ValueError on anything else."""
+    parts = [p for p in re.split(r"[\s,;]+", text or "") if p]
+    months = sorted({int(p) for p in parts})  # int() raises ValueError on words
+    if any(m < 1 or m > 60 for m in months) or len(months) > 12:
+        raise ValueError(text)
+    return months
+
+
+def _months(form, field):
+    try:
+        parse_months(field.data)
+    except ValueError:
+        raise ValidationError(_l("Give whole numbers of months between 1 and 60, separated "
+                                 "by commas, for example: 3, 6")) from None
+
+
+class CourseForm(FlaskForm):
+    code = StringField(_l("Course code"), validators=[
+        DataRequired(message=_l("Enter a course code.")), Length(max=40),
+        Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+               message=_l("Use letters, digits, dots, hyphens and underscores only."))])
+    subject = SelectField(_l("Subject"), choices=lambda: _choices(SUBJECTS))
+    program_type = SelectField(_l("Program type"), choices=lambda: _choices(PROGRAM_TYPES))
+    training_center = SelectField(_l("Training center"),
+                                  choices=lambda: [(c, c) for c in training_centers()])
+    region = SelectField(_l("Region focus"),
+                         choices=lambda: _choices(REGIONS, _l("No particular region")))
+    languages = CheckboxesField(_l("Languages of instruction"), choices=lambda: [
+        (code, language_name(code)) for code in INSTRUCTION_LANGUAGES])
+    pre_arrival_opens = DateField(_l("Pre-arrival phase opens"), validators=[
+        DataRequired(message=_l("Enter the date the pre-arrival phase opens."))])
+    arrival = DateField(_l("Arrival in Japan"), validators=[
+        DataRequired(message=_l("Enter the date of arrival in Japan."))])
+    departure = DateField(_l("Departure from Japan"), validators=[
+        DataRequired(message=_l("Enter the date of departure from Japan."))])
+    report_months = StringField(_l("Post-return reports due (months after departure)"),
+                                validators=[Optional(), Length(max=60), _months])
+    fiscal_year = IntegerField(_l("Fiscal year"), validators=[
+        Optional(), NumberRange(min=1954, max=2100,
+                                message=_l("Enter a year between 1954 and 2100."))])
+
+    def validate_languages(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one language of instruction."))
+
+    def content(self, name: str) -> dict:
+        """{lang: text} of a per-language field, without empty languages."""
+        values = {lang: (self[name + "_" + lang].data or "").strip() for lang in LANGUAGES}
+        return {lang: text for lang, text in values.items() if text}
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.content("title"):
+            self["title_en"].errors = list(self["title_en"].errors) + [
+                _l("Enter a title in at least one language.")]
+            ok = False
+        return ok
+
+
+for _lang in LANGUAGES:
+    for _name, _label in (("title", _l("Title")), ("description", _l("Description")),
+                          ("objectives", _l("Objectives")), ("outline", _l("Outline"))):
+        _kind = StringField if _name == "title" else TextAreaField
+        setattr(CourseForm, _name + "_" + _lang, _kind(
+            _label, render_kw={"lang": _lang},
+            validators=[Optional(), Length(max=CONTENT_FIELDS[_name])]))
+
+
+class StaffForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(message=_l("Enter an e-mail address.")),
+        Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        Length(max=254)])
+    kind = SelectField(_l("As"), choices=lambda: [("instructor", _l("Instructor")),
+                                                  ("coordinator", _l("Coordinator"))])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Nomination list (CSV or XLSX)"), validators=[
+        FileRequired(message=_l("Choose a file to upload."))])
+
+
+class StatesForm(FlaskForm):
+    state = SelectField(_l("New state"), choices=lambda: _choices(ENROLLMENT_STATES))

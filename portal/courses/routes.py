@@ -1,0 +1,256 @@
+"""Course pages: list, create and edit, staff, enrollment states, imports, CSV export."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from .. import jobs
+from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
+from ..auth.services import find_user_by_email
+from ..extensions import db
+from ..i18n import LANGUAGES
+from . import bp, exports, imports, services
+from .links import course_links
+from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
+from .messages import file_problem_message, import_result_message
+from .models import EnrollmentImport
+from .vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS
+
+PER_PAGE = 50
+
+
+@bp.route("/courses")
+@allow(AUTHENTICATED)
+def index():
+    if current_user.role == "participant":
+        items = [(e, services.timeline(e.course)) for e in services.enrollments_of(current_user)]
+        return render_template("courses/mine.html", items=items)
+    filters = _list_filters()
+    page = db.paginate(services.course_list(current_user, **filters), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template("courses/index.html", page=page, filters=filters,
+                           years=services.fiscal_years(current_user),
+                           counts=services.enrollment_counts([c.id for c in page.items]))
+
+
+def _list_filters() -> dict:
+    year = request.args.get("fiscal_year", "")
+    phase = request.args.get("phase", "")
+    subject = request.args.get("subject", "")
+    return {"fiscal_year": int(year) if year.isdigit() and len(year) == 4 else None,
+            "phase": phase if phase in PHASES else None,
+            "subject": subject if subject in SUBJECTS else None,
+            "text": request.args.get("q", "")[:100]}
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@allow(COORDINATOR, ADMIN)
+def create():
+    form = CourseForm()
+    if request.method == "GET":
+        form.languages.data = ["en"]
+        form.report_months.data = "3, 6"
+    if form.validate_on_submit() and _dates_and_code_ok(form):
+        course = services.save_course(None, _values(form), current_user)
+        jobs.commit()
+        flash(_("The course %(code)s is created.", code=course.code), "success")
+        return redirect(url_for("courses.show", course_id=course.id))
+    return _form_page(form, None)
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@allow(COORDINATOR, ADMIN)
+def edit(course_id: int):
+    course = services.course_for(current_user, course_id, manage=True)
+    form = CourseForm(obj=course)
+    if request.method == "GET":
+        _fill(form, course)
+    if form.validate_on_submit() and _dates_and_code_ok(form, course.id):
+        services.save_course(course, _values(form), current_user)
+        jobs.commit()
+        flash(_("The course is saved."), "success")
+        return redirect(url_for("courses.show", course_id=course.id))
+    return _form_page(form, course)
+
+
+def _form_page(form: CourseForm, course):
+    status = 409 if getattr(form, "conflict", False) else (400 if form.errors else 200)
+    return render_template("courses/form.html", form=form, course=course,
+                           content_fields=CONTENT_FIELDS), status
+
+
+def _dates_and_code_ok(form: CourseForm, course_id: int | None = None) -> bool:
+    problems = services.date_problems(form.pre_arrival_opens.data, form.arrival.data,
+                                      form.departure.data)
+    for name, message in problems.items():
+        form[name].errors = list(form[name].errors) + [message]
+    if services.code_taken(form.code.data.strip(), course_id):
+        form.code.errors = list(form.code.errors) + [
+            _("Another course already has this code.")]
+        form.conflict = True
+    return not form.errors
+
+
+def _values(form: CourseForm) -> dict:
+    values = {name: form.content(name) for name in CONTENT_FIELDS}
+    values.update(code=form.code.data.strip(), subject=form.subject.data,
+                  program_type=form.program_type.data, training_center=form.training_center.data,
+                  region=form.region.data or None, languages=list(form.languages.data),
+                  pre_arrival_opens=form.pre_arrival_opens.data, arrival=form.arrival.data,
+                  departure=form.departure.data,
+                  report_months=parse_months(form.report_months.data or ""),
+                  fiscal_year=form.fiscal_year.data
+                  or services.fiscal_year_of(form.arrival.data))
+    return values
+
+
+def _fill(form: CourseForm, course) -> None:
+    for name in CONTENT_FIELDS:
+        for lang in LANGUAGES:
+            form[name + "_" + lang].data = (getattr(course, name) or {}).get(lang, "")
+    form.region.data = course.region or ""
+    form.report_months.data = ", ".join(str(m) for m in course.report_months or [])
+
+
+@bp.route("/courses/<int:course_id>")
+@allow(AUTHENTICATED)
+def show(course_id: int):
+    course = services.course_for(current_user, course_id)
+    return _show_page(course, StaffForm())
+
+
+def _show_page(course, staff_form: StaffForm, status: int = 200):
+    teach = services.can_teach(current_user, course)
+    state = request.args.get("state")
+    state = state if state in ENROLLMENT_STATES else None
+    return render_template(
+        "courses/show.html", course=course, teach=teach,
+        manage=services.can_manage(current_user, course), timeline=services.timeline(course),
+        enrollments=services.participants(course, state) if teach else [],
+        mine=services.enrollment_of(current_user, course), state=state,
+        links=course_links(course, teach), states_form=StatesForm(),
+        staff_form=staff_form), status
+
+
+@bp.route("/courses/<int:course_id>/staff", methods=["POST"])
+@allow(COORDINATOR, ADMIN)
+def add_staff(course_id: int):
+    course = services.course_for(current_user, course_id, manage=True)
+    form = StaffForm()
+    if form.validate_on_submit():
+        person = find_user_by_email(form.email.data)
+        if person is None or person.role != form.kind.data:
+            form.email.errors.append(
+                _("No instructor account has this e-mail address.") if form.kind.data ==
+                "instructor" else _("No coordinator account has this e-mail address."))
+        else:
+            services.add_staff(course, person, form.kind.data)
+            jobs.commit()
+            flash(_("%(name)s is now assigned to this course.", name=person.name), "success")
+            return redirect(url_for("courses.show", course_id=course.id) + "#staff")
+    return _show_page(course, form, 400)
+
+
+@bp.route("/courses/<int:course_id>/staff/<int:user_id>/remove", methods=["POST"])
+@allow(COORDINATOR, ADMIN)
+def remove_staff(course_id: int, user_id: int):
+    course = services.course_for(current_user, course_id, manage=True)
+    kind = request.form.get("kind")
+    if kind not in ("instructor", "coordinator"):
+        abort(400)
+    if kind == "coordinator" and user_id == current_user.id and current_user.role != ADMIN:
+        flash(_("You cannot remove yourself: ask another coordinator of the course."), "error")
+    elif services.remove_staff(course, user_id, kind):
+        jobs.commit()
+        flash(_("The assignment is removed."), "success")
+    return redirect(url_for("courses.show", course_id=course.id) + "#staff")
+
+
+@bp.route("/courses/<int:course_id>/states", methods=["POST"])
+@allow(COORDINATOR, ADMIN)
+def change_states(course_id: int):
+    course = services.course_for(current_user, course_id, manage=True)
+    if request.form.get("action") == "complete":
+        changed = services.complete_course(course)
+    else:
+        form = StatesForm()
+        if not form.validate_on_submit():
+            abort(400)
+        ids = [int(i) for i in request.form.getlist("enrollment") if i.isdigit()]
+        if not ids:
+            flash(_("Select at least one participant."), "error")
+            return redirect(url_for("courses.show", course_id=course.id) + "#participants")
+        changed = services.set_states(course, ids, form.state.data)
+    jobs.commit()
+    flash(ngettext("%(num)d enrollment changed.", "%(num)d enrollments changed.", changed),
+          "success")
+    return redirect(url_for("courses.show", course_id=course.id) + "#participants")
+
+
+@bp.route("/courses/<int:course_id>/participants.csv")
+@allow(INSTRUCTOR, COORDINATOR, ADMIN)
+def export(course_id: int):
+    course = services.course_for(current_user, course_id, teach=True)
+    return exports.participants_csv(course, services.participants(course))
+
+
+@bp.route("/courses/<int:course_id>/import", methods=["GET", "POST"])
+@allow(COORDINATOR, ADMIN)
+def upload(course_id: int):
+    course = services.course_for(current_user, course_id, manage=True)
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(imports.MAX_BYTES + 1)
+        try:
+            rows = imports.parse(data)
+        except imports.FileProblem as problem:
+            form.file.errors.append(file_problem_message(problem))
+        else:
+            record = imports.create(course, rows, form.file.data.filename or "", current_user)
+            jobs.commit()
+            return redirect(url_for("courses.preview", course_id=course.id,
+                                    import_id=record.id))
+    return render_template("courses/upload.html", course=course, form=form,
+                           max_rows=imports.MAX_ROWS), 400 if form.errors else 200
+
+
+def _import_for(course, import_id: int) -> EnrollmentImport:
+    record = db.session.get(EnrollmentImport, import_id)
+    if record is None or record.course_id != course.id:
+        abort(404)
+    return record
+
+
+@bp.route("/courses/<int:course_id>/import/<int:import_id>")
+@allow(COORDINATOR, ADMIN)
+def preview(course_id: int, import_id: int):
+    course = services.course_for(current_user, course_id, manage=True)
+    record = _import_for(course, import_id)
+    rows = imports.check(course, record.rows)
+    return render_template("courses/preview.html", course=course, record=record, rows=rows,
+                           form=ImportForm(), only_problems=request.args.get("problems") == "1")
+
+
+@bp.route("/courses/<int:course_id>/import/<int:import_id>/confirm", methods=["POST"])
+@allow(COORDINATOR, ADMIN)
+def confirm(course_id: int, import_id: int):
+    course = services.course_for(current_user, course_id, manage=True)
+    record = _import_for(course, import_id)
+    try:
+        result = imports.confirm(record, current_user)
+        jobs.commit()
+    except imports.AlreadyConfirmed:
+        db.session.rollback()
+        flash(_("This list was already imported."), "error")
+        return redirect(url_for("courses.preview", course_id=course.id,
+                                import_id=record.id), 303)
+    except IntegrityError:  # someone enrolled one of these people meanwhile
+        db.session.rollback()
+        flash(_("The enrollments changed while you were importing. Check the preview and "
+                "confirm again."), "error")
+        return redirect(url_for("courses.preview", course_id=course.id, import_id=record.id))
+    flash(import_result_message(result), "success")
+    return redirect(url_for("courses.show", course_id=course.id) + "#participants")

@@ -1,0 +1,246 @@
+"""Course rules: who sees and manages which course, editing, staff, enrollment states.
+
+Who sees a course (decided for issue 4, point 9):
+- admins: every course;
+- coordinators: the courses they coordinate (``Course.coordinators``; whoever creates a course
+  coordinates it, and a coordinator of a course may add colleagues);
+- instructors: the courses assigned to them;
+- participants: the courses they are enrolled in, in any state (alumni keep access).
+Anything else answers 404, so an id in a URL reveals nothing. Services only flush.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR
+from ..auth.models import User
+from ..db_types import utcnow
+from ..extensions import db
+from .models import Course, CourseCoordinator, CourseInstructor, Enrollment, add_months
+from .vocabulary import ENROLLMENT_STATES
+
+# ------------------------------------------------------------------ who sees what
+
+
+def visible_courses(user) -> Select:
+    """A query of the courses ``user`` may see (see the module docstring)."""
+    query = select(Course)
+    if user.role == ADMIN:
+        return query
+    if user.role == COORDINATOR:
+        return query.where(exists().where(and_(CourseCoordinator.course_id == Course.id,
+                                               CourseCoordinator.user_id == user.id)))
+    if user.role == INSTRUCTOR:
+        return query.where(exists().where(and_(CourseInstructor.course_id == Course.id,
+                                               CourseInstructor.user_id == user.id)))
+    return query.where(exists().where(and_(Enrollment.course_id == Course.id,
+                                           Enrollment.user_id == user.id)))
+
+
+def can_see(user, course: Course) -> bool:
+    return db.session.execute(visible_courses(user).where(Course.id == course.id)
+                              .with_only_columns(Course.id)).first() is not None
+
+
+def can_manage(user, course: Course) -> bool:
+    """Edit the course, its staff and its enrollments: its coordinators, and admins."""
+    if user.role == ADMIN:
+        return True
+    return user.role == COORDINATOR and any(c.id == user.id for c in course.coordinators)
+
+
+def can_teach(user, course: Course) -> bool:
+    """See the participants and their work: the course's instructors and managers."""
+    if can_manage(user, course):
+        return True
+    return user.role == INSTRUCTOR and any(i.id == user.id for i in course.instructors)
+
+
+def course_for(user, course_id: int, manage: bool = False, teach: bool = False) -> Course:
+    """The course if ``user`` may see it (and manage or teach it when asked), else 404."""
+    course = db.session.get(Course, course_id)
+    if course is None or not can_see(user, course):
+        abort(404)
+    if (manage and not can_manage(user, course)) or (teach and not can_teach(user, course)):
+        abort(404)
+    return course
+
+
+def enrollment_of(user, course: Course) -> Enrollment | None:
+    return db.session.execute(select(Enrollment).where(
+        Enrollment.course_id == course.id, Enrollment.user_id == user.id)).scalar_one_or_none()
+
+
+# ------------------------------------------------------------------ lists
+
+
+def enrollments_of(user) -> list[Enrollment]:
+    return list(db.session.execute(
+        select(Enrollment).where(Enrollment.user_id == user.id)
+        .options(selectinload(Enrollment.course))
+        .join(Course).order_by(Course.arrival.desc())).scalars())
+
+
+def courses_taught_by(user) -> list[Course]:
+    return list(db.session.execute(
+        select(Course).join(CourseInstructor).where(CourseInstructor.user_id == user.id)
+        .order_by(Course.arrival.desc())).scalars())
+
+
+def all_courses() -> list[Course]:
+    return list(db.session.execute(select(Course).order_by(Course.arrival.desc())).scalars())
+
+
+def phase_condition(phase: str, today: date | None = None):
+    """The SQL condition equivalent to ``Course.phase() == phase``."""
+    today = today or utcnow().date()
+    return {
+        "upcoming": Course.pre_arrival_opens > today,
+        "pre-arrival": and_(Course.pre_arrival_opens <= today, Course.arrival > today),
+        "in-japan": and_(Course.arrival <= today, Course.departure >= today),
+        "post-return": and_(Course.departure < today, Course.closes_on >= today),
+        "closed": and_(Course.departure < today, Course.closes_on < today),
+    }[phase]
+
+
+def course_list(user, fiscal_year: int | None = None, phase: str | None = None,
+                subject: str | None = None, text: str = "") -> Select:
+    """The courses ``user`` sees, filtered, newest arrival first."""
+    query = visible_courses(user).order_by(Course.arrival.desc(), Course.code)
+    if fiscal_year:
+        query = query.where(Course.fiscal_year == fiscal_year)
+    if phase:
+        query = query.where(phase_condition(phase))
+    if subject:
+        query = query.where(Course.subject == subject)
+    if text:
+        like = "%" + text.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        query = query.where(func.lower(Course.code).like(like, escape="\\"))
+    return query
+
+
+def fiscal_years(user) -> list[int]:
+    sub = visible_courses(user).subquery()
+    return list(db.session.execute(select(sub.c.fiscal_year).distinct()
+                                   .order_by(sub.c.fiscal_year.desc())).scalars())
+
+
+def enrollment_counts(course_ids: list[int]) -> dict[int, int]:
+    if not course_ids:
+        return {}
+    rows = db.session.execute(select(Enrollment.course_id, func.count())
+                              .where(Enrollment.course_id.in_(course_ids),
+                                     Enrollment.status != "withdrawn")
+                              .group_by(Enrollment.course_id)).all()
+    return dict(rows)
+
+
+def participants(course: Course, status: str | None = None) -> list[Enrollment]:
+    query = (select(Enrollment).join(User).where(Enrollment.course_id == course.id)
+             .options(selectinload(Enrollment.user)).order_by(User.country, User.name, User.id))
+    if status:
+        query = query.where(Enrollment.status == status)
+    return list(db.session.execute(query).scalars())
+
+
+# ------------------------------------------------------------------ editing
+
+
+def fiscal_year_of(day: date) -> int:
+    """Japan's fiscal year starts on 1 April: 2026-03-31 is in FY2025."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def date_problems(opens: date | None, arrival: date | None, departure: date | None) -> dict:
+    """{field: message} for dates out of order; messages are lazy strings."""
+    from flask_babel import lazy_gettext as _l
+    problems = {}
+    if arrival and departure and departure <= arrival:
+        problems["departure"] = _l("The departure from Japan must come after the arrival.")
+    if opens and arrival and opens >= arrival:
+        problems["pre_arrival_opens"] = _l("The pre-arrival phase must open before the arrival "
+                                           "in Japan.")
+    if arrival and departure and (departure - arrival).days > 366:
+        problems["departure"] = _l("A stay in Japan longer than a year is not a course: check "
+                                   "the dates.")
+    return problems
+
+
+def code_taken(code: str, except_id: int | None = None) -> bool:
+    query = select(Course.id).where(func.lower(Course.code) == code.lower())
+    if except_id:
+        query = query.where(Course.id != except_id)
+    return db.session.execute(query).first() is not None
+
+
+def save_course(course: Course | None, values: dict, by: User) -> Course:
+    """Create (``course`` None) or update a course from cleaned ``values``."""
+    if course is None:
+        course = Course()
+        course.coordinators = [by] if by.role == COORDINATOR else []
+        db.session.add(course)
+    for field, value in values.items():
+        setattr(course, field, value)
+    if not course.fiscal_year:
+        course.fiscal_year = fiscal_year_of(course.arrival)
+    course.closes_on = course.computed_closes_on()
+    db.session.flush()
+    return course
+
+
+def add_staff(course: Course, person: User, kind: str) -> bool:
+    """Assign ``person`` as instructor or coordinator; False if already assigned."""
+    members = course.instructors if kind == "instructor" else course.coordinators
+    if any(m.id == person.id for m in members):
+        return False
+    members.append(person)
+    db.session.flush()
+    return True
+
+
+def remove_staff(course: Course, person_id: int, kind: str) -> bool:
+    members = course.instructors if kind == "instructor" else course.coordinators
+    kept = [m for m in members if m.id != person_id]
+    changed = len(kept) != len(members)
+    members[:] = kept
+    db.session.flush()
+    return changed
+
+
+def set_states(course: Course, enrollment_ids: list[int], state: str) -> int:
+    """Move the given enrollments of ``course`` to ``state``; returns how many changed."""
+    if state not in ENROLLMENT_STATES:
+        raise ValueError(state)
+    changed = 0
+    for e in course.enrollments:
+        if e.id in enrollment_ids and e.status != state:
+            e.status = state
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def complete_course(course: Course) -> int:
+    """The course has ended: everyone accepted or in progress becomes an alumnus."""
+    ids = [e.id for e in course.enrollments if e.status in ("accepted", "in_progress")]
+    return set_states(course, ids, "completed")
+
+
+def timeline(course: Course, today: date | None = None) -> list[dict]:
+    """The three phases with their dates, for the participant's timeline."""
+    current = course.phase(today)
+    reports = course.report_due_dates()
+    last = reports[-1][1] if reports else add_months(course.departure, 1)
+    return [
+        {"phase": "pre-arrival", "start": course.pre_arrival_opens, "end": course.arrival,
+         "current": current == "pre-arrival", "done": current in ("in-japan", "post-return",
+                                                                  "closed")},
+        {"phase": "in-japan", "start": course.arrival, "end": course.departure,
+         "current": current == "in-japan", "done": current in ("post-return", "closed")},
+        {"phase": "post-return", "start": course.departure, "end": last,
+         "current": current == "post-return", "done": current == "closed", "reports": reports},
+    ]

@@ -1,0 +1,14 @@
+"""End-of-course evaluation: a questionnaire per course, answered once by each participant at
+the end of the stay in Japan or later, optionally without signing (see ``models`` for how the
+answers are kept apart from who answered); results, year-to-year comparison and CSV for the
+course's staff.
+"""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ..core.navigation import nav_link
+
+bp = Blueprint("evaluation", __name__)
+nav_link("evaluation.mine", _l("Evaluations"), order=40, roles=("participant",))
+
+from . import models, panels, routes  # noqa: E402,F401

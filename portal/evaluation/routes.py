@@ -1,0 +1,198 @@
+"""Evaluation pages: the participant's questionnaires and answer form; the questions page of
+the course's coordinators; results, CSV and the comparison across the series' years."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from .. import jobs
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT, allow
+from ..catalogue.charts import bar_chart
+from ..courses import services as courses
+from ..extensions import db
+from . import bp, exports, services
+from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm
+from .models import SCALE
+
+STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
+
+
+@bp.route("/evaluation")
+@allow(PARTICIPANT)
+def mine():
+    return render_template("evaluation/mine.html", items=services.open_for(current_user))
+
+
+def _participant_course(course_id: int):
+    course = courses.course_for(current_user, course_id)
+    if not services.may_answer(current_user, course):
+        abort(404)
+    return course
+
+
+@bp.route("/evaluation/courses/<int:course_id>", methods=["GET", "POST"])
+@allow(PARTICIPANT)
+def answer(course_id: int):
+    course = _participant_course(course_id)
+    questionnaire = services.questionnaire_of(course)
+    state = services.state(questionnaire, current_user)
+    if state == "no-questions":
+        abort(404)
+    if request.method == "GET" or state != "open":
+        status = 409 if request.method == "POST" and state == "answered" else (
+            400 if request.method == "POST" else 200)
+        return _answer_page(course, questionnaire, state, {}, {}, False, status)
+    if not CsrfForm().validate_on_submit():  # the answer fields are read below
+        abort(400)
+    cleaned, problems = services.check_answers(questionnaire, request.form)
+    signed = request.form.get("signed") == "1"
+    if problems:
+        return _answer_page(course, questionnaire, state, request.form, problems, signed, 400)
+    try:
+        services.submit(questionnaire, current_user, cleaned, signed)
+        jobs.commit()
+    except services.AlreadyAnswered:
+        db.session.rollback()
+        return _answer_page(course, questionnaire, "answered", {}, {}, False, 409)
+    flash(_("Thank you: your answers are recorded."), "success")
+    return redirect(url_for("evaluation.answer", course_id=course.id))
+
+
+def _answer_page(course, questionnaire, state, values, problems, signed, status=200):
+    return render_template("evaluation/answer.html", course=course, questionnaire=questionnaire,
+                           state=state, values=values, problems=problems, signed=signed,
+                           scale=SCALE), status
+
+
+# ------------------------------------------------------------------ coordinators
+
+
+@bp.route("/evaluation/courses/<int:course_id>/questions", methods=["GET", "POST"])
+@allow(COORDINATOR, ADMIN)
+def questions(course_id: int):
+    course = courses.course_for(current_user, course_id, manage=True)
+    form = QuestionForm(prefix="question")
+    opening = OpeningForm(prefix="opening")
+    if request.method == "POST":
+        if request.form.get("action") == "opening":
+            if opening.validate_on_submit() and _opening_ok(course, opening):
+                services.set_opening(course, opening.opens_on.data)
+                jobs.commit()
+                flash(_("The opening date is saved."), "success")
+                return redirect(url_for("evaluation.questions", course_id=course.id))
+        elif form.validate_on_submit():
+            try:
+                services.add_question(course, form.kind.data, form.text(), form.required.data)
+            except services.QuestionsLocked:
+                db.session.rollback()
+                return _questions_page(course, form, opening, 409)
+            jobs.commit()
+            flash(_("The question is added."), "success")
+            return redirect(url_for("evaluation.questions", course_id=course.id))
+        return _questions_page(course, form, opening, 400)
+    questionnaire = services.questionnaire_of(course)
+    if questionnaire is not None:
+        opening.opens_on.data = questionnaire.opens_on
+    return _questions_page(course, form, opening)
+
+
+def _opening_ok(course, opening: OpeningForm) -> bool:
+    day = opening.opens_on.data
+    if day is not None and day < course.arrival:
+        opening.opens_on.errors.append(_("The questionnaire cannot open before the arrival in "
+                                         "Japan."))
+        return False
+    return True
+
+
+def _questions_page(course, form, opening, status=200):
+    questionnaire = services.questionnaire_of(course)
+    return render_template(
+        "evaluation/questions.html", course=course, questionnaire=questionnaire, form=form,
+        opening=opening, kinds=KIND_LABELS, answered=services.respondent_count(questionnaire),
+        previous=services.previous_in_series(course)), status
+
+
+@bp.route("/evaluation/courses/<int:course_id>/questions/<int:question_id>/remove",
+          methods=["POST"])
+@allow(COORDINATOR, ADMIN)
+def remove_question(course_id: int, question_id: int):
+    course = courses.course_for(current_user, course_id, manage=True)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        if not services.remove_question(course, question_id):
+            abort(404)
+    except services.QuestionsLocked:
+        db.session.rollback()
+        flash(_("Participants have answered: the questions can no longer change."), "error")
+        return redirect(url_for("evaluation.questions", course_id=course.id), 303)
+    jobs.commit()
+    flash(_("The question is removed."), "success")
+    return redirect(url_for("evaluation.questions", course_id=course.id))
+
+
+@bp.route("/evaluation/courses/<int:course_id>/questions/copy", methods=["POST"])
+@allow(COORDINATOR, ADMIN)
+def copy_questions(course_id: int):
+    course = courses.course_for(current_user, course_id, manage=True)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    previous = services.previous_in_series(course)
+    if previous is None:
+        abort(404)
+    try:
+        copied = services.copy_questions(course, previous)
+    except services.QuestionsLocked:
+        db.session.rollback()
+        flash(_("Participants have answered: the questions can no longer change."), "error")
+        return redirect(url_for("evaluation.questions", course_id=course.id), 303)
+    jobs.commit()
+    flash(ngettext("%(num)d question copied.", "%(num)d questions copied.", copied), "success")
+    return redirect(url_for("evaluation.questions", course_id=course.id))
+
+
+# ------------------------------------------------------------------ results
+
+
+def _staff_course(course_id: int):
+    course = courses.course_for(current_user, course_id, teach=True)
+    return course
+
+
+@bp.route("/evaluation/courses/<int:course_id>/results")
+@allow(*STAFF)
+def results(course_id: int):
+    course = _staff_course(course_id)
+    questionnaire = services.questionnaire_of(course)
+    texts = services.may_read_texts(current_user, course)
+    return render_template(
+        "evaluation/results.html", course=course, questionnaire=questionnaire,
+        results=services.results(questionnaire, with_texts=texts), may_read_texts=texts,
+        participants=len([e for e in course.enrollments if e.status in services.ANSWERING]),
+        min_anonymous=services.MIN_ANONYMOUS, series=services.series(course),
+        manage=courses.can_manage(current_user, course), scale=SCALE, make_chart=_chart)
+
+
+def _chart(result):
+    return bar_chart([(str(s), result.distribution.get(s, 0)) for s in SCALE])
+
+
+@bp.route("/evaluation/courses/<int:course_id>/results.csv")
+@allow(*STAFF)
+def results_csv(course_id: int):
+    course = _staff_course(course_id)
+    texts = services.may_read_texts(current_user, course)
+    return exports.results_csv(course, services.results(services.questionnaire_of(course),
+                                                        with_texts=texts))
+
+
+@bp.route("/evaluation/courses/<int:course_id>/compare")
+@allow(*STAFF)
+def compare(course_id: int):
+    course = _staff_course(course_id)
+    years, rows = services.compare(course)
+    return render_template("evaluation/compare.html", course=course, years=years, rows=rows,
+                           series_key=services.series_key(course))

@@ -1,0 +1,309 @@
+"""Evaluation rules: questionnaires, who answers when, one answer each, results and series.
+
+- A course's coordinators (and admins) write its questions, each in English, French and
+  Spanish; the questions are locked once someone has answered, so every answer is to the same
+  questionnaire.
+- A participant (enrollment accepted, in progress or completed) answers from the opening day
+  (by default the day of departure from Japan: the end of the in-Japan phase) onwards, once.
+  "Once" is the primary key of ``Respondent`` (questionnaire, user), written in the same
+  transaction as the answer, so a double submit or two tabs cannot answer twice.
+- Results (counts, averages, distributions) are for the course's instructors, coordinators and
+  admins; the free-text answers only for the course's own instructors and coordinators. Answers
+  that were not signed are shown only once there are ``MIN_ANONYMOUS`` of them (see
+  ``models``). Services only flush.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import User
+from ..catalogue.models import CourseOutline, code_stem, series_of
+from ..courses import services as courses
+from ..courses.models import Course
+from ..db_types import utcnow
+from ..extensions import db
+from ..i18n import LANGUAGES
+from .models import (
+    RATING,
+    SCALE,
+    TEXT,
+    Answer,
+    Question,
+    Questionnaire,
+    Respondent,
+    Response,
+)
+
+ANSWERING = ("accepted", "in_progress", "completed")
+MIN_ANONYMOUS = 3
+MAX_TEXT = 5000
+
+
+class AlreadyAnswered(Exception):
+    pass
+
+
+class QuestionsLocked(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ questionnaires
+
+
+def questionnaire_of(course: Course) -> Questionnaire | None:
+    return db.session.execute(select(Questionnaire).where(
+        Questionnaire.course_id == course.id)).scalar_one_or_none()
+
+
+def ensure_questionnaire(course: Course) -> Questionnaire:
+    found = questionnaire_of(course)
+    if found is None:
+        found = Questionnaire(course=course)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def respondent_count(questionnaire: Questionnaire | None) -> int:
+    if questionnaire is None:
+        return 0
+    return db.session.execute(select(func.count()).select_from(Respondent).where(
+        Respondent.questionnaire_id == questionnaire.id)).scalar_one()
+
+
+def add_question(course: Course, kind: str, text: dict, required: bool) -> Question:
+    questionnaire = ensure_questionnaire(course)
+    if respondent_count(questionnaire):
+        raise QuestionsLocked()
+    position = max([q.position for q in questionnaire.questions] + [0]) + 1
+    question = Question(kind=kind if kind in (RATING, TEXT) else RATING, text=text,
+                        required=required, position=position)
+    questionnaire.questions.append(question)
+    db.session.flush()
+    return question
+
+
+def remove_question(course: Course, question_id: int) -> bool:
+    questionnaire = questionnaire_of(course)
+    if questionnaire is None:
+        return False
+    if respondent_count(questionnaire):
+        raise QuestionsLocked()
+    kept = [q for q in questionnaire.questions if q.id != question_id]
+    changed = len(kept) != len(questionnaire.questions)
+    questionnaire.questions[:] = kept
+    db.session.flush()
+    return changed
+
+
+def set_opening(course: Course, day: date | None) -> None:
+    ensure_questionnaire(course).opens_on = day
+    db.session.flush()
+
+
+def copy_questions(course: Course, source: Course) -> int:
+    """Copy the questions of ``source`` (same series, earlier year); returns how many."""
+    questionnaire = ensure_questionnaire(course)
+    if respondent_count(questionnaire):
+        raise QuestionsLocked()
+    previous = questionnaire_of(source)
+    copied = 0
+    for q in (previous.questions if previous else []):
+        add_question(course, q.kind, dict(q.text), q.required)
+        copied += 1
+    return copied
+
+
+# ------------------------------------------------------------------ answering
+
+
+def may_answer(user, course: Course) -> bool:
+    enrollment = courses.enrollment_of(user, course)
+    return enrollment is not None and enrollment.status in ANSWERING
+
+
+def has_answered(questionnaire: Questionnaire, user) -> bool:
+    return db.session.get(Respondent, (questionnaire.id, user.id)) is not None
+
+
+def state(questionnaire: Questionnaire | None, user, today: date | None = None) -> str:
+    """no-questions, not-open, answered or open."""
+    today = today or utcnow().date()
+    if questionnaire is None or not questionnaire.questions:
+        return "no-questions"
+    if has_answered(questionnaire, user):
+        return "answered"
+    if today < questionnaire.opening_day():
+        return "not-open"
+    return "open"
+
+
+def check_answers(questionnaire: Questionnaire, values: dict[str, str]) -> tuple[dict, dict]:
+    """(cleaned {question_id: rating or text}, problems {question_id: code}) from the form."""
+    cleaned, problems = {}, {}
+    for q in questionnaire.questions:
+        raw = (values.get("q-%d" % q.id) or "").strip()
+        if q.kind == RATING:
+            if raw.isdigit() and int(raw) in SCALE:
+                cleaned[q.id] = int(raw)
+            elif raw or q.required:
+                problems[q.id] = "rating"
+        elif len(raw) > MAX_TEXT:
+            problems[q.id] = "too-long"
+        elif raw:
+            cleaned[q.id] = raw
+        elif q.required:
+            problems[q.id] = "required"
+    return cleaned, problems
+
+
+def submit(questionnaire: Questionnaire, user, cleaned: dict, signed: bool) -> None:
+    """Record that ``user`` answered, and the answers apart from it (signed: with the user's
+    id). Raises AlreadyAnswered when the user had answered already: the caller rolls back."""
+    db.session.add(Respondent(questionnaire_id=questionnaire.id, user_id=user.id))
+    response = Response(questionnaire_id=questionnaire.id, user_id=user.id if signed else None)
+    for q in questionnaire.questions:
+        if q.id in cleaned:
+            value = cleaned[q.id]
+            response.answers.append(Answer(question_id=q.id,
+                                           rating=value if q.kind == RATING else None,
+                                           text=value if q.kind == TEXT else None))
+    db.session.add(response)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise AlreadyAnswered() from None
+
+
+def open_for(user, today: date | None = None) -> list[tuple[Course, str]]:
+    """The participant's courses that have a questionnaire, with its state."""
+    items = []
+    for enrollment in courses.enrollments_of(user):
+        if enrollment.status not in ANSWERING:
+            continue
+        questionnaire = questionnaire_of(enrollment.course)
+        if questionnaire is not None and questionnaire.questions:
+            items.append((enrollment.course, state(questionnaire, user, today)))
+    return items
+
+
+# ------------------------------------------------------------------ results
+
+
+def may_see_results(user, course: Course) -> bool:
+    return courses.can_teach(user, course)
+
+
+def may_read_texts(user, course: Course) -> bool:
+    """Only the course's own coordinators and instructors (not every admin)."""
+    return any(p.id == user.id for p in list(course.coordinators) + list(course.instructors))
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    distribution: dict[int, int] = field(default_factory=lambda: {s: 0 for s in SCALE})
+    texts: list[tuple[str, str | None]] = field(default_factory=list)  # (text, signer)
+
+    @property
+    def count(self) -> int:
+        return sum(self.distribution.values()) if self.question.kind == RATING \
+            else len(self.texts)
+
+    @property
+    def average(self) -> float | None:
+        n = sum(self.distribution.values())
+        return sum(k * v for k, v in self.distribution.items()) / n if n else None
+
+
+@dataclass
+class Results:
+    respondents: int
+    unsigned: int
+    texts_shown: bool  # unsigned free text withheld while fewer than MIN_ANONYMOUS
+    questions: list[QuestionResult]
+
+
+def results(questionnaire: Questionnaire | None, with_texts: bool) -> Results:
+    if questionnaire is None:
+        return Results(0, 0, False, [])
+    by_id = {q.id: QuestionResult(q) for q in questionnaire.questions}
+    responses = list(db.session.execute(
+        select(Response).where(Response.questionnaire_id == questionnaire.id)
+        .order_by(Response.id)).scalars())  # random ids: no order of arrival
+    unsigned = sum(1 for r in responses if r.user_id is None)
+    show_unsigned = unsigned >= MIN_ANONYMOUS
+    names = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_({r.user_id for r in responses if r.user_id}))).all())
+    for response in responses:
+        for answer in response.answers:
+            result = by_id.get(answer.question_id)
+            if result is None:
+                continue
+            if answer.rating is not None:
+                result.distribution[answer.rating] = result.distribution.get(answer.rating,
+                                                                             0) + 1
+            elif answer.text and with_texts and (response.user_id or show_unsigned):
+                result.texts.append((answer.text, names.get(response.user_id)))
+    for result in by_id.values():
+        result.texts.sort(key=lambda t: (t[1] is not None, t[1] or "", t[0].casefold()))
+    return Results(respondent_count(questionnaire), unsigned, show_unsigned and with_texts,
+                   list(by_id.values()))
+
+
+# ------------------------------------------------------------------ series across years
+
+
+def series_key(course: Course) -> str:
+    return series_of(course, db.session.get(CourseOutline, course.id))
+
+
+def series(course: Course) -> list[Course]:
+    """The courses of the same series (explicit ``CourseOutline.series``, else the code
+    without its year), oldest first."""
+    key = series_key(course)
+    stem = code_stem(course.code)
+    candidates = db.session.execute(
+        select(Course, CourseOutline).outerjoin(CourseOutline,
+                                                CourseOutline.course_id == Course.id)
+        .where((CourseOutline.series == key) | Course.code.ilike(stem.replace("%", "")
+                                                                   .replace("_", "\\_") + "%",
+                                                                   escape="\\"))).all()
+    found = [c for c, outline in candidates if series_of(c, outline) == key]
+    return sorted(found, key=lambda c: (c.fiscal_year, c.arrival))
+
+
+def _question_key(question: Question) -> str:
+    from ..catalogue.services import fold
+    text = question.text.get("en") or next(iter(question.text.values()), "")
+    return question.kind + ":" + " ".join(fold(text).split())
+
+
+def compare(course: Course) -> tuple[list[Course], list[dict]]:
+    """Averages of each rating question across the series' years. Questions are matched by
+    their English text (case, accents and spacing ignored), so a question reworded is a new
+    row. Only counts and averages: no free text crosses years."""
+    years = series(course)
+    rows: dict[str, dict] = {}
+    for c in years:
+        questionnaire = questionnaire_of(c)
+        for result in results(questionnaire, with_texts=False).questions:
+            if result.question.kind != RATING:
+                continue
+            row = rows.setdefault(_question_key(result.question),
+                                  {"text": result.question.text, "by_course": {}})
+            row["by_course"][c.id] = (result.average, result.count)
+    return years, list(rows.values())
+
+
+def previous_in_series(course: Course) -> Course | None:
+    earlier = [c for c in series(course) if c.fiscal_year < course.fiscal_year]
+    return earlier[-1] if earlier else None
+
+
+def question_text_complete(text: dict) -> bool:
+    return all((text.get(lang) or "").strip() for lang in LANGUAGES)

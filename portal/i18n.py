@@ -1,0 +1,119 @@
+"""Interface languages, the locale and time-zone choice, and per-language content fields.
+
+Locale order (one function, one documented order): the signed-in user's setting, then the choice
+made with the language switcher (kept in the session), then Accept-Language, then English.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from flask import request, session
+from flask_babel import format_datetime, get_locale, get_timezone
+from flask_login import current_user
+
+LANGUAGES = ("en", "fr", "es")
+CONTENT_LANGUAGES = ("en", "fr", "es", "ja")
+DEFAULT_LANGUAGE = "en"
+JAPAN = ZoneInfo("Asia/Tokyo")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ja": "日本語"}
+
+
+def select_locale() -> str:
+    user_lang = getattr(current_user, "language", None) if _has_user() else None
+    if user_lang in LANGUAGES:
+        return user_lang
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def select_timezone() -> str:
+    tz = getattr(current_user, "timezone", None) if _has_user() else None
+    return tz if tz and is_valid_timezone(tz) else "UTC"
+
+
+def _has_user() -> bool:
+    try:
+        return bool(current_user) and current_user.is_authenticated
+    except Exception:  # outside a request (CLI), there is no user
+        return False
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones()
+                        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+                        ) + ["UTC"])
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in timezone_names()
+
+
+# Territory codes in CLDR that are not ISO 3166-1 alpha-2 countries.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"}
+
+
+@lru_cache(maxsize=8)
+def countries(lang: str) -> tuple[tuple[str, str], ...]:
+    """ISO 3166-1 alpha-2 codes with their names in ``lang``, sorted by name."""
+    names = Locale.parse(lang).territories
+    pairs = [(code, name) for code, name in names.items()
+             if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES]
+    return tuple(sorted(pairs, key=lambda p: Locale.parse(lang).territories[p[0]].casefold()))
+
+
+def country_name(code: str | None, lang: str | None = None) -> str:
+    if not code:
+        return ""
+    lang = lang or str(get_locale() or DEFAULT_LANGUAGE)
+    return Locale.parse(lang).territories.get(code.upper(), code.upper())
+
+
+def is_country(code: str) -> bool:
+    return code.upper() in dict(countries("en"))
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A content field chosen for the reader: ``lang`` is the language shown, ``fallback`` is
+    true when that is not the reader's language (the template marks it)."""
+    text: str
+    lang: str
+    fallback: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def localize(values: dict[str, str] | None, lang: str | None = None) -> Localized:
+    """Pick the reader's language, else English, else any language present."""
+    values = {k: v for k, v in (values or {}).items() if v and v.strip()}
+    lang = lang or str(get_locale() or DEFAULT_LANGUAGE)
+    for candidate in (lang, DEFAULT_LANGUAGE, *sorted(values)):
+        if candidate in values:
+            return Localized(values[candidate], candidate, candidate != lang)
+    return Localized("", lang, False)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Databases may hand back naive datetimes; every stored time is UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def format_moment(moment: datetime | None, with_japan: bool = False) -> str:
+    """A time in the reader's zone (with the zone named), optionally with Japan time too."""
+    if moment is None:
+        return ""
+    moment = as_utc(moment)
+    text = format_datetime(moment, "medium") + " (" + str(get_timezone()) + ")"
+    if with_japan and str(get_timezone()) != "Asia/Tokyo":
+        japan = moment.astimezone(JAPAN)
+        text += " / " + format_datetime(japan.replace(tzinfo=None), "medium",
+                                        rebase=False) + " JST"
+    return text

@@ -1,0 +1,228 @@
+"""Catalogue import and export: a folder described by ``manifest.json`` (see docs/LIBRARY.md).
+
+Import is idempotent by id: importing again updates, never duplicates. Each item is loaded in
+its own savepoint, so one item's error is reported and the others still load.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from .. import jobs
+from ..courses.vocabulary import SUBJECTS
+from ..extensions import db
+from ..i18n import CONTENT_LANGUAGES
+from ..storage import get_storage
+from .outbox import SYNC_JOB
+from .models import DOCUMENT, KINDS, ORIGINAL, READY, VISIBILITIES, Material
+from .services import SLUG, LibraryError, attach_file, get_material, set_subtitles, store_file
+
+VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime",
+               ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg"}
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (id or #n, message)
+
+
+class ItemError(ValueError):
+    pass
+
+
+def _texts(value, name: str, required: bool = False) -> dict:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ItemError("%s must be an object of language: text" % name)
+    texts = {k: v.strip() for k, v in value.items() if k in CONTENT_LANGUAGES and v.strip()}
+    if required and not texts:
+        raise ItemError("at least one %s in %s is required" % (name, "/".join(CONTENT_LANGUAGES)))
+    return texts
+
+
+def _strings(value, name: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ItemError("%s must be a list of strings" % name)
+    return [v.strip() for v in value if v.strip()]
+
+
+def validate(item) -> dict:
+    """Check one manifest item; returns the clean values or raises ItemError."""
+    if not isinstance(item, dict):
+        raise ItemError("an item must be an object")
+    slug = item.get("id")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        raise ItemError("id must be a slug (a-z, 0-9, -), got %r" % (slug,))
+    if item.get("kind") not in KINDS:
+        raise ItemError("kind must be one of %s" % ", ".join(KINDS))
+    subjects = _strings(item.get("subjects"), "subjects")
+    unknown = [s for s in subjects if s not in SUBJECTS]
+    if unknown:
+        raise ItemError("unknown subjects: %s" % ", ".join(unknown))
+    visibility = item.get("visibility", "public")
+    if visibility not in VISIBILITIES:
+        raise ItemError("visibility must be one of %s" % ", ".join(VISIBILITIES))
+    year, duration = item.get("year"), item.get("duration_s")
+    for name, value in (("year", year), ("duration_s", duration)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ItemError("%s must be a whole number" % name)
+    subtitles = item.get("subtitles") or {}
+    if not isinstance(subtitles, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in subtitles.items()):
+        raise ItemError("subtitles must be an object of language: path")
+    lang = item.get("audio_language")
+    if lang is not None and (not isinstance(lang, str) or len(lang) > 8):
+        raise ItemError("audio_language must be a language code")
+    for name in ("file", "producer"):
+        if item.get(name) is not None and not isinstance(item[name], str):
+            raise ItemError("%s must be a string" % name)
+    return {"slug": slug, "kind": item["kind"], "title": _texts(item.get("title"), "title", True),
+            "description": _texts(item.get("description"), "description"),
+            "subjects": subjects, "keywords": _strings(item.get("keywords"), "keywords"),
+            "courses": _strings(item.get("courses"), "courses"), "year": year,
+            "audio_language": lang, "duration_s": duration, "visibility": visibility,
+            "producer": item.get("producer"), "file": item.get("file"), "subtitles": subtitles}
+
+
+def _inside(base: Path, relative: str) -> Path:
+    path = (base / relative).resolve()
+    if base.resolve() not in path.parents or not path.is_file():
+        raise ItemError("file not found in the manifest's folder: %s" % relative)
+    return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _content_type(path: Path, kind: str) -> str:
+    suffix = path.suffix.lower()
+    if kind == "video" and suffix in VIDEO_TYPES:
+        return VIDEO_TYPES[suffix]
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
+    material = get_material(values["slug"])
+    created = material is None
+    if created:
+        material = Material(slug=values["slug"], state=READY, created_by_id=user_id)
+        db.session.add(material)
+    for name in ("kind", "title", "description", "subjects", "keywords", "courses", "year",
+                 "audio_language", "visibility", "producer"):
+        setattr(material, name, values[name])
+    if values["duration_s"] is not None:
+        material.duration_s = values["duration_s"]
+    db.session.flush()
+    if values["file"]:
+        path = _inside(base, values["file"])
+        role = ORIGINAL if values["kind"] == "video" else DOCUMENT
+        current = material.file(role)
+        if current is None or current.sha256 != _sha256(path):
+            with path.open("rb") as f:
+                stored = store_file(f, path.name, _content_type(path, values["kind"]), user_id,
+                                    purpose="material")
+            attach_file(material, role, stored)
+            if values["kind"] == "video":
+                from .processing import PROCESS_JOB
+                material.state = "processing"
+                jobs.enqueue(PROCESS_JOB, material_id=material.id)
+    for lang, relative in values["subtitles"].items():
+        path = _inside(base, relative)
+        try:
+            set_subtitles(material, lang, path.read_bytes(), user_id)
+        except LibraryError as exc:
+            raise ItemError("subtitles %s: %s" % (lang, exc.code)) from None
+    db.session.flush()
+    return created
+
+
+def import_manifest(manifest: Path, user_id: int | None = None) -> ImportReport:
+    """Load every item of ``manifest``; commits each good item (and runs its jobs)."""
+    report = ImportReport()
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.errors.append(("manifest", "cannot read %s: %s" % (manifest, exc)))
+        return report
+    items = data.get("materials") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        report.errors.append(("manifest", 'expected {"materials": [...]}'))
+        return report
+    seen = set()
+    for number, item in enumerate(items, 1):
+        label = item.get("id") if isinstance(item, dict) and isinstance(
+            item.get("id"), str) else "#%d" % number
+        try:
+            values = validate(item)
+            if values["slug"] in seen:
+                raise ItemError("the id appears twice in the manifest")
+            seen.add(values["slug"])
+            created = _load_item(values, manifest.parent, user_id)
+            _defer_index_sync()
+            jobs.commit()
+        except ItemError as exc:
+            db.session.rollback()
+            jobs.discard_pending()
+            report.errors.append((label, str(exc)))
+            continue
+        (report.created if created else report.updated).append(values["slug"])
+    if report.created or report.updated:
+        jobs.enqueue(SYNC_JOB)  # one sync for the whole catalogue, not one per item
+        jobs.commit()
+    return report
+
+
+def _defer_index_sync() -> None:
+    pending = db.session.info.get("pending_jobs", [])
+    pending[:] = [job for job in pending if job[0] != SYNC_JOB]
+
+
+def export_catalogue(folder: Path) -> int:
+    """Write every material, its original file and subtitles as a manifest folder."""
+    storage = get_storage()
+    (folder / "media").mkdir(parents=True, exist_ok=True)
+    (folder / "subs").mkdir(parents=True, exist_ok=True)
+    items = []
+    for m in db.session.execute(select(Material).order_by(Material.slug)).scalars():
+        item = {"id": m.slug, "kind": m.kind, "title": m.title, "description": m.description,
+                "subjects": m.subjects, "year": m.year, "audio_language": m.audio_language,
+                "duration_s": m.duration_s, "visibility": m.visibility, "courses": m.courses,
+                "keywords": m.keywords, "producer": m.producer}
+        stored = m.file(ORIGINAL if m.kind == "video" else DOCUMENT)
+        if stored is not None:
+            suffix = Path(stored.name).suffix.lower() or ".bin"
+            relative = "media/%s%s" % (m.slug, suffix)
+            _copy_out(storage, stored.key, folder / relative)
+            item["file"] = relative
+        if m.subtitles:
+            item["subtitles"] = {}
+            for track in m.subtitles:
+                relative = "subs/%s.%s.vtt" % (m.slug, track.lang)
+                _copy_out(storage, track.file.key, folder / relative)
+                item["subtitles"][track.lang] = relative
+        items.append({k: v for k, v in item.items() if v not in (None, [], {})})
+    (folder / "manifest.json").write_text(
+        json.dumps({"materials": items}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return len(items)
+
+
+def _copy_out(storage, key: str, target: Path) -> None:
+    with storage.open(key) as src, target.open("wb") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)

@@ -1,0 +1,79 @@
+"""``flask library import|export`` and ``flask index sync|worker|rebuild|status``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from . import bp, indexing
+from .catalogue import export_catalogue, import_manifest
+
+
+@bp.cli.command("import")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(manifest: Path):
+    """Load (or update) the materials a manifest.json describes; idempotent by id."""
+    report = import_manifest(manifest)
+    for slug in report.created:
+        click.echo("created %s" % slug)
+    for slug in report.updated:
+        click.echo("updated %s" % slug)
+    for label, message in report.errors:
+        click.echo("error   %s: %s" % (label, message), err=True)
+    click.echo("%d created, %d updated, %d errors" % (len(report.created), len(report.updated),
+                                                     len(report.errors)))
+    if report.errors:
+        raise SystemExit(1)
+
+
+@bp.cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_command(folder: Path):
+    """Write the catalogue (manifest.json, media/, subs/) into FOLDER."""
+    count = export_catalogue(folder)
+    click.echo("exported %d materials to %s" % (count, folder / "manifest.json"))
+
+
+@click.group()
+def index():
+    """The library search index (one writer per host, following the outbox)."""
+
+
+@index.command()
+@with_appcontext
+def sync():
+    """Apply the outbox rows not yet in the index."""
+    click.echo("applied %d outbox rows" % indexing.sync())
+
+
+@index.command()
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks.")
+@with_appcontext
+def worker(interval):
+    """Apply the outbox continuously (production)."""
+    click.echo("following the outbox every %ss; Ctrl-C to stop" % interval)
+    indexing.run_worker(interval)
+
+
+@index.command()
+@with_appcontext
+def rebuild():
+    """Build a fresh index from the database beside the live one, then swap."""
+    st = indexing.rebuild_all()
+    click.echo("rebuilt %s: %d materials, %d transcript windows, %.1f MB"
+               % (st.generation, st.materials, st.windows, st.size_bytes / 1e6))
+
+
+@index.command()
+@with_appcontext
+def status():
+    """Counts and lag behind the outbox."""
+    from media_index.indexer import status as index_status
+    lag = indexing.lag()
+    st = index_status(indexing.index_dir())
+    click.echo("index %s (%s)" % (st.path, st.generation))
+    click.echo("materials %d, transcript windows %d, size %.1f MB"
+               % (st.materials, st.windows, st.size_bytes / 1e6))
+    click.echo("outbox newest %s, applied %s, pending %d"
+               % (lag.last_outbox_id, lag.last_applied, lag.pending))

@@ -1,0 +1,159 @@
+"""Uploading and editing materials, and the coordinator's statistics. Services only flush."""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import func, select
+
+from .. import jobs
+from ..db_types import utcnow
+from ..extensions import db
+from ..i18n import CONTENT_LANGUAGES
+from ..uploads import services as uploads
+from .forms import MaterialForm, split_list
+from .models import DOCUMENT, ORIGINAL, PROCESSING, READY, Material, MaterialView
+from .permissions import MANAGERS
+from .processing import PROCESS_JOB
+from .services import attach_file
+
+VIDEO_TYPES = ("video/", "audio/")
+
+
+def slug_for(titles: dict) -> str:
+    """A new external id from the English (or first) title, made unique."""
+    title = titles.get("en") or next(iter(titles.values()), "material")
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "material"
+    slug = base
+    while db.session.scalar(select(Material.id).where(Material.slug == slug)):
+        slug = "%s-%s" % (base, secrets.token_hex(2))
+    return slug
+
+
+def apply_form(material: Material, form: MaterialForm) -> None:
+    material.kind = form.kind.data
+    material.title = {lang: getattr(form, "title_" + lang).data.strip()
+                      for lang in CONTENT_LANGUAGES if (getattr(form, "title_" + lang).data
+                                                        or "").strip()}
+    material.description = {lang: getattr(form, "description_" + lang).data.strip()
+                            for lang in CONTENT_LANGUAGES
+                            if (getattr(form, "description_" + lang).data or "").strip()}
+    material.subjects = list(form.subjects.data or [])
+    material.keywords = split_list(form.keywords.data)
+    material.courses = split_list(form.courses.data)
+    material.year = form.year.data
+    material.audio_language = form.audio_language.data or None
+    material.producer = (form.producer.data or "").strip() or None
+    material.visibility = form.visibility.data
+    material.allow_download = bool(form.allow_download.data)
+    material.updated_at = utcnow()
+
+
+def fill_form(form: MaterialForm, material: Material) -> None:
+    form.kind.data = material.kind
+    for lang in CONTENT_LANGUAGES:
+        getattr(form, "title_" + lang).data = (material.title or {}).get(lang, "")
+        getattr(form, "description_" + lang).data = (material.description or {}).get(lang, "")
+    form.subjects.data = list(material.subjects or [])
+    form.keywords.data = ", ".join(material.keywords or [])
+    form.courses.data = ", ".join(material.courses or [])
+    form.year.data = material.year
+    form.audio_language.data = material.audio_language or ""
+    form.producer.data = material.producer or ""
+    form.visibility.data = material.visibility
+    form.allow_download.data = material.allow_download
+
+
+def receive_file(user, form: MaterialForm):
+    """The stored file from the upload widget (its id) or from the form itself; None if none.
+    Raises ``UploadRefused`` for a refused file."""
+    if form.file_id.data:
+        return uploads.claim_file(form.file_id.data, user, "material")
+    upload = form.file.data
+    if upload is not None and getattr(upload, "filename", ""):
+        return uploads.store_form_file(user, "material", upload)
+    return None
+
+
+def attach_original(material: Material, stored) -> None:
+    """Make ``stored`` the material's file; videos and audio are processed by a job."""
+    if stored.content_type.startswith(VIDEO_TYPES):
+        material.kind = "video"
+        attach_file(material, ORIGINAL, stored)
+        material.state, material.failure_reason = PROCESSING, None
+        db.session.flush()
+        jobs.enqueue(PROCESS_JOB, material_id=material.id)
+    else:
+        material.kind = "document"
+        attach_file(material, DOCUMENT, stored)
+        material.state = READY
+        db.session.flush()
+
+
+def create(user, form: MaterialForm, stored) -> Material:
+    material = Material(slug="", created_by_id=user.id, state=READY)
+    apply_form(material, form)
+    material.slug = slug_for(material.title)
+    db.session.add(material)
+    db.session.flush()
+    if stored is not None:
+        attach_original(material, stored)
+    return material
+
+
+def editable_materials(user) -> list[Material]:
+    query = select(Material).order_by(Material.updated_at.desc())
+    if user.role not in MANAGERS:
+        query = query.where(Material.created_by_id == user.id)
+    return list(db.session.execute(query.limit(500)).scalars())
+
+
+def visits_per_month(months: int = 12, today: date | None = None) -> list[tuple[str, int]]:
+    """Counted views per calendar month, oldest first, the last ``months`` months."""
+    today = today or utcnow().date()
+    keys = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        keys.append("%04d-%02d" % (year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    first = date(int(keys[0][:4]), int(keys[0][5:]), 1)
+    rows = db.session.execute(select(MaterialView.day, func.count()).where(
+        MaterialView.day >= first).group_by(MaterialView.day))
+    counts: Counter = Counter()
+    for day, n in rows:
+        counts[day.strftime("%Y-%m")] += n
+    return [(key, counts.get(key, 0)) for key in keys]
+
+
+def fiscal_year_visits(today: date | None = None) -> tuple[int, int]:
+    """(fiscal year, views counted in it so far): Japan's fiscal year starts on 1 April."""
+    today = today or utcnow().date()
+    year = today.year if today.month >= 4 else today.year - 1
+    count = db.session.scalar(select(func.count()).select_from(MaterialView).where(
+        MaterialView.day >= date(year, 4, 1), MaterialView.day < date(year + 1, 4, 1)))
+    return year, count or 0
+
+
+def top_materials(limit: int = 10) -> list[Material]:
+    return list(db.session.execute(select(Material).where(Material.view_count > 0).order_by(
+        Material.view_count.desc(), Material.slug).limit(limit)).scalars())
+
+
+def bar_chart(points: list[tuple[str, int]], width: int = 640, height: int = 220) -> dict:
+    """Geometry of a bar chart, drawn as SVG by the template (no script, no styles)."""
+    top = max([n for _, n in points] + [1])
+    gap, left, bottom = 6, 36, 28
+    bar_w = (width - left) / max(1, len(points)) - gap
+    bars = []
+    for i, (label, n) in enumerate(points):
+        h = (height - bottom - 10) * n / top
+        bars.append({"x": round(left + i * (bar_w + gap), 1), "y": round(height - bottom - h, 1),
+                     "w": round(bar_w, 1), "h": round(h, 1), "label": label, "n": n,
+                     "cx": round(left + i * (bar_w + gap) + bar_w / 2, 1)})
+    return {"width": width, "height": height, "bars": bars, "top": top,
+            "baseline": height - bottom}

@@ -1,0 +1,164 @@
+"""Library pages for instructors and coordinators: upload, edit, subtitles, retry, statistics."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import jobs
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
+from ..storage import StorageUnavailable
+from ..storage.checks import UploadRefused
+from ..uploads.messages import format_size, message
+from ..uploads.purposes import get_purpose
+from ..uploads.services import form_limit
+from . import bp, manage
+from .forms import MaterialForm, SubtitleForm
+from .models import FAILED
+from .permissions import may_edit
+from .processing import retry as retry_processing
+from .services import LibraryError, get_material, remove_subtitles, set_subtitles
+
+UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)
+ERRORS = {"subtitles_invalid": lambda: _("This is not a WebVTT or SRT subtitle file, or it has "
+                                         "no cues."),
+          "language_invalid": lambda: _("Choose the language of the subtitles.")}
+
+
+def _editable_or_404(slug: str):
+    material = get_material(slug)
+    if not may_edit(current_user, material):
+        abort(404)
+    return material
+
+
+def _upload_context() -> dict:
+    purpose = get_purpose("material")
+    widget = "uploads.create" in current_app.view_functions
+    return {"purpose": purpose, "form_limit": form_limit(purpose), "format_size": format_size,
+            "upload_widget": widget}
+
+
+@bp.route("/manage")
+@allow(*UPLOADERS)
+def manage_list():
+    return render_template("library/manage.html",
+                           materials=manage.editable_materials(current_user))
+
+
+def _store_subtitles(material, lang, upload) -> str | None:
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    data = upload.read(5 * 1024 * 1024 + 1)
+    if len(data) > 5 * 1024 * 1024:
+        return _("Subtitle files may be up to 5 MB.")
+    try:
+        set_subtitles(material, lang, data, current_user.id)
+    except LibraryError as exc:
+        return ERRORS[exc.code]()
+    return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*UPLOADERS)
+def new():
+    form = MaterialForm()
+    error = None
+    if request.method == "POST" and form.validate():
+        try:
+            stored = manage.receive_file(current_user, form)
+        except UploadRefused as refused:
+            stored, error = None, message(refused.code, refused.params)
+        except StorageUnavailable:
+            stored, error = None, message("storage_unavailable")
+        if form.file_id.data and stored is None and error is None:
+            error = message("no_file")
+        if error is None:
+            material = manage.create(current_user, form, stored)
+            for lang in ("en", "fr", "es", "ja"):
+                error = _store_subtitles(material, lang, request.files.get("subtitles_" + lang))
+                if error:
+                    break
+            if error is None:
+                jobs.commit()
+                flash(_("The material was saved."), "success")
+                return redirect(url_for("library.edit", slug=material.slug))
+            jobs.discard_pending()
+            from ..extensions import db
+            db.session.rollback()
+    status = 400 if request.method == "POST" else 200
+    return render_template("library/edit.html", form=form, material=None, error=error,
+                           subtitle_form=None, **_upload_context()), status
+
+
+@bp.route("/m/<slug>/edit", methods=["GET", "POST"])
+@allow(*UPLOADERS)
+def edit(slug):
+    material = _editable_or_404(slug)
+    form = MaterialForm()
+    error = None
+    if request.method == "GET":
+        manage.fill_form(form, material)
+    elif form.validate():
+        try:
+            stored = manage.receive_file(current_user, form)
+        except UploadRefused as refused:
+            stored, error = None, message(refused.code, refused.params)
+        except StorageUnavailable:
+            stored, error = None, message("storage_unavailable")
+        if error is None:
+            manage.apply_form(material, form)
+            if stored is not None:
+                manage.attach_original(material, stored)
+            jobs.commit()
+            flash(_("The material was saved."), "success")
+            return redirect(url_for("library.edit", slug=material.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("library/edit.html", form=form, material=material, error=error,
+                           subtitle_form=SubtitleForm(formdata=None), **_upload_context()), status
+
+
+@bp.route("/m/<slug>/subtitles", methods=["POST"])
+@allow(*UPLOADERS)
+def add_subtitles(slug):
+    material = _editable_or_404(slug)
+    form = SubtitleForm()
+    error = None
+    if form.validate():
+        if request.form.get("remove") == "1":
+            remove_subtitles(material, form.lang.data)
+        else:
+            error = _store_subtitles(material, form.lang.data, form.subtitles.data) or (
+                None if form.subtitles.data else _("Choose a subtitle file."))
+    else:
+        error = ERRORS["language_invalid"]()
+    if error:
+        main = MaterialForm(formdata=None)
+        manage.fill_form(main, material)
+        return render_template("library/edit.html", form=main, material=material,
+                               subtitle_form=form, subtitle_error=error,
+                               **_upload_context()), 400
+    jobs.commit()
+    flash(_("The subtitles were saved."), "success")
+    return redirect(url_for("library.edit", slug=material.slug))
+
+
+@bp.route("/m/<slug>/retry", methods=["POST"])
+@allow(*UPLOADERS)
+def retry(slug):
+    material = _editable_or_404(slug)
+    if material.state == FAILED:
+        retry_processing(material)
+        jobs.commit()
+    return redirect(url_for("library.edit", slug=material.slug))
+
+
+@bp.route("/stats")
+@allow(COORDINATOR, ADMIN)
+def stats():
+    months = manage.visits_per_month()
+    fiscal_year, fiscal_visits = manage.fiscal_year_visits()
+    return render_template("library/stats.html", months=months, fiscal_year=fiscal_year,
+                           fiscal_visits=fiscal_visits,
+                           chart=manage.bar_chart(months), top=manage.top_materials(),
+                           total=sum(n for _, n in months))

@@ -1,0 +1,129 @@
+"""Library materials, their files and subtitle tracks, view counts and the search outbox."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON, BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+from ..storage.models import StoredFile
+
+KINDS = ("video", "document")
+VISIBILITIES = ("public", "registered", "course")
+PROCESSING, READY, FAILED = "processing", "ready", "failed"
+STATES = (PROCESSING, READY, FAILED)
+# File roles: what a material's stored files are for.
+ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW = (
+    "original", "low", "audio", "poster", "document", "preview")
+FILE_ROLES = (ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW)
+
+
+class Material(db.Model):
+    """A video or document of the library. ``slug`` is the external id (manifest, URLs, API)."""
+    __tablename__ = "library_materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="video")
+    title: Mapped[dict] = mapped_column(JSON, default=dict)         # {lang: text}
+    description: Mapped[dict] = mapped_column(JSON, default=dict)   # {lang: text}
+    subjects: Mapped[list] = mapped_column(JSON, default=list)      # subject slugs
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    courses: Mapped[list] = mapped_column(JSON, default=list)       # related course codes
+    year: Mapped[int | None] = mapped_column(Integer)
+    audio_language: Mapped[str | None] = mapped_column(String(8))
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    producer: Mapped[str | None] = mapped_column(String(160))
+    visibility: Mapped[str] = mapped_column(String(12), default="public")
+    allow_download: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[str] = mapped_column(String(12), default=READY)
+    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    files: Mapped[list["MaterialFile"]] = relationship(
+        back_populates="material", cascade="all, delete-orphan", lazy="selectin")
+    subtitles: Mapped[list["SubtitleTrack"]] = relationship(
+        back_populates="material", cascade="all, delete-orphan", lazy="selectin",
+        order_by="SubtitleTrack.lang")
+
+    def file(self, role: str) -> StoredFile | None:
+        for f in self.files:
+            if f.role == role:
+                return f.file
+        return None
+
+    def track(self, lang: str) -> "SubtitleTrack | None":
+        return next((t for t in self.subtitles if t.lang == lang), None)
+
+    @property
+    def coming_soon(self) -> bool:
+        return self.file(ORIGINAL) is None and self.file(DOCUMENT) is None
+
+    def __repr__(self) -> str:
+        return "<Material %s>" % self.slug
+
+
+class MaterialFile(db.Model):
+    """One stored file of a material, by role (original, low rendition, audio, poster...)."""
+    __tablename__ = "library_material_files"
+    __table_args__ = (UniqueConstraint("material_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("library_materials.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(12))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"),
+                                         index=True)
+
+    material: Mapped[Material] = relationship(back_populates="files")
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+
+class SubtitleTrack(db.Model):
+    """Subtitles in one language: the WebVTT file the player loads, and its cues (parsed once,
+    for the transcript on the page and for the search index)."""
+    __tablename__ = "library_subtitles"
+    __table_args__ = (UniqueConstraint("material_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("library_materials.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"),
+                                         index=True)
+    cues: Mapped[list] = mapped_column(JSON, default=list)  # [[start_ms, end_ms, text], ...]
+
+    material: Mapped[Material] = relationship(back_populates="subtitles")
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+
+class MaterialView(db.Model):
+    """One view per person (or anonymous session) per material per day."""
+    __tablename__ = "library_views"
+    __table_args__ = (UniqueConstraint("material_id", "viewer", "day"),
+                      Index("ix_library_views_day", "day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("library_materials.id", ondelete="CASCADE"))
+    viewer: Mapped[str] = mapped_column(String(64))  # "u:<id>" or "s:<random session key>"
+    day: Mapped[date] = mapped_column(Date)
+
+
+class OutboxEntry(db.Model):
+    """A searchable record changed: the indexer re-reads the material (or deletes it from the
+    index when it is gone). Written in the same transaction as the change."""
+    __tablename__ = "library_outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

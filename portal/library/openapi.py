@@ -1,0 +1,108 @@
+"""The OpenAPI 3 description of the JSON API (served at /api/v1/openapi.json)."""
+from __future__ import annotations
+
+
+def _param(name: str, description: str, schema: dict | None = None, array: bool = False) -> dict:
+    schema = schema or {"type": "string"}
+    if array:
+        schema = {"type": "array", "items": schema}
+    param = {"name": name, "in": "query", "required": False, "description": description,
+             "schema": schema}
+    if array:
+        param.update(style="form", explode=True)
+    return param
+
+
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+MOMENT = {"type": "object", "required": ["start_ms", "text", "url"], "properties": {
+    "start_ms": {"type": "integer", "description": "Start of the passage, in milliseconds."},
+    "text": {"type": "string", "description": "The passage; HTML with <mark> around matches."},
+    "url": {"type": "string", "description": "The player at that second (?t= and #t=)."}}}
+RESULT = {"type": "object", "required": ["id", "title", "url", "snippet", "moments"],
+          "properties": {
+              "id": {"type": "string", "description": "The material's external id."},
+              "title": {"type": "string"}, "url": {"type": "string"},
+              "snippet": {"type": "string", "description": "HTML with <mark> around matches."},
+              "moments": {"type": "array", "maxItems": 3, "items": MOMENT}}}
+SEARCH = {"type": "object", "required": ["query", "total", "page", "per_page", "results",
+                                         "facets", "suggestion"],
+          "properties": {
+              "query": {"type": "string"}, "total": {"type": "integer"},
+              "page": {"type": "integer"}, "per_page": {"type": "integer"},
+              "results": {"type": "array", "items": RESULT},
+              "facets": {"type": "object", "properties": {
+                  "subject": COUNTS, "year": COUNTS, "audio_language": COUNTS}},
+              "suggestion": {"type": "string", "nullable": True,
+                             "description": "A respelled query (\"did you mean\")."}}}
+MATERIAL = {"type": "object", "required": ["id", "kind", "title", "url"], "properties": {
+    "id": {"type": "string"}, "kind": {"type": "string", "enum": ["video", "document"]},
+    "title": {"type": "string"}, "title_lang": {"type": "string"},
+    "titles": {"type": "object", "additionalProperties": {"type": "string"}},
+    "descriptions": {"type": "object", "additionalProperties": {"type": "string"}},
+    "subjects": {"type": "array", "items": {"type": "string"}},
+    "keywords": {"type": "array", "items": {"type": "string"}},
+    "year": {"type": "integer", "nullable": True},
+    "audio_language": {"type": "string", "nullable": True},
+    "duration_s": {"type": "integer", "nullable": True},
+    "producer": {"type": "string", "nullable": True},
+    "visibility": {"type": "string", "enum": ["public", "registered", "course"]},
+    "state": {"type": "string", "enum": ["processing", "ready", "failed"]},
+    "coming_soon": {"type": "boolean"}, "view_count": {"type": "integer"},
+    "url": {"type": "string"},
+    "subtitles": {"type": "object", "additionalProperties": {"type": "string"}},
+    "files": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+        "url": {"type": "string"}, "size": {"type": "integer"},
+        "content_type": {"type": "string"}}}}}}
+ERROR = {"type": "object", "properties": {"error": {"type": "object", "properties": {
+    "status": {"type": "integer"}, "title": {"type": "string"}, "message": {"type": "string"}}}}}
+
+
+def document() -> dict:
+    lang = _param("lang", "Reader's language (en, fr, es, ja): boosted and used for titles.",
+                  {"type": "string", "enum": ["en", "fr", "es", "ja"]})
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Portal library API", "version": "1",
+                 "description": "Search the distance-learning library. Anonymous callers see "
+                                "public materials; a signed-in session sees what its account "
+                                "may open."},
+        "paths": {
+            "/api/v1/library/search": {"get": {
+                "summary": "Search materials (titles, descriptions, transcripts)",
+                "operationId": "searchLibrary",
+                "parameters": [
+                    _param("q", "What to look for; empty lists everything visible."), lang,
+                    _param("subject", "Subject slugs (any of).", array=True),
+                    _param("year", "A year (2019) or a range (2010-2020)."),
+                    _param("audio_language", "Spoken languages (any of).", array=True),
+                    _param("subtitle_language", "Subtitle languages (any of).", array=True),
+                    _param("kind", "video or document.", array=True),
+                    _param("sort", "Order of results.",
+                           {"type": "string", "enum": ["relevance", "newest", "views"]}),
+                    _param("page", "Page number, from 1.", {"type": "integer", "minimum": 1}),
+                    _param("per_page", "Results per page (at most 50).",
+                           {"type": "integer", "minimum": 1, "maximum": 50})],
+                "responses": {"200": {"description": "A page of results.", "content": {
+                    "application/json": {"schema": SEARCH}}}}}},
+            "/api/v1/library/suggest": {"get": {
+                "summary": "Type-ahead on titles", "operationId": "suggestTitles",
+                "parameters": [_param("q", "The beginning of a title."), lang],
+                "responses": {"200": {"description": "Matching titles.", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "query": {"type": "string"},
+                        "suggestions": {"type": "array", "items": {"type": "object",
+                                        "properties": {"id": {"type": "string"},
+                                                       "title": {"type": "string"},
+                                                       "lang": {"type": "string"},
+                                                       "url": {"type": "string"}}}}}}}}}}}},
+            "/api/v1/library/materials/{id}": {"get": {
+                "summary": "One material", "operationId": "getMaterial",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}, lang],
+                "responses": {
+                    "200": {"description": "The material.",
+                            "content": {"application/json": {"schema": MATERIAL}}},
+                    "404": {"description": "No such material, or not visible to the caller.",
+                            "content": {"application/json": {"schema": ERROR}}}}}},
+        },
+    }

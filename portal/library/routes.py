@@ -1,0 +1,176 @@
+"""Library pages for readers: home, results, the material page and its files."""
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, make_response, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .. import jobs
+from ..access import PUBLIC, allow
+from ..security import safe_next
+from ..storage import ObjectNotFound
+from ..uploads.services import download_response
+from . import bp
+from . import search as library_search
+from .models import AUDIO, DOCUMENT, LOW, ORIGINAL, POSTER, PREVIEW
+from .permissions import may_download, may_edit
+from .services import reader_language, record_view, viewer_key, visible_material
+
+SAVE_DATA_KEY = "library_save_data"
+MEDIA_ROLES = (ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW)
+
+
+def _lang() -> str:
+    return str(get_locale() or "en")
+
+
+def save_data() -> bool:
+    """The reader's "save data" choice, else the browser's ``Save-Data: on`` header."""
+    if SAVE_DATA_KEY in session:
+        return bool(session[SAVE_DATA_KEY])
+    return request.headers.get("Save-Data", "").strip().lower() == "on"
+
+
+def _material_or_404(slug: str):
+    material = visible_material(current_user, slug)
+    if material is None:
+        abort(404)
+    return material
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def home():
+    lang = _lang()
+    newest = library_search.browse(current_user, lang, "newest")
+    popular = library_search.browse(current_user, lang, "views")
+    subjects = newest.result.facets.get("subject", {})
+    return render_template("library/home.html", newest=newest, popular=popular,
+                           subjects=subjects)
+
+
+@bp.route("/search")
+@allow(PUBLIC)
+def search():
+    lang = reader_language(request.args.get("lang") or _lang())
+    page = library_search.run(current_user, request.args, lang)
+    return render_template("library/results.html", page=page, lang=lang)
+
+
+def _start_second() -> int:
+    try:
+        return max(0, int(float(request.args.get("t", 0))))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _current_cue(cues: list, second: int) -> int | None:
+    current = None
+    for number, (start, _end, _text) in enumerate(cues):
+        if start // 1000 <= second:
+            current = number
+    return current
+
+
+@bp.route("/m/<slug>")
+@allow(PUBLIC)
+def material(slug):
+    material = _material_or_404(slug)
+    lang = _lang()
+    start = _start_second()
+    languages = [t.lang for t in material.subtitles]
+    tl = request.args.get("tl")
+    transcript_lang = tl if tl in languages else (lang if lang in languages else (
+        languages[0] if languages else None))
+    track = material.track(transcript_lang) if transcript_lang else None
+    cues = track.cues if track else []
+    low, original = material.file(LOW), material.file(ORIGINAL)
+    quality = request.args.get("quality")
+    if quality not in (LOW, ORIGINAL) or (quality == LOW and not low):
+        quality = LOW if low and (save_data() or not original) else ORIGINAL
+    return render_template(
+        "library/material.html", material=material, start=start, cues=cues,
+        transcript_lang=transcript_lang, current_cue=_current_cue(cues, start) if start else None,
+        quality=quality, save_data=save_data(), may_download=may_download(current_user, material),
+        may_edit=may_edit(current_user, material), default_track=(
+            lang if lang in languages else None))
+
+
+@bp.route("/m/<slug>/view", methods=["POST"])
+@allow(PUBLIC)
+def count_view(slug):
+    """Counted when playback starts (a POST from library.js): one per viewer per day."""
+    material = _material_or_404(slug)
+    if not current_user.is_authenticated and "library_viewer" not in session:
+        session["library_viewer"] = secrets.token_urlsafe(12)  # this anonymous visitor
+    record_view(material, viewer_key(current_user, session))
+    jobs.commit()
+    return "", 204
+
+
+@bp.route("/m/<slug>/media/<role>")
+@allow(PUBLIC)
+def media(slug, role):
+    """A material's file, streamed with Range (the player) or as a download (?download)."""
+    material = _material_or_404(slug)
+    if role not in MEDIA_ROLES:
+        abort(404)
+    wants_file = "download" in request.args or role == AUDIO
+    if wants_file and not may_download(current_user, material):
+        abort(404)
+    stored = material.file(role)
+    if stored is None:
+        abort(404)
+    try:
+        return download_response(stored, force_attachment="download" in request.args)
+    except ObjectNotFound:
+        abort(404)
+
+
+@bp.route("/m/<slug>/subtitles/<lang>.vtt")
+@allow(PUBLIC)
+def subtitles(slug, lang):
+    """WebVTT for the player's <track>, from the portal's own origin."""
+    track = _material_or_404(slug).track(lang)
+    if track is None:
+        abort(404)
+    try:
+        return download_response(track.file)
+    except ObjectNotFound:
+        abort(404)
+
+
+@bp.route("/m/<slug>/transcript/<lang>.txt")
+@allow(PUBLIC)
+def transcript(slug, lang):
+    """The transcript as plain text with times, to download and read offline."""
+    material = _material_or_404(slug)
+    track = material.track(lang)
+    if track is None or not may_download(current_user, material):
+        abort(404)
+    lines = ["[%s] %s" % (_clock(start // 1000), text) for start, _end, text in track.cues]
+    response = make_response("\n".join(lines) + "\n")
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="%s.%s.txt"' % (slug, lang)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _clock(seconds: int) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return "%d:%02d:%02d" % (hours, minutes, secs) if hours else "%d:%02d" % (minutes, secs)
+
+
+@bp.route("/save-data", methods=["POST"])
+@allow(PUBLIC)
+def set_save_data():
+    """The "save data" setting: low-bandwidth videos by default (a form, no JavaScript)."""
+    session[SAVE_DATA_KEY] = request.form.get("save_data") == "1"
+    return redirect(safe_next(request.form.get("next"), url_for("library.home")))
+
+
+bp.add_app_template_global(_clock, "library_clock")
+bp.add_app_template_global(save_data, "library_save_data")

@@ -1,0 +1,130 @@
+"""Searching the library for a reader: request arguments in, hits with their materials out."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from werkzeug.datastructures import MultiDict
+
+from media_index.searcher import SearchResult
+
+from ..i18n import localize
+from .models import Material
+from .permissions import allowed_for
+from .services import materials_in_order
+
+MAX_PER_PAGE = 50
+SORTS = ("relevance", "newest", "views")
+_YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|–|\.\.)\s*(\d{4})?\s*$")
+
+
+@dataclass
+class Found:
+    """One hit with its material and links."""
+    material: Material
+    snippet: str
+    moments: list[dict]
+    url: str
+
+
+@dataclass
+class Page:
+    result: SearchResult
+    found: list[Found]
+    query: str
+    sort: str
+    filters: dict
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.result.total // self.result.per_page))
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_filters(args: MultiDict) -> dict:
+    """Facet filters from query-string values; anything malformed is ignored."""
+    filters = {name: [v for v in args.getlist(name) if v][:20]
+               for name in ("subject", "audio_language", "subtitle_language", "kind")}
+    year_from, year_to = args.get("year_from"), args.get("year_to")
+    year = args.get("year", "")
+    if year:
+        exact = year.strip().isdigit() and len(year.strip()) == 4
+        found = _YEAR_RANGE.match(year)
+        if exact:
+            year_from = year_to = year.strip()
+        elif found:
+            year_from, year_to = found.group(1) or year_from, found.group(2) or year_to
+    for name, value in (("year_from", year_from), ("year_to", year_to)):
+        number = _int(value, 0)
+        if 1000 <= number <= 9999:
+            filters[name] = number
+    return {k: v for k, v in filters.items() if v}
+
+
+def moment_url(material_url: str, start_ms: int) -> str:
+    """The player at that second: ``?t=`` for the server, ``#t=`` for the browser."""
+    second = max(0, int(start_ms) // 1000)
+    return "%s?t=%d#t=%d" % (material_url, second, second)
+
+
+def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = True) -> Page:
+    query = args.get("q", "")[:2000]
+    sort = args.get("sort", "relevance")
+    sort = sort if sort in SORTS else "relevance"
+    page = max(1, min(_int(args.get("page"), 1), 1000))
+    per_page = max(1, min(_int(args.get("per_page"), per_page), MAX_PER_PAGE))
+    filters = parse_filters(args)
+    searcher = current_app.extensions["search_index"].searcher
+    result = searcher.search(query, lang=lang, filters=filters, allowed=allowed_for(user),
+                             sort=sort, page=page, per_page=per_page)
+    by_slug = {m.slug: m for m in materials_in_order([h.id for h in result.hits], details)}
+    found = []
+    for hit in result.hits:
+        material = by_slug.get(hit.id)
+        if material is None:
+            continue  # deleted since the index saw it; the next sync removes it
+        url = url_for("library.material", slug=hit.id)
+        moments = [{"start_ms": m.start_ms, "text": m.text, "lang": m.lang,
+                    "url": moment_url(url, m.start_ms)} for m in hit.moments]
+        found.append(Found(material, hit.snippet, moments, url))
+    return Page(result, found, query, sort, filters)
+
+
+def suggestions(user, prefix: str, lang: str, limit: int = 8) -> list[dict]:
+    searcher = current_app.extensions["search_index"].searcher
+    return [{"id": s.id, "title": s.title, "lang": s.lang,
+             "url": url_for("library.material", slug=s.id)}
+            for s in searcher.suggest_titles(prefix, lang=lang, allowed=allowed_for(user),
+                                             limit=limit)]
+
+
+def api_result(page: Page, lang: str) -> dict:
+    """Exactly the shape documented in the issue and in the OpenAPI document."""
+    facets = page.result.facets or {}
+    return {
+        "query": page.query, "total": page.result.total, "page": page.result.page,
+        "per_page": page.result.per_page,
+        "results": [{"id": f.material.slug, "title": localize(f.material.title, lang).text,
+                     "url": f.url, "snippet": f.snippet,
+                     "moments": [{"start_ms": m["start_ms"], "text": m["text"], "url": m["url"]}
+                                 for m in f.moments]} for f in page.found],
+        "facets": {"subject": dict(facets.get("subject", {})),
+                   "year": {str(k): v for k, v in facets.get("year", {}).items()},
+                   "audio_language": dict(facets.get("audio_language", {}))},
+        "suggestion": page.result.suggestion,
+    }
+
+
+def browse(user, lang: str, sort: str, per_page: int = 6, filters: dict | None = None) -> Page:
+    args = MultiDict({"sort": sort, "per_page": str(per_page)})
+    for name, values in (filters or {}).items():
+        for v in values:
+            args.add(name, v)
+    return run(user, args, lang, per_page)

@@ -1,0 +1,161 @@
+"""Library rules: materials, their files and subtitles, views. Services only flush."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, load_only, selectinload
+
+from media_index.transcripts import TranscriptError, parse, to_webvtt
+
+from ..db_types import utcnow
+from ..extensions import db
+from ..i18n import CONTENT_LANGUAGES
+from ..storage import get_storage
+from ..storage.models import StoredFile
+from ..uploads.services import new_key
+from .models import Material, MaterialFile, MaterialView, SubtitleTrack
+from .permissions import may_view
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+LIBRARY_PURPOSE = "library"   # files the library makes itself (renditions, posters, WebVTT)
+SUBTITLE_LANGUAGES = CONTENT_LANGUAGES
+
+
+class LibraryError(ValueError):
+    """Bad input for a library rule; ``code`` is stable, the view translates it."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+def get_material(slug: str) -> Material | None:
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        return None
+    return db.session.scalar(select(Material).where(Material.slug == slug))
+
+
+def visible_material(user, slug: str) -> Material | None:
+    """The material if ``user`` may see it; anything else is as good as missing."""
+    material = get_material(slug)
+    return material if may_view(user, material) else None
+
+
+def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]:
+    """Materials for index hits, in the hits' order (hits for deleted rows are dropped).
+    ``details``: also their files and subtitle languages (result cards); the API needs only
+    the titles, in one query."""
+    if not slugs:
+        return []
+    if details:  # cards show which subtitle languages exist, never the cues: leave those unread
+        options = (selectinload(Material.subtitles).defer(SubtitleTrack.cues),)
+    else:
+        options = (load_only(Material.slug, Material.title), lazyload(Material.files),
+                   lazyload(Material.subtitles))  # never touched: never loaded
+    found = {m.slug: m for m in db.session.execute(
+        select(Material).where(Material.slug.in_(slugs)).options(*options)).scalars()}
+    return [found[s] for s in slugs if s in found]
+
+
+def store_file(stream: IO[bytes], name: str, content_type: str, uploader_id: int | None,
+               purpose: str = LIBRARY_PURPOSE) -> StoredFile:
+    """Write a file the library made (or imported) to storage under a server-made key."""
+    storage = get_storage()
+    key = new_key()
+    result = storage.write(key, stream, content_type=content_type)
+    stored = StoredFile(backend=storage.name, key=key, name=name[:255], size=result.size,
+                        sha256=result.sha256, content_type=content_type, purpose=purpose,
+                        uploader_id=uploader_id)
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def attach_file(material: Material, role: str, stored: StoredFile) -> None:
+    for existing in material.files:
+        if existing.role == role:
+            existing.file = stored
+            existing.file_id = stored.id
+            material.updated_at = utcnow()
+            return
+    material.files.append(MaterialFile(role=role, file=stored, file_id=stored.id))
+    material.updated_at = utcnow()
+
+
+def parse_subtitles(data: bytes) -> list:
+    """Cues of a WebVTT or SRT file. Raises LibraryError("subtitles_invalid")."""
+    try:
+        cues = parse(data)
+    except TranscriptError:
+        raise LibraryError("subtitles_invalid") from None
+    if not cues:
+        raise LibraryError("subtitles_invalid")
+    return cues
+
+
+def set_subtitles(material: Material, lang: str, data: bytes, uploader_id: int | None
+                  ) -> SubtitleTrack:
+    """Store subtitles for ``lang`` as WebVTT (SRT is converted) and keep their cues."""
+    if lang not in SUBTITLE_LANGUAGES:
+        raise LibraryError("language_invalid")
+    cues = parse_subtitles(data)
+    rows = [[c.start_ms, c.end_ms, c.text] for c in cues]
+    track = material.track(lang)
+    if track is not None and track.cues == rows:
+        return track  # the same subtitles again (a catalogue imported twice): nothing changes
+    vtt = to_webvtt(cues).encode("utf-8")
+    stored = store_file(io.BytesIO(vtt), "%s.%s.vtt" % (material.slug, lang), "text/vtt",
+                        uploader_id)
+    if track is None:
+        track = SubtitleTrack(lang=lang, file=stored, file_id=stored.id, cues=rows)
+        material.subtitles.append(track)
+    else:
+        track.file, track.file_id, track.cues = stored, stored.id, rows
+    material.updated_at = utcnow()
+    db.session.flush()
+    return track
+
+
+def remove_subtitles(material: Material, lang: str) -> bool:
+    track = material.track(lang)
+    if track is None:
+        return False
+    material.subtitles.remove(track)
+    material.updated_at = utcnow()
+    db.session.flush()
+    return True
+
+
+def viewer_key(user, session) -> str:
+    """Whom a view counts for: the account, else the random key kept in the session."""
+    if getattr(user, "is_authenticated", False):
+        return "u:%d" % user.id
+    return "s:" + session["library_viewer"]
+
+
+def record_view(material: Material, viewer: str, today: date | None = None) -> bool:
+    """Count one view per viewer per day; returns True when this one counted."""
+    today = today or utcnow().date()
+    exists = db.session.scalar(select(MaterialView.id).where(
+        MaterialView.material_id == material.id, MaterialView.viewer == viewer,
+        MaterialView.day == today))
+    if exists:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(MaterialView(material_id=material.id, viewer=viewer, day=today))
+    except IntegrityError:  # the same viewer in two tabs at once
+        return False
+    material.view_count = (material.view_count or 0) + 1
+    db.session.flush()
+    return True
+
+
+def reader_language(lang: str | None) -> str:
+    return lang if lang in SUBTITLE_LANGUAGES else "en"
+

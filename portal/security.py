@@ -1,0 +1,55 @@
+"""Security headers, safe redirects and other request-wide defenses."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, request
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+       "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+# User files that are downloaded: nothing in them may run, even if a browser tries to render.
+SANDBOX_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+
+def content_security_policy() -> str:
+    """The CSP, opened to the object store's origin when browsers reach it directly (parts
+    sent to presigned S3 URLs, media played from presigned GETs)."""
+    extra = current_app.config.get("STORAGE_BROWSER_ORIGIN")
+    if not extra:
+        return CSP
+    return (CSP.replace("connect-src 'self'", "connect-src 'self' " + extra)
+            .replace("media-src 'self' blob:", "media-src 'self' blob: " + extra)
+            .replace("img-src 'self' data:", "img-src 'self' data: " + extra))
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy())
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if "Cache-Control" not in headers and response.mimetype == "text/html":
+        headers["Cache-Control"] = "no-store" if _has_session_cookie() else "no-cache"
+    return response
+
+
+def _has_session_cookie() -> bool:
+    return any(name in request.cookies for name in ("portal_session", "remember_token"))
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths are followed: no scheme, no host, no ``//`` or ``/\\`` tricks."""
+    if not target:
+        return default
+    target = target.strip()
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target

@@ -1,0 +1,54 @@
+"""HTTP headers for serving user files (pure functions, no Flask)."""
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import quote
+
+# A document opened from the portal's origin can run nothing and reach nothing.
+SANDBOX_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+INLINE_TYPES = ("video/", "audio/", "image/")
+INLINE_EXACT = frozenset({"text/vtt", "application/x-subrip"})
+NEVER_INLINE = frozenset({"image/svg+xml"})
+
+
+def playable_inline(content_type: str) -> bool:
+    """Media meant to play in the page: video, audio, subtitles, raster images."""
+    base = content_type.split(";")[0].strip().lower()
+    if base in NEVER_INLINE:
+        return False
+    return base in INLINE_EXACT or base.startswith(INLINE_TYPES)
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if 0x20 <= ord(c) < 0x7F and c not in '"\\%;')
+
+
+def ascii_fallback(filename: str) -> str:
+    """An ASCII approximation of ``filename`` for the plain ``filename=`` parameter."""
+    stem, dot, ext = filename.rpartition(".")
+    if not dot:
+        stem, ext = filename, ""
+    stem = _ascii(stem).strip(" ").lstrip(".")
+    if not stem.strip("._ "):
+        stem = "download"
+    ext = "".join(c for c in _ascii(ext) if c.isalnum())
+    return stem + ("." + ext if ext else "")
+
+
+def content_disposition(filename: str, inline: bool = False) -> str:
+    """``Content-Disposition`` with an ASCII ``filename`` and an RFC 6266/5987 ``filename*``."""
+    kind = "inline" if inline else "attachment"
+    fallback = ascii_fallback(filename)
+    value = '%s; filename="%s"' % (kind, fallback)
+    if fallback != filename:
+        value += "; filename*=UTF-8''%s" % quote(filename, safe="")
+    return value
+
+
+def security_headers(inline: bool) -> dict[str, str]:
+    """Headers every user-file response carries."""
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+    if not inline:
+        headers["Content-Security-Policy"] = SANDBOX_CSP
+    return headers

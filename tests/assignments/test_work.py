@@ -1,0 +1,169 @@
+"""The participant's work: drafts, files, submitting, receipts, versions, late and cut-off."""
+import hashlib
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from portal.assignments.models import Assignment, Submission
+from portal.extensions import db
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def url(world, suffix=""):
+    return "/assignments/%d%s" % (world.assignment_id, suffix)
+
+
+def submission_of(app, world, user):
+    with app.app_context():
+        s = db.session.scalar(select(Submission).where(
+            Submission.assignment_id == world.assignment_id, Submission.user_id == user.id))
+        return s and (s.id, s.state, s.late, [(v.number, v.state, v.text) for v in s.versions])
+
+
+def set_assignment(app, world, **fields):
+    with app.app_context():
+        a = db.session.get(Assignment, world.assignment_id)
+        for k, v in fields.items():
+            setattr(a, k, v)
+        db.session.commit()
+
+
+def draft_with_file(client, world, text="Mon rapport", name="rapport.pdf", data=PDF):
+    return client.submit(url(world), {"text": text, "action": "draft",
+                                      "file": (io.BytesIO(data), name)})
+
+
+def test_submit_gives_receipt_and_mail_with_sha256_of_the_bytes(app, world, signed_in, mailbox):
+    alice = signed_in(world.alice)
+    html = alice.get(url(world)).get_data(as_text=True)
+    assert "Rapport pays" in html and '<html lang="fr">' in html
+    assert "<script>alert" not in html and "<strong>vos</strong>" in html  # sanitized Markdown
+    assert "JST" in html and "à remettre dans 2 jours" in html  # countdown, Japan time
+    assert draft_with_file(alice, world).status_code == 302
+    r = alice.submit(url(world), {"text": "Mon rapport", "action": "submit", "statement": "y"})
+    assert r.status_code == 302 and "/receipt" in r.headers["Location"]
+    receipt = alice.get(r.headers["Location"]).get_data(as_text=True)
+    digest = hashlib.sha256(PDF).hexdigest()
+    assert digest in receipt and "rapport.pdf" in receipt and "Africa/Dakar" in receipt
+    body = mailbox.to(world.alice.email)[-1]
+    assert body["Subject"] == "Accusé de réception : Rapport pays"
+    text = body.get_content()
+    assert digest in text and "77 octets" in text and "UTC" in text and "JST" in text
+    assert submission_of(app, world, world.alice)[1:3] == ("submitted", False)
+
+
+def test_statement_required(app, world, signed_in, mailbox):
+    alice = signed_in(world.alice)
+    draft_with_file(alice, world)
+    r = alice.submit(url(world), {"text": "Mon rapport", "action": "submit"})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "Acceptez la déclaration" in html and "Mon rapport" in html  # typed text kept
+    assert submission_of(app, world, world.alice)[1] == "draft"
+    assert mailbox.to(world.alice.email) == []
+
+
+def test_text_and_files_required_when_asked(world, signed_in):
+    alice = signed_in(world.alice)
+    r = alice.submit(url(world), {"text": "", "action": "submit", "statement": "y"})
+    assert r.status_code == 400 and "Rédigez votre texte" in r.get_data(as_text=True)
+    r = alice.submit(url(world), {"text": "Texte", "action": "submit", "statement": "y"})
+    assert r.status_code == 400 and "Joignez au moins un fichier" in r.get_data(as_text=True)
+
+
+def test_wrong_type_by_content_refused_and_text_kept(app, world, signed_in):
+    alice = signed_in(world.alice)
+    r = draft_with_file(alice, world, text="Texte précieux", name="rapport.pdf",
+                        data=b"MZ\x90\x00" + b"\x00" * 200)
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "Le fichier n&#39;a pas été ajouté" in html and "Texte précieux" in html
+    assert submission_of(app, world, world.alice)[3] == [(1, "draft", "Texte précieux")]
+    r = draft_with_file(alice, world, name="notes.txt", data=b"plain text notes\n")
+    assert r.status_code == 400  # text files are not among this assignment's types
+
+
+def test_too_many_files(world, signed_in):
+    alice = signed_in(world.alice)
+    assert draft_with_file(alice, world, name="a.pdf").status_code == 302
+    assert draft_with_file(alice, world, name="b.pdf").status_code == 302
+    r = draft_with_file(alice, world, name="c.pdf")
+    assert r.status_code == 400 and "2 fichiers au plus" in r.get_data(as_text=True)
+
+
+def test_remove_a_file_from_the_draft(app, world, signed_in):
+    alice = signed_in(world.alice)
+    draft_with_file(alice, world)
+    with app.app_context():
+        s = db.session.scalar(select(Submission))
+        link_id = s.current.attachments[0].id
+    r = alice.submit(url(world, "/files/%d/remove" % link_id), page=url(world))
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Submission)).current.attachments == []
+
+
+def test_autosave_answers_json(app, world, signed_in):
+    alice = signed_in(world.alice)
+    token = alice.csrf_token(url(world))
+    r = alice.post(url(world), data={"csrf_token": token, "text": "brouillon auto",
+                                     "action": "draft"}, headers={"Accept": "application/json"})
+    assert r.status_code == 200 and "Brouillon enregistré" in r.get_json()["message"]
+    assert submission_of(app, world, world.alice)[3] == [(1, "draft", "brouillon auto")]
+
+
+def test_late_after_due_and_refused_after_cutoff(app, world, signed_in):
+    now = datetime.now(timezone.utc)
+    set_assignment(app, world, due_at=now - timedelta(hours=2), cutoff_at=now + timedelta(days=1))
+    alice = signed_in(world.alice)
+    html = alice.get(url(world)).get_data(as_text=True)
+    assert "en retard de" in html
+    draft_with_file(alice, world)
+    r = alice.submit(url(world), {"text": "x", "action": "submit", "statement": "y"})
+    assert r.status_code == 302
+    assert submission_of(app, world, world.alice)[1:3] == ("submitted", True)
+    set_assignment(app, world, cutoff_at=now - timedelta(hours=1))
+    bob = signed_in(world.bob)
+    draft_with_file(bob, world)
+    r = bob.submit(url(world), {"text": "y", "action": "submit", "statement": "y"})
+    assert r.status_code == 409 and "fecha de cierre ya pasó" in r.get_data(as_text=True)
+    assert submission_of(app, world, world.bob)[1] == "draft"
+
+
+def test_not_open_yet(app, world, signed_in):
+    now = datetime.now(timezone.utc)
+    set_assignment(app, world, opens_at=now + timedelta(days=1))
+    bob = signed_in(world.bob)
+    assert "se abre el" in bob.get(url(world)).get_data(as_text=True)
+    r = bob.submit(url(world), {"text": "y", "action": "draft"})
+    assert r.status_code == 409
+
+
+def test_submitted_work_cannot_be_changed(app, world, signed_in):
+    alice = signed_in(world.alice)
+    draft_with_file(alice, world)
+    alice.submit(url(world), {"text": "v1", "action": "submit", "statement": "y"})
+    r = alice.submit(url(world), {"text": "changed", "action": "draft"}, page=url(world))
+    assert r.status_code == 409
+    assert submission_of(app, world, world.alice)[3] == [(1, "submitted", "v1")]
+
+
+def test_missing_csrf_is_refused(world, signed_in):
+    alice = signed_in(world.alice)
+    assert alice.post(url(world), data={"text": "x", "action": "draft"}).status_code == 400
+
+
+@pytest.mark.parametrize("lang,words", [("en", "due in"), ("fr", "à remettre dans"),
+                                         ("es", "vence en")])
+def test_my_assignments_in_three_languages(app, world, login_as, make_user, lang, words):
+    from portal.courses.models import Enrollment
+    client, user = login_as("participant", language=lang)
+    with app.app_context():
+        db.session.add(Enrollment(course_id=world.course_id, user_id=user.id, status="accepted"))
+        db.session.commit()
+    html = client.get("/assignments").get_data(as_text=True)
+    assert words in html
+    assert words in client.get("/dashboard").get_data(as_text=True)

@@ -1,0 +1,138 @@
+"""Issue 4, "Done when": a participant completes a pre-arrival task in French with an
+attachment, the instructor returns it, the participant resubmits, the instructor accepts, and
+the coordinator sees it in the matrix. Demo data: FISH-FRA-2026, "Rapport pays"."""
+from datetime import datetime, timedelta, timezone
+import os
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+SHOTS = os.environ.get("SCREENSHOTS_DIR")
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=True)
+
+
+def _sign_in(page, email, password):
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/dashboard")
+
+
+def _open_country_report(page):
+    page.goto("/assignments")
+    page.click("text=Rapport pays")
+    page.wait_for_selector("h1:has-text('Rapport pays')")
+
+
+def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp_path):
+    report = tmp_path / "rapport-senegal.pdf"
+    report.write_bytes(PDF)
+    aminata = page_in("fr")
+    _sign_in(aminata, "aminata@demo.example.org", live_server.password)
+    assert "Prochaines échéances" in aminata.content()
+    _open_country_report(aminata)
+    assert "JST" in aminata.content() and "à remettre dans" in aminata.content()
+    aminata.fill("textarea[name=text]", "La pêche artisanale au Sénégal.")
+    aminata.set_input_files("input[type=file][name=file]", str(report))
+    # The resumable uploader sends it at once; the form waits until it has (it says so).
+    aminata.wait_for_function("() => !document.querySelector('[data-upload]') || "
+                              "document.querySelector('input[name=file_id]').value !== ''")
+    aminata.click("button[value=draft]")
+    aminata.wait_for_selector("text=Votre brouillon est enregistré.")
+    assert "rapport-senegal.pdf" in aminata.content()
+    # The statement is required: the text typed stays.
+    aminata.click("button[value=submit]")
+    aminata.wait_for_selector("text=Acceptez la déclaration")
+    assert aminata.input_value("textarea[name=text]") == "La pêche artisanale au Sénégal."
+    aminata.check("input[name=statement]")
+    aminata.click("button[value=submit]")
+    aminata.wait_for_url("**/receipt")
+    assert "Votre travail a bien été reçu." in aminata.content()
+    assert re.search(r"[0-9a-f]{64}", aminata.content())
+    _shot(aminata, "receipt-fr")
+
+    tanaka = page_in("en")
+    _sign_in(tanaka, "tanaka@demo.example.org", live_server.password)
+    tanaka.goto("/dashboard")
+    tanaka.click(".panel li:has-text('FISH-FRA-2026') a:has-text('Review queue')")
+    tanaka.click("a:has-text('Aminata Diallo')")
+    assert "rapport-senegal.pdf" in tanaka.content()
+    tanaka.fill("textarea[name=feedback]", "Please add the catches of 2024.")
+    tanaka.check("input[name=decision][value=returned]")
+    tanaka.click("button:has-text('Send the review')")
+    tanaka.wait_for_selector("text=Your review is saved")
+
+    _open_country_report(aminata)
+    assert "Please add the catches of 2024." in aminata.content()
+    aminata.fill("textarea[name=text]", "La pêche artisanale au Sénégal : 400 000 tonnes en 2024.")
+    aminata.check("input[name=statement]")
+    aminata.click("button[value=submit]")
+    aminata.wait_for_url("**/v2/receipt")
+
+    tanaka.goto("/dashboard")
+    tanaka.click(".panel li:has-text('FISH-FRA-2026') a:has-text('Review queue')")
+    tanaka.click("a:has-text('Aminata Diallo')")
+    assert "400 000 tonnes" in tanaka.content()
+    tanaka.check("input[name=decision][value=accepted]")
+    tanaka.click("button:has-text('Send the review')")
+    tanaka.wait_for_selector("text=Your review is saved")
+
+    kenji = page_in("en")
+    _sign_in(kenji, "coordinator@demo.example.org", live_server.password)
+    kenji.click(".panel li:has-text('FISH-FRA-2026') a:has-text('Progress matrix')")
+    row = kenji.locator("tr:has-text('Aminata Diallo')")
+    assert "Accepted" in row.inner_text()
+    assert kenji.locator("svg.chart title").count() == 1
+    _shot(kenji, "matrix")
+    mails = [m["Subject"] for m in live_server.mailbox.to("aminata@demo.example.org")]
+    assert "Accusé de réception : Rapport pays" in mails
+    assert "Accepté : Rapport pays" in mails
+
+
+def test_draft_kept_in_the_browser_and_saved_when_back_online(page_in, live_server):
+    """A Spanish participant types, loses the page, finds the text again, and the autosave
+    puts it on the server once the connection is back. Demo data: CBD-LOCAL-2026."""
+    page = page_in("es")
+    _sign_in(page, "carlos@demo.example.org", live_server.password)
+    page.goto("/assignments")
+    page.click("text=Informe de avance (3 meses)")
+    page.wait_for_selector("textarea[name=text]")
+    page.fill("textarea[name=text]", "Avance del plan de acción en Cochabamba.")
+    page.context.set_offline(True)
+    page.context.set_offline(False)
+    page.goto("/dashboard")  # the text was never saved on the server
+    page.go_back()
+    page.wait_for_selector("textarea[name=text]")
+    assert page.input_value("textarea[name=text]") == "Avance del plan de acción en Cochabamba."
+    assert "Se restauró desde este navegador" in page.content()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("#draft-status:has-text('Borrador guardado')")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    assert page.input_value("textarea[name=text]") == "Avance del plan de acción en Cochabamba."
+
+
+
+def test_countdown_kept_current_in_the_readers_language(page_in, live_server):
+    page = page_in("fr")
+    page.clock.install()
+    _sign_in(page, "jean-baptiste@demo.example.org", live_server.password)
+    # The page's clock stands still from here, so the minute timer fires exactly 60 s after the
+    # page loads and what it writes does not depend on how fast the machine is.
+    page.clock.pause_at(datetime.now(timezone.utc) + timedelta(seconds=5))
+    page.goto("/assignments")
+    page.click("text=Rapport de poste")
+    countdown = page.locator("[data-countdown]")
+    assert countdown.inner_text().startswith("à remettre dans ")
+    page.evaluate("""() => { document.querySelector('[data-countdown]').dataset.countdown =
+        new Date(Date.now() - (2 * 3600 + 4 * 60 + 30) * 1000).toISOString(); }""")
+    page.clock.run_for(60_000)  # one tick: 2 h 4 min 30 s + 60 s overdue
+    text = re.sub(r"\s", " ", countdown.inner_text())  # Intl puts no-break spaces in French
+    assert text == "en retard de 2 heures 5 minutes"  # as the server writes it

@@ -1,0 +1,51 @@
+"""Fixtures of the courses tests: ``make_course`` and ``enroll`` write straight to the database."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from portal.extensions import db
+
+
+@pytest.fixture
+def make_course(app):
+    """``make_course(code=..., coordinators=[id], instructors=[id], **fields)`` -> course id.
+    Dates default to a course in its pre-arrival phase."""
+    from portal.auth.models import User
+    from portal.courses.models import Course
+
+    counter = iter(range(1, 10_000))
+
+    def make(code=None, coordinators=(), instructors=(), **fields):
+        today = date.today()
+        values = dict(code=code or "TEST-%d" % next(counter), subject="agriculture",
+                      program_type="group-region", training_center="Tokyo", fiscal_year=2026,
+                      languages=["en"], title={"en": "Fishery management",
+                                               "fr": "Gestion des pêches"},
+                      description={"en": "About fish."}, pre_arrival_opens=today - timedelta(5),
+                      arrival=today + timedelta(20), departure=today + timedelta(50),
+                      report_months=[3, 6])
+        values.update(fields)
+        with app.app_context():
+            course = Course(**values)
+            course.coordinators = [db.session.get(User, i) for i in coordinators]
+            course.instructors = [db.session.get(User, i) for i in instructors]
+            db.session.add(course)
+            db.session.commit()
+            return course.id
+    return make
+
+
+@pytest.fixture
+def enroll(app):
+    """``enroll(course_id, user_id, status="nominated")`` -> enrollment id."""
+    from portal.courses.models import Enrollment
+
+    def add(course_id, user_id, status="nominated"):
+        with app.app_context():
+            e = Enrollment(course_id=course_id, user_id=user_id, status=status)
+            db.session.add(e)
+            db.session.commit()
+            return e.id
+    return add

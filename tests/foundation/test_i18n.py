@@ -1,0 +1,138 @@
+"""Languages: complete catalogs, the locale order, localized content and times."""
+import re
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polib
+import pytest
+
+from portal.i18n import countries, localize
+
+CATALOGS = sorted((Path(__file__).resolve().parents[2] / "translations").glob(
+    "*/LC_MESSAGES/messages.po"))
+
+
+def test_french_and_spanish_catalogs_exist():
+    assert {p.parts[-3] for p in CATALOGS} >= {"fr", "es"}
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: p.parts[-3])
+def test_catalog_is_complete_and_not_fuzzy(po_path):
+    """Counted as msgfmt does: a plural entry needs every form translated."""
+    po = polib.pofile(str(po_path))
+    untranslated = [e.msgid for e in po if not e.obsolete and (
+        (e.msgid_plural and not all(v.strip() for v in e.msgstr_plural.values()))
+        or (not e.msgid_plural and not e.msgstr.strip()))]
+    fuzzy = [e.msgid for e in po if "fuzzy" in e.flags and not e.obsolete]
+    assert not untranslated, "untranslated in %s: %s" % (po_path, untranslated)
+    assert not fuzzy, "fuzzy in %s: %s" % (po_path, fuzzy)
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: p.parts[-3])
+def test_msgfmt_check_passes(po_path):
+    if not shutil.which("msgfmt"):
+        pytest.skip("msgfmt (gettext) not installed; the polib check above still ran")
+    out = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po_path)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "untranslated" not in out.stderr and "fuzzy" not in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: p.parts[-3])
+def test_placeholders_survive_translation(po_path):
+    for e in polib.pofile(str(po_path)):
+        wanted = set(re.findall(r"%\(\w+\)[sd]", e.msgid))
+        translations = e.msgstr_plural.values() if e.msgid_plural else [e.msgstr]
+        for text in translations:
+            assert set(re.findall(r"%\(\w+\)[sd]", text)) == wanted, (e.msgid, text)
+
+
+def test_catalogs_are_up_to_date_with_the_code(tmp_path):
+    """Every msgid in the code and templates is in the catalogs."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "babel.cfg") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found = set()
+    for _file, _line, message, _comments, _ctx in extract_from_dir(
+            str(root), method_map, options_map, keywords={"_": None, "_l": None, "gettext": None,
+                                                          "lazy_gettext": None,
+                                                          "ngettext": (1, 2)}):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    for po_path in CATALOGS:
+        known = {e.msgid for e in polib.pofile(str(po_path)) if not e.obsolete}
+        missing = sorted(m for m in found if m and m not in known)
+        assert not missing, "not in %s (run `flask translations update`): %s" % (po_path, missing)
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("fr-FR,fr;q=0.9,en;q=0.5", "fr"), ("es-419,es;q=0.8", "es"), ("de-DE,de", "en"),
+    ("xx", "en"), ("", "en"), ("pt-BR,es;q=0.5", "es"),
+])
+def test_accept_language_then_english(client, header, expected):
+    html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert '<html lang="%s">' % expected in html
+
+
+def test_switcher_choice_beats_accept_language(client):
+    client.submit("/language", {"lang": "es", "next": "/"}, page="/")
+    html = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="es">' in html
+
+
+def test_unknown_language_code_is_ignored(client):
+    client.submit("/language", {"lang": "fr", "next": "/"}, page="/")
+    response = client.submit("/language", {"lang": "../../etc", "next": "/"}, page="/")
+    assert response.status_code == 302
+    assert '<html lang="fr">' in client.get("/").get_data(as_text=True)
+
+
+def test_user_setting_beats_session_choice(login_as):
+    c, _ = login_as("participant", language="es")
+    html = c.get("/dashboard", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="es">' in html
+
+
+def test_switcher_updates_a_signed_in_users_setting(login_as):
+    c, _ = login_as("participant", language="en")
+    c.submit("/language", {"lang": "fr", "next": "/dashboard"}, page="/dashboard")
+    assert '<html lang="fr">' in c.get("/dashboard").get_data(as_text=True)
+
+
+def test_switcher_redirect_stays_on_site(client):
+    for target in ("//evil.example", "https://evil.example", "/\\evil.example", "javascript:x"):
+        response = client.submit("/language", {"lang": "fr", "next": target}, page="/")
+        assert response.headers["Location"] == "/"
+
+
+def test_localize_falls_back_to_english_then_any_language():
+    assert localize({"en": "Fisheries", "fr": "Pêches"}, "fr").text == "Pêches"
+    chosen = localize({"en": "Fisheries", "fr": "Pêches"}, "es")
+    assert (chosen.text, chosen.lang, chosen.fallback) == ("Fisheries", "en", True)
+    chosen = localize({"ja": "漁業"}, "es")
+    assert (chosen.text, chosen.lang, chosen.fallback) == ("漁業", "ja", True)
+    assert localize({"fr": "  "}, "fr").text == ""
+
+
+def test_country_names_are_localized():
+    assert ("SN", "Sénégal") in countries("fr")
+    assert ("JP", "Japón") in countries("es")
+    assert all(len(code) == 2 for code, _ in countries("en"))
+
+
+def test_times_shown_in_the_users_zone_with_japan_time(app, make_user):
+    from flask_login import login_user
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.i18n import format_moment
+    ref = make_user(timezone="America/La_Paz", language="en")
+    moment = datetime(2026, 3, 1, 14, 0, tzinfo=timezone.utc)
+    with app.test_request_context():
+        login_user(db.session.get(User, ref.id))
+        text = format_moment(moment, with_japan=True)
+    # 14:00 UTC is 10:00 in La Paz (UTC-4) and 23:00 in Tokyo (UTC+9).
+    assert "10:00:00" in text and "America/La_Paz" in text
+    assert re.search(r"11:00:00\W*PM JST|23:00:00 JST", text), text

@@ -1,0 +1,260 @@
+"""Library pages: the upload-to-search journey, the player, save data, downloads, view counts,
+the coordinator's statistics, three languages, and someone else's ids on every route."""
+import io
+import re
+from datetime import date
+
+import polib
+import pytest
+from sqlalchemy import select
+
+from portal import jobs
+from portal.extensions import db
+from portal.library.models import Material, MaterialView
+from portal.library.services import record_view
+
+SUBS_EN = ("WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nWelcome to the training centre.\n\n"
+           "00:00:02.000 --> 00:00:03.500\nThe rainwater harvesting tank feeds the school.\n")
+SUBS_FR_SRT = ("1\n00:00:00,500 --> 00:00:01,500\nBienvenue au centre de formation.\n\n"
+               "2\n00:00:02,000 --> 00:00:03,500\nLa citerne d'eau de pluie alimente l'école.\n")
+
+
+def _form(**extra):
+    data = {"kind": "video", "title_en": "Rainwater harvesting", "title_fr": "",
+            "title_es": "", "title_ja": "", "description_en": "Tanks for schools.",
+            "description_fr": "", "description_es": "", "description_ja": "",
+            "subjects": ["water-resources"], "keywords": "tanks, schools", "year": "2024",
+            "audio_language": "en", "producer": "Okinawa Center", "courses": "",
+            "visibility": "public", "allow_download": "y", "file_id": ""}
+    data.update(extra)
+    return data
+
+
+def _upload(client, video, **extra):
+    data = _form(**extra)
+    data["file"] = (io.BytesIO(video), "rain.mp4")
+    data["subtitles_en"] = (io.BytesIO(SUBS_EN.encode()), "rain.en.vtt")
+    data["subtitles_fr"] = (io.BytesIO(SUBS_FR_SRT.encode()), "rain.fr.srt")
+    return client.submit("/library/new", data, content_type="multipart/form-data")
+
+
+def test_instructor_uploads_a_video_that_is_found_by_a_spoken_word(app, login_as, client,
+                                                                  tiny_video):
+    instructor, _ = login_as("instructor")
+    response = _upload(instructor, tiny_video)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    edit_url = response.headers["Location"]
+    slug = edit_url.split("/m/")[1].split("/")[0]
+    with app.app_context():
+        m = db.session.scalar(select(Material).where(Material.slug == slug))
+        assert m.state == "ready" and m.duration_s == 4
+        assert {f.role for f in m.files} == {"original", "low", "audio", "poster"}
+        assert sorted(t.lang for t in m.subtitles) == ["en", "fr"]
+    # Searchable at once by a word spoken in it, in either language, by anyone.
+    body = client.get("/api/v1/library/search?q=citerne").get_json()
+    assert [r["id"] for r in body["results"]] == [slug]
+    moment = body["results"][0]["moments"][0]
+    assert moment["start_ms"] == 2000 and moment["url"].endswith("?t=2#t=2")
+    page = client.get(moment["url"].split("#")[0])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-start="2"' in html and "#t=2" in html
+    assert re.search(r'<track kind="subtitles" srclang="fr"[^>]*src="/library/m/%s/subtitles/'
+                     r'fr.vtt"' % slug, html)
+    vtt = client.get("/library/m/%s/subtitles/fr.vtt" % slug)
+    assert vtt.status_code == 200 and vtt.get_data(as_text=True).startswith("WEBVTT")
+    assert vtt.headers["X-Content-Type-Options"] == "nosniff"
+    video = client.get("/library/m/%s/media/low" % slug, headers={"Range": "bytes=0-99"})
+    assert video.status_code == 206 and len(video.data) == 100
+
+
+def test_bad_upload_keeps_what_was_typed(login_as, tiny_video):
+    instructor, _ = login_as("instructor")
+    data = _form(title_en="", description_en="Kept description")
+    response = instructor.submit("/library/new", data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Kept description" in response.get_data(as_text=True)
+    data = _form(title_en="Broken subtitles")
+    data["subtitles_en"] = (io.BytesIO(b"not subtitles at all"), "x.vtt")
+    response = instructor.submit("/library/new", data, content_type="multipart/form-data")
+    assert response.status_code == 400 and "WebVTT" in response.get_data(as_text=True)
+    data = _form(title_en="Not a video")
+    data["file"] = (io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "virus.exe")
+    response = instructor.submit("/library/new", data, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Not a video" in response.get_data(as_text=True)
+
+
+def test_failed_processing_shows_its_reason_and_can_be_retried(app, login_as, monkeypatch,
+                                                               tiny_video):
+    from portal.library import processing
+
+    instructor, _ = login_as("instructor")
+    monkeypatch.setattr(processing, "probe", lambda path: (None, False, False))
+    response = _upload(instructor, tiny_video)
+    edit_url = response.headers["Location"]
+    page = instructor.get(edit_url).get_data(as_text=True)
+    assert "not a readable audio or video file" in page
+    slug = edit_url.split("/m/")[1].split("/")[0]
+    monkeypatch.undo()
+    assert instructor.submit("/library/m/%s/retry" % slug, page=edit_url).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Material.state).where(Material.slug == slug)) == "ready"
+
+
+def test_save_data_setting_and_header_choose_the_low_rendition(app, client, login_as,
+                                                               tiny_video):
+    instructor, _ = login_as("instructor")
+    slug = _upload(instructor, tiny_video).headers["Location"].split("/m/")[1].split("/")[0]
+    url = "/library/m/%s" % slug
+    html = client.get(url).get_data(as_text=True)
+    assert "/media/original" in html.split("<source")[1].split(">")[0]
+    assert " MB" in html
+    html = client.get(url, headers={"Save-Data": "on"}).get_data(as_text=True)
+    assert "/media/low" in html.split("<source")[1].split(">")[0]
+    client.submit("/library/save-data", {"save_data": "1", "next": url}, page=url)
+    assert "/media/low" in client.get(url).get_data(as_text=True).split("<source")[1][:200]
+    html = client.get(url + "?quality=original").get_data(as_text=True)
+    assert "/media/original" in html.split("<source")[1][:200]
+    assert client.submit("/library/save-data", {"save_data": "0", "next": "https://evil.example"},
+                         page=url).headers["Location"].startswith("/")
+
+
+def test_downloads_follow_the_material_setting(app, client, lib, vtt):
+    lib.add("open", {"en": "Open"}, {"en": vtt((1, "hello"))})
+    lib.add("closed", {"en": "Closed"}, {"en": vtt((1, "hello"))}, allow_download=False)
+    text = client.get("/library/m/open/transcript/en.txt")
+    assert text.status_code == 200 and text.get_data(as_text=True) == "[0:01] hello\n"
+    assert text.headers["Content-Disposition"].startswith("attachment")
+    assert client.get("/library/m/closed/transcript/en.txt").status_code == 404
+    assert client.get("/library/m/closed/subtitles/en.vtt").status_code == 200  # the player's
+    assert client.get("/library/m/open/media/audio").status_code == 404  # no such file
+    assert client.get("/library/m/open/media/secret").status_code == 404
+
+
+def test_one_view_per_viewer_per_day_and_the_statistics_page(app, client, login_as, lib):
+    material_id = lib.add("watched", {"en": "Watched"})
+    page = "/library/m/watched"
+    for _ in range(3):
+        assert client.submit("/library/m/watched/view", page=page).status_code == 204
+    participant, _ = login_as("participant")
+    participant.submit("/library/m/watched/view", page=page)
+    participant.submit("/library/m/watched/view", page=page)
+    with app.app_context():
+        m = db.session.get(Material, material_id)
+        assert m.view_count == 2
+        assert record_view(m, "u:999", date(2026, 1, 15))
+        jobs.commit()
+    coordinator, _ = login_as("coordinator")
+    html = coordinator.get("/library/stats").get_data(as_text=True)
+    assert "<svg" in html and "<rect" in html and "Watched" in html
+    assert "3 views" in html and "(from 1 April)" in html
+    participant_stats = participant.get("/library/stats")
+    assert participant_stats.status_code == 403
+    with app.app_context():
+        assert db.session.query(MaterialView).count() == 3
+
+
+def test_someone_elses_material_answers_404_on_every_editing_route(app, login_as, lib, vtt):
+    owner, _ = login_as("instructor")
+    _, owner_user = owner, None
+    mine = lib.add("mine", {"en": "Mine"}, {"en": vtt((1, "hello"))})
+    with app.app_context():
+        db.session.get(Material, mine).created_by_id = None
+        db.session.commit()
+    other, _ = login_as("instructor")
+    token_page = "/library/new"
+    assert other.get("/library/m/mine/edit").status_code == 404
+    assert other.submit("/library/m/mine/edit", _form(), page=token_page).status_code == 404
+    assert other.submit("/library/m/mine/subtitles", {"lang": "en", "remove": "1"},
+                        page=token_page).status_code == 404
+    assert other.submit("/library/m/mine/retry", page=token_page).status_code == 404
+    assert other.get("/library/m/nope/edit").status_code == 404
+    coordinator, _ = login_as("coordinator")
+    assert coordinator.get("/library/m/mine/edit").status_code == 200
+    participant, _ = login_as("participant")
+    assert participant.get("/library/m/mine/edit").status_code == 403
+    anonymous = app.test_client()
+    assert anonymous.get("/library/m/mine/edit").status_code == 302
+
+
+def test_owner_edits_metadata_and_subtitles(app, login_as, tiny_video):
+    instructor, _ = login_as("instructor")
+    edit_url = _upload(instructor, tiny_video).headers["Location"]
+    slug = edit_url.split("/m/")[1].split("/")[0]
+    response = instructor.submit(edit_url, _form(title_es="Cosecha de agua de lluvia",
+                                                 visibility="registered"))
+    assert response.status_code == 302
+    response = instructor.submit("/library/m/%s/subtitles" % slug,
+                                 {"lang": "es", "subtitles": (io.BytesIO(
+                                     b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nEl tanque.\n"),
+                                     "s.vtt")}, page=edit_url, content_type="multipart/form-data")
+    assert response.status_code == 302
+    bad = instructor.submit("/library/m/%s/subtitles" % slug,
+                            {"lang": "es", "subtitles": (io.BytesIO(b"junk"), "s.vtt")},
+                            page=edit_url, content_type="multipart/form-data")
+    assert bad.status_code == 400
+    anonymous = app.test_client()
+    assert anonymous.get("/library/m/%s" % slug).status_code == 404  # now registered only
+    body = instructor.get("/api/v1/library/search?q=tanque").get_json()
+    assert [r["id"] for r in body["results"]] == [slug]
+
+
+def _english_msgids():
+    from pathlib import Path
+    po = polib.pofile(str(Path(__file__).resolve().parents[2] /
+                          "translations/fr/LC_MESSAGES/messages.po"))
+    return [e.msgid for e in po if len(e.msgid.split()) >= 3 and "%(" not in e.msgid
+            and e.msgstr != e.msgid]
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_pages_in_french_and_spanish(app, login_as, lib, vtt, lang):
+    lib.add("page", {"en": "Page", "fr": "La page", "es": "La página"},
+            {"en": vtt((1, "hello"))}, subjects=["health"])
+    coordinator, _ = login_as("coordinator", language=lang)
+    english = _english_msgids()
+    for url in ("/library/", "/library/search?q=page", "/library/m/page", "/library/new",
+                "/library/manage", "/library/stats", "/library/m/page/edit"):
+        html = coordinator.get(url).get_data(as_text=True)
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S))
+        left = [m for m in english if m in text]
+        assert not left, (url, left)
+    assert ">%s<" % {"fr": "Bibliothèque", "es": "Biblioteca"}[lang] in html
+
+
+def test_a_file_sent_through_the_upload_layer_is_claimed_by_id(app, login_as, tiny_video):
+    from werkzeug.datastructures import FileStorage
+
+    from portal.auth.models import User
+    from portal.uploads import services as uploads
+
+    instructor, me = login_as("instructor")
+    other, someone = login_as("instructor")
+    with app.app_context():
+        user = db.session.get(User, someone.id)
+        theirs = uploads.store_form_file(user, "material", FileStorage(
+            io.BytesIO(tiny_video), "clip.mp4", content_type="video/mp4")).id
+        user = db.session.get(User, me.id)
+        mine = uploads.store_form_file(user, "material", FileStorage(
+            io.BytesIO(tiny_video), "clip.mp4", content_type="video/mp4")).id
+        db.session.commit()
+    refused = instructor.submit("/library/new", _form(file_id=str(theirs)),
+                                content_type="multipart/form-data")
+    assert refused.status_code == 400 and "Rainwater harvesting" in refused.get_data(as_text=True)
+    response = instructor.submit("/library/new", _form(file_id=str(mine)),
+                                 content_type="multipart/form-data")
+    assert response.status_code == 302
+    slug = response.headers["Location"].split("/m/")[1].split("/")[0]
+    with app.app_context():
+        m = db.session.scalar(select(Material).where(Material.slug == slug))
+        assert m.file("original").id == mine and m.state == "ready" and m.duration_s == 4
+
+
+def test_the_form_uses_the_resumable_upload_widget_when_uploads_are_served(app, login_as):
+    from portal.uploads import bp as uploads_bp
+
+    if "uploads.create" not in app.view_functions:
+        app.register_blueprint(uploads_bp)
+    instructor, _ = login_as("instructor")
+    html = instructor.get("/library/new").get_data(as_text=True)
+    assert 'data-upload' in html and 'data-purpose="material"' in html
+    assert 'name="file_id"' in html and "uploader.js" in html

@@ -1,0 +1,47 @@
+"""The fast postings reader agrees with Whoosh's own, across segments and deletions."""
+
+from whoosh import index as whoosh_index
+
+from media_index import layout
+from media_index.indexer import Indexer, Upsert
+from media_index.postings import term_ids
+
+
+def doc(n, word):
+    return {"id": f"m{n}", "visibility": "public", "title": {"en": f"{word} number {n}"},
+            "transcripts": {"en": [(i * 31_000, i * 31_000 + 900, f"{word} talk {i}")
+                                   for i in range(3)]}}
+
+
+def test_term_ids_match_all_ids_with_segments_and_deletions(tmp_path, monkeypatch):
+    from media_index import indexer as indexer_module
+    monkeypatch.setattr(indexer_module, "SMALL_SEGMENT_DOCS", 0)  # keep every segment
+    indexer = Indexer(tmp_path)
+    indexer.apply([Upsert(doc(n, "harbour")) for n in range(300)])  # several posting blocks
+    indexer.apply([Upsert(doc(n, "harbour")) for n in range(300, 320)])
+    indexer.apply([Upsert(doc(n, "canal")) for n in range(0, 300, 7)])  # deletes and re-adds
+    ix = whoosh_index.open_dir(str(layout.current(tmp_path)))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert len(list(reader.leaf_readers())) > 1
+        for field, term in [("title_en", "harbour"), ("window_en", "harbour"),
+                            ("title_en", "canal"), ("doc_type", "window"), ("title_en", "none")]:
+            try:
+                expected = sorted(reader.postings(field, term).all_ids())
+            except Exception:
+                expected = []
+            assert term_ids(reader, field, term) == expected, (field, term)
+        assert len(term_ids(reader, "title_en", "harbour")) == 320 - 43
+
+
+def test_fast_decoding_is_the_same_running_sum():
+    from array import array
+
+    from whoosh.util.numlists import delta_decode
+
+    from media_index.postings import install_fast_decoding
+    from whoosh.codec import whoosh3
+
+    install_fast_decoding()
+    deltas = array("I", [5, 1, 0, 7, 300, 2 ** 20])
+    assert tuple(whoosh3.delta_decode(deltas)) == tuple(delta_decode(deltas))
