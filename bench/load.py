@@ -688,6 +688,9 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", help="GUNICORN_THREADS for both servers")
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--keep", action="store_true", help="keep the folder and database")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 on any error, or if slow uploads starve the other users "
+                             "(their p95 more than 3x + 250 ms that of the same run without)")
     args = parser.parse_args(argv)
     args.users = [int(n) for n in args.users.split(",")]
     scale = loaddata.Scale(participants=1000, courses=30, materials=500) if args.small \
@@ -708,6 +711,7 @@ def main(argv=None) -> None:
                                                       folder), flush=True)
     processes: list[subprocess.Popen] = []
     dbname = None
+    failed = False
     try:
         dbname, url = loaddata.prepare(args.database, folder, scale, env,
                                        use_cache=not args.no_cache)
@@ -739,6 +743,11 @@ def main(argv=None) -> None:
         print(text)
         if args.json:
             args.json.write_text(json.dumps([r.to_json() for r in results], indent=1))
+        problems = check(results)
+        for problem in problems:
+            print("CHECK FAILED: " + problem, flush=True)
+        if args.check and problems:
+            failed = True
     finally:
         for proc in reversed(processes):
             stop(proc)
@@ -748,6 +757,37 @@ def main(argv=None) -> None:
             shutil.rmtree(folder, ignore_errors=True)
         else:
             print("kept %s and database %s" % (folder, dbname))
+    if failed:
+        sys.exit(1)
+
+
+def check(results: list) -> list[str]:
+    """Issue 8.10's pass conditions: no error anywhere, and slow clients starving nobody."""
+    problems = []
+    for r in results:
+        errors = sum(r.rec.errors.values())
+        if errors:
+            problems.append("%s: %d errors (%s)" % (r.name, errors,
+                                                    "; ".join(r.rec.error_examples[:3])))
+    by_name = {r.name: r for r in results}
+    for r in results:
+        if "slow uploads" not in r.name:
+            continue
+        where = r.name.rsplit(", ", 1)[1]
+        base = by_name.get("mix, 50 users, %s" % where)
+        if base is None:
+            continue
+        with_slow, without = _p95_all(r), _p95_all(base)
+        if with_slow > 3 * without + 250:
+            problems.append("%s: the other users' p95 %.0f ms against %.0f ms without slow "
+                            "uploads" % (r.name, with_slow, without))
+    return problems
+
+
+def _p95_all(result) -> float:
+    values = sorted(v for label, vs in result.rec.samples.items()
+                    if "slow" not in label for v in vs)
+    return values[int(0.95 * (len(values) - 1))] if values else 0.0
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
         from .auth.models import use_cheapest_hashing
         use_cheapest_hashing()
     _init_login(app, login_manager)
+    from .core import page_cache
+    page_cache.init_app(app)
     _init_components(app)
     # The origin browsers reach directly (presigned S3 URLs), allowed by the CSP.
     app.config["STORAGE_BROWSER_ORIGIN"] = app.extensions["storage"].browser_origin

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort
+from flask import abort, g
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -79,6 +79,22 @@ def enrollment_of(user, course: Course) -> Enrollment | None:
 
 
 def enrollments_of(user) -> list[Enrollment]:
+    """The user's enrollments, newest course first. Read once per request where a page has
+    asked for that with ``remember_enrollments()`` (the dashboard: several panels need them)."""
+    memo = g.get("enrollments_memo")
+    if memo is not None:
+        if user.id not in memo:
+            memo[user.id] = _enrollments_of(user)
+        return memo[user.id]
+    return _enrollments_of(user)
+
+
+def remember_enrollments() -> None:
+    if g.get("enrollments_memo") is None:
+        g.enrollments_memo = {}
+
+
+def _enrollments_of(user) -> list[Enrollment]:
     return list(db.session.execute(
         select(Enrollment).where(Enrollment.user_id == user.id)
         .options(selectinload(Enrollment.course))

@@ -16,7 +16,7 @@ from .base import (
 
 SETTINGS = ("S3_ENDPOINT_URL", "S3_PUBLIC_ENDPOINT_URL", "S3_REGION", "S3_ADDRESSING_STYLE",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "S3_CONNECT_TIMEOUT", "S3_READ_TIMEOUT",
-            "S3_MAX_ATTEMPTS")
+            "S3_MAX_ATTEMPTS", "S3_COMPLETE_TIMEOUT")
 
 __all__ = ["MultipartNotFound", "ObjectNotFound", "PartRejected", "RangeNotSatisfiable",
            "StorageBackend", "StorageError", "StorageUnavailable", "WriteResult", "backend_for",

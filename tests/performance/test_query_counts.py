@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from portal.action_plans.models import ActionPlan
@@ -12,6 +13,13 @@ from portal.assignments.models import GRANTED, Assignment, Extension, Submission
 from portal.courses.models import Course, CourseCoordinator, CourseInstructor, Enrollment
 from portal.db_types import utcnow
 from portal.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(app):
+    """These count the queries that build the pages; the dashboard's cache would hide them
+    (tests/foundation/test_page_cache.py counts those of a cached page)."""
+    app.extensions.pop("page_cache", None)
 
 
 @contextmanager

@@ -131,3 +131,11 @@ def test_joining_parts_may_take_longer(s3_store):
     assert joiner.read_timeout == 600 and joiner.retries["total_max_attempts"] == 1
     assert joiner.connect_timeout == s3_store.client.meta.config.connect_timeout
     assert joiner.request_checksum_calculation == "when_required"
+
+
+def test_join_timeout_comes_from_the_environment(monkeypatch):
+    from portal.storage import settings_of
+    monkeypatch.setenv("S3_COMPLETE_TIMEOUT", "90")
+    store = backend_for("s3://bucket/prefix", settings_of({"S3_ENDPOINT_URL": "http://127.0.0.1:9"}))
+    assert store.joiner.meta.config.read_timeout == 90
+    assert store.client.meta.config.read_timeout == 4
