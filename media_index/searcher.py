@@ -94,29 +94,38 @@ class Searcher:
             view = self._current()
             if view is None:
                 return empty
-            allow = view.allowed_docs(Allowed.of(allowed))
-            limit = view.filter_docs(Filters.of(filters))
-            if limit is not None:
-                allow = allow & limit
-            clauses = parse_user_query(text)
-            plan = plan_query(clauses, view.lexicon, view.schema, lang)
-            matched, relaxed = view.docs(plan.query) & allow, False
-            suggestion = None
-            if len(matched) < SUGGEST_BELOW and not plan.browse:
-                suggestion = self._did_you_mean(view, clauses, lang, allow, len(matched))
-            if not matched and plan.relaxed is not None:
-                matched = view.docs(plan.relaxed) & allow
-                relaxed = bool(matched)
-            if not matched:
-                return SearchResult(text, 0, page, per_page, facets=view.facet_counts(set()),
-                                    suggestion=suggestion)
-            sort = sort if sort in SORTS else "relevance"
-            if sort == "relevance" and plan.browse:
-                sort = "newest"
-            ranked = self._rank(view, plan, matched, sort, page * per_page)[(page - 1) * per_page:]
-            hits = self._hits(view, plan, ranked, lang)
-            return SearchResult(text, len(matched), page, per_page, tuple(hits),
-                                view.facet_counts(matched), suggestion, relaxed)
+            allowed, filters = Allowed.of(allowed), Filters.of(filters)
+            key = (text, lang, allowed, filters, sort, page, per_page)
+            result = view.cached_result(key)
+            if result is None:
+                result = self._search(view, text, lang, allowed, filters, sort, page, per_page)
+                view.remember_result(key, result)
+            return result
+
+    def _search(self, view, text, lang, allowed, filters, sort, page, per_page) -> SearchResult:
+        allow = view.allowed_docs(allowed)
+        limit = view.filter_docs(filters)
+        if limit is not None:
+            allow = allow & limit
+        clauses = parse_user_query(text)
+        plan = plan_query(clauses, view.lexicon, view.schema, lang)
+        matched, relaxed = view.docs(plan.query) & allow, False
+        suggestion = None
+        if len(matched) < SUGGEST_BELOW and not plan.browse:
+            suggestion = self._did_you_mean(view, clauses, lang, allow, len(matched))
+        if not matched and plan.relaxed is not None:
+            matched = view.docs(plan.relaxed) & allow
+            relaxed = bool(matched)
+        if not matched:
+            return SearchResult(text, 0, page, per_page, facets=view.facet_counts(set()),
+                                suggestion=suggestion)
+        sort = sort if sort in SORTS else "relevance"
+        if sort == "relevance" and plan.browse:
+            sort = "newest"
+        ranked = self._rank(view, plan, matched, sort, page * per_page)[(page - 1) * per_page:]
+        hits = self._hits(view, plan, ranked, lang)
+        return SearchResult(text, len(matched), page, per_page, tuple(hits),
+                            view.facet_counts(matched), suggestion, relaxed)
 
     def suggest_titles(self, prefix: str, lang: str = "en",
                        allowed: Allowed | Mapping | None = None,

@@ -127,6 +127,23 @@ class IndexView:
     _lexicon: "Lexicon | None" = None
     _vocabularies: dict = field(default_factory=dict)
     _sort_keys: dict = field(default_factory=dict)
+    # Whole answers of the last searches: the same words, filters and reader on the same index
+    # state give the same answer (browsing, popular words, the next page and back).
+    _results: OrderedDict = field(default_factory=OrderedDict)
+    results_size: int = 512
+    result_hits: int = 0
+
+    def cached_result(self, key):
+        found = self._results.get(key)
+        if found is not None:
+            self._results.move_to_end(key)
+            self.result_hits += 1
+        return found
+
+    def remember_result(self, key, result) -> None:
+        self._results[key] = result
+        while len(self._results) > self.results_size:
+            self._results.popitem(last=False)
 
     def speller(self) -> Speller:
         """Respelling suggestions from title words and keywords."""
