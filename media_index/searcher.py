@@ -81,6 +81,7 @@ class Searcher:
         self._lock = threading.RLock()
         self._view: IndexView | None = None
         self._checked = float("-inf")
+        self._opened = 0
 
     def search(self, query_text: str, *, lang: str = "en", filters: Mapping | None = None,
                allowed: Allowed | Mapping | None = None, sort: str = "relevance",
@@ -178,7 +179,15 @@ class Searcher:
             self._replace(IndexView(generation.name, searcher))
         return self._view
 
+    def state(self) -> int:
+        """A number that changes whenever this searcher opens a newer state of the index:
+        what a caller keeps from an answer is valid while it stays the same."""
+        with self._lock:
+            self._current()
+            return self._opened
+
     def _replace(self, view: IndexView) -> None:
+        self._opened += 1
         old, self._view = self._view, view
         if old is not None:
             old.close()

@@ -65,7 +65,8 @@ class Material(db.Model):
 
     @property
     def coming_soon(self) -> bool:
-        return self.file(ORIGINAL) is None and self.file(DOCUMENT) is None
+        # By role alone: the stored files themselves need not be loaded (result cards).
+        return not any(f.role in (ORIGINAL, DOCUMENT) for f in self.files)
 
     def __repr__(self) -> str:
         return "<Material %s>" % self.slug

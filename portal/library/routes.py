@@ -6,6 +6,7 @@ import secrets
 from flask import abort, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import jobs
 from ..access import PUBLIC, allow
@@ -55,8 +56,15 @@ def home():
 @allow(PUBLIC)
 def search():
     lang = reader_language(request.args.get("lang") or _lang())
-    page = library_search.run(current_user, request.args, lang)
-    return render_template("library/results.html", page=page, lang=lang)
+    cache = library_search.results_cache()
+    key = library_search.results_key(current_user, request.args, lang)
+    body = cache.get(key)
+    if body is None:
+        page = library_search.run(current_user, request.args, lang)
+        body = render_template("library/_results_body.html", page=page, lang=lang)
+        cache.put(key, body)
+    return render_template("library/results.html", body=Markup(body),
+                           query=request.args.get("q", "")[:2000])
 
 
 def _start_second() -> int:

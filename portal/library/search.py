@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app, url_for
+from flask_babel import get_locale
 from werkzeug.datastructures import MultiDict
 
 from media_index.searcher import SearchResult
@@ -72,6 +76,49 @@ def moment_url(material_url: str, start_ms: int) -> str:
     """The player at that second: ``?t=`` for the server, ``#t=`` for the browser."""
     second = max(0, int(start_ms) // 1000)
     return "%s?t=%d#t=%d" % (material_url, second, second)
+
+
+class ResultsCache:
+    """The rendered content of the last search pages (per process): the cards, facets and pager
+    for one query string, language and set of things the reader may see, while the index stays
+    in the same state, for at most ``seconds`` (cards show database rows, and every change to a
+    material reaches the index within seconds through the outbox)."""
+
+    def __init__(self, size: int = 256, seconds: float = 60) -> None:
+        self.size, self.seconds = size, seconds
+        self._entries: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or time.monotonic() - found[0] > self.seconds:
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found[1]
+
+    def put(self, key: tuple, html: str) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), html)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def results_cache() -> ResultsCache:
+    cache = current_app.extensions.get("library_results")
+    if cache is None:
+        cache = current_app.extensions.setdefault("library_results", ResultsCache())
+    return cache
+
+
+def results_key(user, args: MultiDict, lang: str) -> tuple:
+    """What the search page's content depends on, besides the index and the materials."""
+    searcher = current_app.extensions["search_index"].searcher
+    return (searcher.state(), lang, str(get_locale()), allowed_for(user),
+            tuple(sorted(args.items(multi=True))))
 
 
 def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = True) -> Page:

@@ -52,8 +52,16 @@ def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]
     the titles, in one query."""
     if not slugs:
         return []
-    if details:  # cards show which subtitle languages exist, never the cues: leave those unread
-        options = (selectinload(Material.subtitles).defer(SubtitleTrack.cues),)
+    if details:  # cards: the columns they show, subtitle languages and file roles, no more
+        options = (load_only(Material.slug, Material.kind, Material.title, Material.year,
+                             Material.duration_s, Material.audio_language,
+                             Material.visibility, Material.state),
+                   selectinload(Material.subtitles).options(
+                       load_only(SubtitleTrack.material_id, SubtitleTrack.lang),
+                       lazyload(SubtitleTrack.file)),
+                   selectinload(Material.files).options(
+                       load_only(MaterialFile.material_id, MaterialFile.role),
+                       lazyload(MaterialFile.file)))
     else:
         options = (load_only(Material.slug, Material.title), lazyload(Material.files),
                    lazyload(Material.subtitles))  # never touched: never loaded
