@@ -14,7 +14,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 
-_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+# Argon2id with OWASP's first recommended set (Password Storage Cheat Sheet): 46 MiB, one pass,
+# one lane. About 55 ms of one core per sign-in. The library's default (64 MiB, 3 passes,
+# 4 lanes) took ~140 ms of *both* cores of a 2-core host, stalling every other request during
+# each sign-in (docs/PERFORMANCE.md). Hashes made with other parameters still verify and are
+# re-made with these at the next sign-in.
+PASSWORD_PARAMETERS = {"time_cost": 1, "memory_cost": 47104, "parallelism": 1}
+_hasher = PasswordHasher(**PASSWORD_PARAMETERS)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
 def use_cheapest_hashing() -> None:

@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.auth.models import User
+from tests.conftest import DEMO_PASSWORD
 from portal.extensions import db
 
 
@@ -187,3 +188,22 @@ def test_password_is_hashed_with_argon2id(app, make_user):
     with app.app_context():
         stored = db.session.execute(select(User.password_hash).where(User.id == user.id)).scalar()
     assert stored.startswith("$argon2id$")
+
+
+def test_production_parameters_use_one_lane_and_old_hashes_are_remade(app, make_user, auth):
+    """Outside test suites: OWASP's 46 MiB / 1 pass / 1 lane. A hash made with other parameters
+    (the library's 4-lane default) still signs in and is re-made with the current ones."""
+    from argon2 import PasswordHasher
+
+    from portal.auth.models import PASSWORD_PARAMETERS
+    assert PasswordHasher(**PASSWORD_PARAMETERS).hash("x").startswith(
+        "$argon2id$v=19$m=47104,t=1,p=1$")
+    user = make_user()
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(DEMO_PASSWORD)
+    with app.app_context():
+        db.session.get(User, user.id).password_hash = old
+        db.session.commit()
+    assert auth.login(user.email).status_code == 302
+    with app.app_context():
+        remade = db.session.get(User, user.id).password_hash
+    assert remade != old and ",p=4$" not in remade
