@@ -77,3 +77,7 @@ def status():
                % (st.materials, st.windows, st.size_bytes / 1e6))
     click.echo("outbox newest %s, applied %s, pending %d"
                % (lag.last_outbox_id, lag.last_applied, lag.pending))
+    click.echo("segments %d%s; schema %s" % (
+        st.segments, " (more than 5: run `flask index rebuild`, each one slows every search)"
+        if st.segments > 5 else "", "current" if st.schema_current
+        else "OLDER than this version: run `flask index rebuild`"))

@@ -138,6 +138,7 @@ def test_index_commands(app, lib, runner):
     lib.add("cli", {"en": "Disaster risk reduction"})
     out = runner.invoke(args=["index", "status"]).output
     assert "materials 1" in out and "pending 0" in out
+    assert "segments 1; schema current" in out
     assert "applied 0" in runner.invoke(args=["index", "sync"]).output
     result = runner.invoke(args=["index", "rebuild"])
     assert result.exit_code == 0 and "1 materials" in result.output
