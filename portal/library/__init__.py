@@ -11,7 +11,7 @@ from ..core.navigation import nav_link
 bp = Blueprint("library", __name__, url_prefix="/library", cli_group="library")
 nav_link("library.home", _l("Library"), order=20)
 
-from . import outbox, indexing, processing  # noqa: E402,F401  (hook and jobs register)
+from . import outbox, indexing, previews, processing  # noqa: E402,F401  (hook and jobs register)
 from . import cli, files, manage_routes, routes  # noqa: E402,F401
 from .api import bp as api_bp  # noqa: E402,F401
 

@@ -142,6 +142,9 @@ def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
                 from .processing import PROCESS_JOB
                 material.state = "processing"
                 jobs.enqueue(PROCESS_JOB, material_id=material.id)
+            else:
+                from .manage import queue_preview
+                queue_preview(material, stored)
     for lang, relative in values["subtitles"].items():
         path = _inside(base, relative)
         try:

@@ -92,6 +92,14 @@ def attach_original(material: Material, stored) -> None:
         attach_file(material, DOCUMENT, stored)
         material.state = READY
         db.session.flush()
+        queue_preview(material, stored)
+
+
+def queue_preview(material: Material, stored) -> None:
+    """A PDF or a picture gets a preview image (a job); any other document, none."""
+    from .previews import PREVIEW_JOB, wanted
+    if wanted(stored.content_type):
+        jobs.enqueue(PREVIEW_JOB, material_id=material.id)
 
 
 def create(user, form: MaterialForm, stored) -> Material:
