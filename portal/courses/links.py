@@ -9,9 +9,12 @@ from flask_babel import lazy_gettext as _l
 TEACHING = (("assignments.course", _l("Assignments"), True),
             ("assignments.queue", _l("Review queue"), True),
             ("assignments.matrix", _l("Progress matrix"), True),
-            ("action_plans.course_plans", _l("Action plans"), True))
+            ("action_plans.course_plans", _l("Action plans"), True),
+            ("evaluation.results", _l("Evaluation results"), True),
+            ("catalogue.course", _l("Catalogue outline"), True))
 PARTICIPATING = (("assignments.mine", _l("Your work"), False),
                  ("action_plans.my_plans", _l("Your action plans"), False))
+# (Participants find the end-of-course questionnaire on their dashboard once it has questions.)
 
 
 def course_links(course, teach: bool) -> list[tuple[str, object]]:

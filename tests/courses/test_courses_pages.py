@@ -144,3 +144,20 @@ def test_participant_dashboard_shows_the_timeline_with_the_current_phase(app, ma
     assert html.count('aria-current="step"') == 1
     assert "Informe 3 meses después de la salida" in html
     assert "css/courses.css" in html
+
+
+def test_course_page_links_to_evaluation_and_catalogue(app, login_as, make_course, make_user,
+                                                       enroll):
+    """Staff reach the course's evaluation results and catalogue outline from its page, and
+    both open; a participant sees neither (the questionnaire is on their dashboard)."""
+    coordinator_client, coordinator = login_as("coordinator")
+    participant_client, participant = login_as("participant")
+    course_id = make_course(coordinators=[coordinator.id])
+    enroll(course_id, participant.id, "in_progress")
+    staff_page = coordinator_client.get("/courses/%d" % course_id).get_data(as_text=True)
+    for url in ("/evaluation/courses/%d/results" % course_id, "/catalogue/%d" % course_id):
+        assert 'href="%s"' % url in staff_page
+        assert coordinator_client.get(url).status_code == 200
+    own_page = participant_client.get("/courses/%d" % course_id).get_data(as_text=True)
+    assert "/evaluation/courses/%d/results" % course_id not in own_page
+    assert 'href="/catalogue/%d"' % course_id not in own_page
