@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import observability
     observability.init_app(app)  # first, so it times and logs every request
+    page_cache.init_request_hooks(app)  # the participant's dashboard, kept (core/page_cache.py)
     app.before_request(access.enforce_declared_policy)
     app.before_request(_enforce_absolute_timeout)
     app.after_request(security.set_security_headers)

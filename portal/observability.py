@@ -37,7 +37,8 @@ def _finish(response):
     # (the database may be what just failed, and this runs for the error page too)
     user = g.get("_login_user")
     signed_in = user is not None and not isinstance(user, AnonymousUserMixin)
-    user_id = str(session.get("_user_id") or "").split(":")[0] if signed_in else ""
+    user_id = str(session.get("_user_id") or "").split(":")[0] if signed_in else \
+        g.get("page_cache_user", "")  # a kept dashboard, served without loading the account
     log.info(json.dumps({
         "request_id": g.request_id, "method": request.method, "path": request.path,
         "status": response.status_code, "duration_ms": round(

@@ -29,9 +29,11 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+
+from ..db_types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,13 @@ _MAX_DEPTH = 4
 
 
 # ------------------------------------------------------------------ generations
+
+
+class CountersUnavailable(RuntimeError):
+    """The counters could not be raised before an account's sessions were ended (sign-out
+    everywhere, new password, deactivation, deletion): that change is refused (503, "try again
+    in a few minutes"), since pages kept for the account could otherwise still be served to a
+    session it has just ended. Other changes go through; their pages expire within 60 s."""
 
 
 class LocalGenerations:
@@ -163,6 +172,16 @@ def init_app(app: Flask) -> None:
     _listen_once()
 
 
+def init_request_hooks(app: Flask) -> None:
+    """After the request log's start (so served pages are timed and logged too) and before
+    the access checks (which would load the account from the database)."""
+    if "page_cache" not in app.extensions:
+        return
+    app.before_request(serve_kept_dashboard)
+    if app.extensions["page_cache"].verify:
+        app.after_request(check_agreement)
+
+
 def cache() -> PageCache | None:
     return current_app.extensions.get("page_cache") if has_app_context() else None
 
@@ -233,6 +252,19 @@ except ImportError:  # pragma: no cover
     from sqlalchemy.orm.base import NEVER_SET as _NO_VALUE
 
 
+def _ends_sessions(user, session: Session) -> bool:
+    """Deleted, deactivated, or every session ended (sign-out everywhere, new password)."""
+    if user in session.deleted:
+        return True
+    attrs = inspect(user).attrs
+    return attrs.session_version.history.has_changes() or attrs.active.history.has_changes()
+
+
+def _user_class():
+    from ..auth.models import User
+    return User
+
+
 def _touched(session: Session) -> set[str]:
     return session.info.setdefault("page_cache_touched", set())
 
@@ -248,14 +280,25 @@ def _listen_once() -> None:
 
     @event.listens_for(Session, "after_flush")
     def _after_flush(session, context):  # noqa: ARG001
-        if cache() is None:
+        store = cache()
+        if store is None:
             return
         touched = _touched(session)
+        accounts = set()
         for obj in list(session.new) + list(session.dirty) + list(session.deleted):
             if obj in session.dirty and not session.is_modified(obj, include_collections=False):
                 continue
             names = names_of(obj, session)
             touched |= {EVERYTHING} if names is None else names
+            if isinstance(obj, _user_class()) and _ends_sessions(obj, session):
+                accounts.add("user:%s" % obj.id)
+        if accounts:
+            # An account changed (signed out everywhere, new password, deactivated): its pages
+            # stop being served *before* the change is committed, and again after (below).
+            try:
+                store.generations.bump(accounts)
+            except Exception as exc:
+                raise CountersUnavailable(str(exc)) from exc
 
     @event.listens_for(Session, "do_orm_execute")
     def _bulk(state):
@@ -276,6 +319,65 @@ def _listen_once() -> None:
     @event.listens_for(Session, "after_rollback")
     def _after_rollback(session):
         session.info.pop("page_cache_touched", None)
+
+
+# ------------------------------------------------------------------ serving without the database
+
+
+def session_key() -> tuple | None:
+    """The key of the signed-in session's dashboard, from the signed session cookie alone: the
+    account and its session version, the CSRF token the page carries, what chooses the
+    language when the account has none, and the minute. None: do not keep or serve one."""
+    token, account = session.get("csrf_token"), session.get("_user_id")
+    if not token or not account or "_flashes" in session or request.args:
+        return None
+    return (account, token, session.get("lang"), request.headers.get("Accept-Language", ""),
+            int(utcnow().timestamp() // 60))
+
+
+def _session_current() -> bool:
+    """What the portal checks of a session besides its account row: the absolute lifetime
+    (``_enforce_absolute_timeout``) and the browser it was opened in (Flask-Login's "basic"
+    protection marks a session from elsewhere as not fresh: that one takes the full path)."""
+    from flask_login.utils import _create_identifier
+    started = session.get("auth_at")
+    limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+    return started is not None and time.time() - started <= limit \
+        and session.get("_id") == _create_identifier()
+
+
+def serve_kept_dashboard():
+    """``before_request``: the participant's dashboard from memory, when the counters say
+    that neither the account (so the session is still valid: signing out everywhere, a new
+    password or a deactivation raise them) nor anything on the page has changed. No database
+    query at all. In the test suite (``PAGE_CACHE_VERIFY``) the full path runs as well and must
+    agree, both on the page and on letting the session in."""
+    if request.method != "GET" or request.endpoint != "core.dashboard":
+        return None
+    store = cache()
+    if store is None:
+        return None
+    key = session_key()
+    if key is None or not _session_current():
+        return None
+    html = store.get(key)
+    if html is None:
+        return None
+    g.page_cache_user = str(key[0]).split(":")[0]
+    if store.verify:
+        g.page_cache_expected = html
+        return None
+    return html
+
+
+def check_agreement(response):
+    """``after_request`` in verification mode: a kept page was ready, so the full path must
+    have let the session in and made the same page (compared in the view)."""
+    status = response.status_code
+    if g.get("page_cache_expected") is not None and status != 200 and status < 500:
+        raise AssertionError("the page cache would have served a session the portal refused "
+                             "(%s)" % response.status_code)
+    return response
 
 
 # ------------------------------------------------------------------ verification (tests)

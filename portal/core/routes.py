@@ -1,8 +1,7 @@
 """Home, per-role dashboards, the language switcher and the health check."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, get_timezone
+from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import text
@@ -10,7 +9,6 @@ from sqlalchemy import text
 from .. import jobs
 from ..access import AUTHENTICATED, PARTICIPANT, PUBLIC, allow
 from ..courses import services as courses
-from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..security import safe_next
@@ -26,24 +24,26 @@ def home():
 @bp.route("/dashboard")
 @allow(AUTHENTICATED)
 def dashboard():
+    """Made here when the page cache has no current copy (a kept one is served before the
+    access checks, by ``page_cache.serve_kept_dashboard``, without the database)."""
     store = page_cache.cache()
-    key = _dashboard_key() if store is not None else None
+    key = page_cache.session_key() if store is not None \
+        and current_user.role == PARTICIPANT else None
+    expected = g.get("page_cache_expected")
     if key is None:
-        return _render_dashboard()
-    html = store.get(key)
-    if html is not None:
-        if store.verify:
-            page_cache.check_fresh(html, _render_dashboard())
-        return html
-    # Counters are read before the data they stand for, so that a write in between is seen.
-    names = [page_cache.EVERYTHING, "user:%d" % current_user.id]
-    first = store.generations_of(names)
-    courses.remember_enrollments()
-    names += ["course:%d" % e.course_id for e in courses.enrollments_of(current_user)]
-    rest = store.generations_of(names[2:]) if first is not None else None
-    html = _render_dashboard()
-    if rest is not None:
-        store.put(key, names, first + rest, html)
+        html = _render_dashboard()
+    else:
+        # Counters are read before the data they stand for, so a write in between is seen.
+        names = [page_cache.EVERYTHING, "user:%d" % current_user.id]
+        first = store.generations_of(names)
+        courses.remember_enrollments()
+        names += ["course:%d" % e.course_id for e in courses.enrollments_of(current_user)]
+        rest = store.generations_of(names[2:]) if first is not None else None
+        html = _render_dashboard()
+        if rest is not None and expected is None:
+            store.put(key, names, first + rest, html)
+    if expected is not None:
+        page_cache.check_fresh(expected, html)
     return html
 
 
@@ -52,16 +52,6 @@ def _render_dashboard() -> str:
     panels = [Markup(render_template(template, **context))
               for template, context in dashboards.for_user(current_user)]
     return render_template("core/dashboard.html", panels=panels)
-
-
-def _dashboard_key() -> tuple | None:
-    """What the participant's page depends on besides the data; None: do not cache this one."""
-    token = session.get("csrf_token")
-    if current_user.role != PARTICIPANT or token is None or "_flashes" in session \
-            or request.args:
-        return None
-    return (current_user.id, current_user.session_version, str(get_locale()),
-            str(get_timezone()), token, int(utcnow().timestamp() // 60))
 
 
 @bp.route("/language", methods=["POST"])

@@ -68,14 +68,19 @@ def _queries(app):
     return seen
 
 
-def test_second_visit_is_served_from_memory_with_one_query(app, store, participant):
-    client, _ = participant
+def test_second_visit_is_served_from_memory_without_the_database(app, store, participant,
+                                                                  caplog):
+    client, ids = participant
     first = _page(client)
     hits = store.hits
     seen = _queries(app)
-    assert _page(client) == first
+    with caplog.at_level(logging.INFO, logger="portal.requests"):
+        response = client.get("/dashboard")
+    assert response.get_data(as_text=True) == first
     assert store.hits == hits + 1
-    assert len(seen) == 1  # the signed-in user (session checks), nothing of the page
+    assert seen == []  # not even the account: its counter says it has not changed
+    assert response.headers["X-Request-ID"] and response.headers["Content-Security-Policy"]
+    assert '"user_id":%d,' % ids["user"] in caplog.records[-1].getMessage()
 
 
 def test_work_handed_in_shows_at_once(app, store, participant):
@@ -317,4 +322,86 @@ def test_redis_down_means_no_cache_not_an_error(app, participant, database_url, 
         db.session.scalars(db.select(Assignment)).one().title = {"en": "Saved anyway"}
         db.session.commit()  # raising the counters fails: the write stands
         assert db.session.scalars(db.select(Assignment)).one().title == {"en": "Saved anyway"}
+        db.engine.dispose()
+
+
+# ------------------------------------------------------------------ served without the database
+
+
+def test_a_kept_page_is_never_served_to_an_ended_session(app, store, participant, make_user):
+    """Replayed cookies after sign-out everywhere, a new password or a deactivation: the
+    account's counter was raised with the change, so the kept page is not served."""
+    from portal.auth.models import User
+    client, ids = participant
+    for end in ("sign-out", "password", "deactivate"):
+        _page(client)
+        _page(client)  # kept now
+        stolen = client.get_cookie("portal_session").value
+        thief = app.test_client()
+        thief.set_cookie("portal_session", stolen)
+        assert thief.get("/dashboard").status_code == 200
+        with app.app_context():
+            user = db.session.get(User, ids["user"])
+            if end == "deactivate":
+                user.active = False
+            else:
+                user.end_all_sessions()
+            db.session.commit()
+        hits = store.hits
+        assert thief.get("/dashboard").status_code == 302, end
+        assert store.hits == hits
+        with app.app_context():  # the next round signs in again
+            db.session.get(User, ids["user"]).active = True
+            db.session.commit()
+        client = app.test_client()
+        from tests.conftest import Auth
+        assert Auth(client).login(db_email(app, ids["user"])).status_code == 302
+        client.get("/dashboard")
+
+
+def db_email(app, user_id):
+    from portal.auth.models import User
+    with app.app_context():
+        return db.session.get(User, user_id).email
+
+
+def test_absolute_lifetime_and_another_browser_take_the_full_path(app, store, participant,
+                                                                  monkeypatch):
+    client, _ = participant
+    _page(client)
+    _page(client)
+    hits = store.hits
+    other_browser = app.test_client()
+    other_browser.set_cookie("portal_session", client.get_cookie("portal_session").value)
+    other_browser.get("/dashboard", headers={"User-Agent": "Another browser/1.0"})
+    assert store.hits == hits  # Flask-Login's check of the browser runs on the full path
+    with client.session_transaction() as s:
+        s["auth_at"] = s["auth_at"] - 13 * 3600  # signed in 13 hours ago: over the 12 h limit
+    assert client.get("/dashboard").status_code == 302
+    assert store.hits == hits
+
+
+def test_ending_sessions_is_refused_while_the_counters_are_unreachable(app, participant,
+                                                                       database_url, tmp_path):
+    """Redis down: signing out everywhere would leave kept pages servable, so it is refused
+    with the portal's 503 page and nothing changes; other account changes still go through."""
+    from portal import create_app
+    from portal.auth.models import User
+    from tests.conftest import _test_config
+    client, ids = participant
+    down = create_app(_test_config(database_url, tmp_path / "down",
+                                   REDIS_URL="redis://127.0.0.1:9/0", PAGE_CACHE_VERIFY=False))
+    with down.app_context():
+        version = db.session.get(User, ids["user"]).session_version
+    from tests.conftest import PortalClient
+    down.test_client_class = PortalClient
+    browser = down.test_client()
+    browser.set_cookie("portal_session", client.get_cookie("portal_session").value)
+    browser.submit("/language", {"lang": "es", "next": "/dashboard"}, page="/dashboard")
+    with down.app_context():
+        assert db.session.get(User, ids["user"]).language == "es"
+    response = browser.submit("/logout", {}, page="/dashboard")
+    assert response.status_code == 503 and "unos minutos" in response.get_data(as_text=True)
+    with down.app_context():
+        assert db.session.get(User, ids["user"]).session_version == version
         db.engine.dispose()
