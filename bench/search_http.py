@@ -155,11 +155,13 @@ def time_http(app, queries: int, seed: int) -> dict[str, list[tuple[float, float
                                   query_string={"q": (text or "wat")[:4], "lang": lang})
             timings["suggest"].append((wall, cpu))
     timings["kept"] = []
-    for label, text, lang, extra in mix:  # the same searches again: answers kept by the view
-        client = reader if extra.get("allowed") else anonymous
-        wall, cpu, response = _timed(client.get, "/api/v1/library/search",
-                                     query_string=params_for(text, lang, extra))
-        timings["kept"].append((wall, cpu))
+    for timed in (False, True):  # the same searches twice more: answers kept by the view
+        for label, text, lang, extra in mix:
+            client = reader if extra.get("allowed") else anonymous
+            wall, cpu, response = _timed(client.get, "/api/v1/library/search",
+                                         query_string=params_for(text, lang, extra))
+            if timed:
+                timings["kept"].append((wall, cpu))
     return timings
 
 
