@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     page_cache.init_request_hooks(app)  # the participant's dashboard, kept (core/page_cache.py)
     app.before_request(access.enforce_declared_policy)
     app.before_request(_enforce_absolute_timeout)
+    app.after_request(_slide_session)
     app.after_request(security.set_security_headers)
     app.teardown_request(_discard_jobs)
     errors.register(app)
@@ -105,6 +106,19 @@ def _init_components(app: Flask) -> None:
     """Storage and search register themselves in ``app.extensions`` for the health check."""
     from . import components
     components.init_app(app)
+
+
+SLIDE_EVERY_S = 60
+
+
+def _slide_session(response):
+    """The idle limit slides with use: a permanent session's cookie is signed again (and so
+    gets a new timestamp and expiry) when it was last signed a minute ago or more."""
+    if session.permanent:
+        now = int(time.time())
+        if now - session.get("slid_at", 0) >= SLIDE_EVERY_S:
+            session["slid_at"] = now
+    return response
 
 
 def _enforce_absolute_timeout() -> None:

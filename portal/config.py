@@ -60,7 +60,9 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "SESSION_COOKIE_NAME": "portal_session",
         # Idle timeout: the signed cookie expires after this much inactivity (checked server-side).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
-        "SESSION_REFRESH_EACH_REQUEST": True,
+        # It slides on use, re-signed at most once a minute (``_slide_session``), not on every
+        # response: a Set-Cookie of ~250 bytes and its signing saved on most requests.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -207,3 +207,22 @@ def test_production_parameters_use_one_lane_and_old_hashes_are_remade(app, make_
     with app.app_context():
         remade = db.session.get(User, user.id).password_hash
     assert remade != old and ",p=4$" not in remade
+
+
+def test_the_signed_in_session_slides_once_a_minute(app, make_user, auth, monkeypatch):
+    """The idle limit slides with use, but the cookie is signed again at most once a minute:
+    most responses carry no Set-Cookie (bytes and signing saved)."""
+    import portal
+    user = make_user()
+    assert auth.login(user.email).status_code == 302
+
+    def session_cookies(response):
+        return [h for h in response.headers.getlist("Set-Cookie")
+                if h.startswith("portal_session=")]
+    assert session_cookies(auth.client.get("/dashboard"))  # the first slide after sign-in
+    assert not session_cookies(auth.client.get("/dashboard"))
+    assert not session_cookies(auth.client.get("/courses"))
+    real_time = portal.time.time
+    monkeypatch.setattr(portal.time, "time", lambda: real_time() + 61)
+    slid = session_cookies(auth.client.get("/courses"))
+    assert slid and "Expires=" in slid[0]
