@@ -19,7 +19,7 @@ from ..uploads.messages import message as upload_message
 from . import access, bp, extensions, files, notify, services
 from .forms import ExtensionRequestForm, WorkForm, to_utc
 from .messages import message
-from .models import DRAFT, RETURNED, SubmissionFile
+from .models import DRAFT, RETURNED, SUBMITTED, SubmissionFile
 from .services import RuleBroken
 from .timing import moments_for
 from .views import my_assignments, work_context
@@ -70,6 +70,9 @@ def save_work(assignment_id: int):
             return jsonify(error=" ".join(e for errs in form.errors.values() for e in errs)), 400
         return _render_work(assignment, form, status=400)
     text = form.text.data or ""
+    again = _handed_in_already(assignment, text)
+    if again is not None:
+        return again
     try:
         version = _save_draft(assignment, text)
     except RuleBroken as broken:
@@ -91,6 +94,22 @@ def save_work(assignment_id: int):
         return _submit(assignment, form, text)
     flash(_("Your draft is saved."), "success")
     return redirect(url_for("assignments.work", assignment_id=assignment.id))
+
+
+def _handed_in_already(assignment, text: str):
+    """The same hand-in sent again (its acknowledgement was lost: a dropped connection, a
+    server restarted at that moment): the receipt of what is already handed in, not an error."""
+    new_file = request.form.get("file_id") or (request.files.get("file") and
+                                               request.files["file"].filename)
+    if request.form.get("action") != "submit" or new_file or _wants_json():
+        return None
+    submission = services.find_submission(assignment, current_user.id)
+    current = submission.current if submission else None
+    if current is None or current.state != SUBMITTED or current.text != text:
+        return None
+    flash(_("This work was already handed in: here is its receipt."), "info")
+    return redirect(url_for("assignments.receipt", submission_id=current.submission_id,
+                            number=current.number))
 
 
 def _save_draft(assignment, text: str):

@@ -151,6 +151,25 @@ def test_submitted_work_cannot_be_changed(app, world, signed_in):
     assert submission_of(app, world, world.alice)[3] == [(1, "submitted", "v1")]
 
 
+def test_the_same_hand_in_sent_again_gets_its_receipt(app, world, signed_in, mailbox):
+    """Its acknowledgement was lost (connection dropped, server restarted): sending the same
+    text again leads to the receipt of what is handed in, not to an error; other text still
+    may not change handed-in work."""
+    alice = signed_in(world.alice)
+    draft_with_file(alice, world)
+    first = alice.submit(url(world), {"text": "v1", "action": "submit", "statement": "y"})
+    mails = len(mailbox.to(world.alice.email))
+    again = alice.submit(url(world), {"text": "v1", "action": "submit", "statement": "y"},
+                         page=url(world))
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert "déjà été remis" in alice.get(again.headers["Location"]).get_data(as_text=True)
+    assert len(mailbox.to(world.alice.email)) == mails  # no second receipt
+    changed = alice.submit(url(world), {"text": "v2", "action": "submit", "statement": "y"},
+                           page=url(world))
+    assert changed.status_code == 409
+    assert submission_of(app, world, world.alice)[3] == [(1, "submitted", "v1")]
+
+
 def test_missing_csrf_is_refused(world, signed_in):
     alice = signed_in(world.alice)
     assert alice.post(url(world), data={"text": "x", "action": "draft"}).status_code == 400
