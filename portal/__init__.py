@@ -29,10 +29,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.debug = False  # a stray FLASK_DEBUG=1 must not propagate errors or reload templates
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
-    if app.config["TRUSTED_PROXIES"]:
-        n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -68,6 +64,9 @@ def create_app(config: dict | None = None) -> Flask:
     from . import observability
     observability.init_app(app)  # first, so it times and logs every request
     page_cache.init_request_hooks(app)  # the participant's dashboard, kept (core/page_cache.py)
+    if app.config["TRUSTED_PROXIES"]:  # outermost: every layer sees the client as it is
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.before_request(access.enforce_declared_policy)
     app.before_request(_enforce_absolute_timeout)
     app.after_request(_slide_session)

@@ -20,10 +20,24 @@ def init_app(app: Flask) -> None:
 
 
 def _start() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    # A proxy's id is kept so logs join up across hosts; anything odd is replaced.
-    g.request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = valid_request_id(request.headers.get("X-Request-ID", ""))
     g.request_started = time.perf_counter()
+
+
+def valid_request_id(incoming: str) -> str:
+    """A proxy's id is kept so logs join up across hosts; anything odd is replaced."""
+    return incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+
+
+def log_request(request_id: str, method: str, path: str, status: int, started: float,
+                user_id: str, size: int | None, remote: str | None) -> None:
+    """One JSON line per request (also written for kept dashboards, answered ahead of Flask
+    by ``core.page_cache.KeptDashboards``)."""
+    log.info(json.dumps({
+        "request_id": request_id, "method": method, "path": path, "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "user_id": int(user_id) if user_id.isdigit() else None,
+        "bytes": size, "remote": remote}, separators=(",", ":")))
 
 
 def _finish(response):
@@ -37,15 +51,9 @@ def _finish(response):
     # (the database may be what just failed, and this runs for the error page too)
     user = g.get("_login_user")
     signed_in = user is not None and not isinstance(user, AnonymousUserMixin)
-    user_id = str(session.get("_user_id") or "").split(":")[0] if signed_in else \
-        g.get("page_cache_user", "")  # a kept dashboard, served without loading the account
-    log.info(json.dumps({
-        "request_id": g.request_id, "method": request.method, "path": request.path,
-        "status": response.status_code, "duration_ms": round(
-            (time.perf_counter() - started) * 1000, 1),
-        "user_id": int(user_id) if user_id.isdigit() else None,
-        "bytes": response.content_length,
-        "remote": request.remote_addr}, separators=(",", ":")))
+    user_id = str(session.get("_user_id") or "").split(":")[0] if signed_in else ""
+    log_request(g.request_id, request.method, request.path, response.status_code, started,
+                user_id, response.content_length, request.remote_addr)
     return response
 
 

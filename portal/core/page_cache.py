@@ -22,6 +22,7 @@ suite it runs with ``PAGE_CACHE_VERIFY``: each hit is checked against a fresh re
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -29,9 +30,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, current_app, has_app_context, request, session
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from werkzeug.http import parse_cookie
 
 from ..db_types import utcnow
 
@@ -173,17 +175,12 @@ def init_app(app: Flask) -> None:
 
 
 def init_request_hooks(app: Flask) -> None:
-    """After the request log's start (so served pages are timed and logged too) and before
-    the access checks (which would load the account from the database)."""
+    """Kept dashboards are answered by a WSGI middleware ahead of Flask (``KeptDashboards``):
+    no request context, no session object, no hooks. Install before any proxy middleware, so
+    that it sees the client's address and scheme as the portal does."""
     if "page_cache" not in app.extensions:
         return
-    # Right after the request log's start, ahead of the other extensions' hooks (rate limits,
-    # CSRF: neither applies to this GET), so a kept page costs as little as possible.
-    hooks = app.before_request_funcs.setdefault(None, [])
-    starts = [i for i, f in enumerate(hooks) if getattr(f, "__name__", "") == "_start"]
-    if starts:
-        hooks.insert(0, hooks.pop(starts[0]))
-    hooks.insert(1 if starts else len(hooks), serve_kept_dashboard)
+    app.wsgi_app = KeptDashboards(app.wsgi_app, app)
     if app.extensions["page_cache"].verify:
         app.after_request(check_agreement)
 
@@ -330,57 +327,176 @@ def _listen_once() -> None:
 # ------------------------------------------------------------------ serving without the database
 
 
-def session_key() -> tuple | None:
-    """The key of the signed-in session's dashboard, from the signed session cookie alone: the
+EXPECTED = "portal.page_cache_expected"  # environ: the page the cache would have served
+
+
+def key_of(sess, accept_language: str, has_args: bool) -> tuple | None:
+    """The key of a signed-in session's dashboard, from the signed session cookie alone: the
     account and its session version, the CSRF token the page carries, what chooses the
     language when the account has none, and the minute. None: do not keep or serve one."""
-    token, account = session.get("csrf_token"), session.get("_user_id")
-    if not token or not account or "_flashes" in session or request.args:
+    token, account = sess.get("csrf_token"), sess.get("_user_id")
+    if not token or not account or "_flashes" in sess or has_args:
         return None
-    return (account, token, session.get("lang"), request.headers.get("Accept-Language", ""),
+    return (account, token, sess.get("lang"), accept_language,
             int(utcnow().timestamp() // 60))
 
 
-def _session_current() -> bool:
-    """What the portal checks of a session besides its account row: the absolute lifetime
-    (``_enforce_absolute_timeout``) and the browser it was opened in (Flask-Login's "basic"
-    protection marks a session from elsewhere as not fresh: that one takes the full path)."""
-    from flask_login.utils import _create_identifier
-    started = session.get("auth_at")
-    limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
-    return started is not None and time.time() - started <= limit \
-        and session.get("_id") == _create_identifier()
+def session_key() -> tuple | None:
+    """``key_of`` for the request at hand (inside Flask)."""
+    return key_of(session, request.headers.get("Accept-Language", ""), bool(request.args))
 
 
-def serve_kept_dashboard():
-    """``before_request``: the participant's dashboard from memory, when the counters say
+def _identifier(environ) -> str | None:
+    """Flask-Login's identifier of the browser (``_create_identifier``: the first address of
+    X-Forwarded-For, else the peer, and the User-Agent), from the WSGI environ; None when a
+    header is not plain ASCII (the full path decides those)."""
+    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+    agent = environ.get("HTTP_USER_AGENT")
+    if (address is not None and not address.isascii()) or (agent is not None
+                                                         and not agent.isascii()):
+        return None
+    if address is not None:
+        address = address.encode().split(b",")[0].strip()
+    if agent is not None:
+        agent = agent.encode()
+    return hashlib.sha512(("%s|%s" % (address, agent)).encode()).hexdigest()
+
+
+class KeptDashboards:
+    """WSGI middleware: ``GET /dashboard`` answered from the page cache when the counters say
     that neither the account (so the session is still valid: signing out everywhere, a new
     password or a deactivation raise them) nor anything on the page has changed. No database
-    query at all. In the test suite (``PAGE_CACHE_VERIFY``) the full path runs as well and must
-    agree, both on the page and on letting the session in."""
-    if request.method != "GET" or request.endpoint != "core.dashboard":
-        return None
-    store = cache()
-    if store is None:
-        return None
-    key = session_key()
-    if key is None or not _session_current():
-        return None
-    html = store.get(key)
-    if html is None:
-        return None
-    g.page_cache_user = str(key[0]).split(":")[0]
-    if store.verify:
-        g.page_cache_expected = html
-        return None
-    return html
+    query, and none of Flask's request machinery: the session cookie is checked with Flask's
+    own serializer and lifetime, the request is logged as ``portal.observability`` logs every
+    other, and the headers are those the portal sends with a fresh dashboard.
+
+    Whatever it cannot decide alone takes the full path: another browser than the one signed
+    in (Flask-Login's "basic" protection), a session past its absolute lifetime or due for its
+    once-a-minute new signature, a pending flash message or remember-me cookie, a query string.
+    In the test suite (``PAGE_CACHE_VERIFY``) the full path runs every time the cache would
+    have answered, and must agree on the status, the page and every header."""
+
+    def __init__(self, wsgi_app, app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.store: PageCache = app.extensions["page_cache"]
+        self.cookie = app.config["SESSION_COOKIE_NAME"]
+        self.serializer = app.session_interface.get_signing_serializer(app)
+        self.max_age = int(app.permanent_session_lifetime.total_seconds())
+        self.absolute = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
+        self._headers: list[tuple[str, str]] | None = None
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != "/dashboard" or environ.get("REQUEST_METHOD") != "GET":
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        found = self.lookup(environ)
+        if found is None:
+            return self.wsgi_app(environ, start_response)
+        html, user_id = found
+        if self.store.verify:
+            return self.verified(environ, start_response, html)
+        body = html.encode()
+        request_id = _request_id(environ)
+        secure = environ.get("wsgi.url_scheme") == "https"
+        headers = [("Content-Type", "text/html; charset=utf-8"),
+                   ("Content-Length", str(len(body))), *self.headers(secure),
+                   ("X-Request-ID", request_id)]
+        start_response("200 OK", headers)
+        _log_request(request_id, environ, 200, started, user_id, len(body))
+        return [body]
+
+    def lookup(self, environ) -> tuple[str, str] | None:
+        """(the kept page, the account's id) or None: take the full path."""
+        if environ.get("QUERY_STRING") or self.store is None:
+            return None
+        raw = environ.get("HTTP_COOKIE")
+        if not raw or self.cookie not in raw:
+            return None
+        value = parse_cookie(raw).get(self.cookie)
+        if not value or self.serializer is None:
+            return None
+        try:
+            sess = self.serializer.loads(value, max_age=self.max_age)
+        except Exception:  # bad or expired signature: Flask's own path decides
+            return None
+        if not isinstance(sess, dict) or "_remember" in sess:
+            return None
+        now = time.time()
+        started = sess.get("auth_at")
+        if started is None or now - started > self.absolute:
+            return None
+        if sess.get("_permanent") and now - sess.get("slid_at", 0) >= _slide_every():
+            return None  # the full path signs the session again (``_slide_session``)
+        if sess.get("_id") != _identifier(environ):
+            return None
+        key = key_of(sess, environ.get("HTTP_ACCEPT_LANGUAGE", ""), False)
+        if key is None:
+            return None
+        html = self.store.get(key)
+        if html is None:
+            return None
+        return html, str(key[0]).split(":")[0]
+
+    def headers(self, secure: bool) -> list[tuple[str, str]]:
+        """The headers of a fresh dashboard (``security.set_security_headers``), but for the
+        response's own; made once, as they depend only on the configuration and the scheme."""
+        if self._headers is None:
+            from werkzeug.wrappers import Response
+
+            from ..security import set_security_headers
+            made = {}
+            for scheme in ("http", "https"):
+                with self.app.test_request_context(
+                        "/dashboard", base_url="%s://portal" % scheme,
+                        headers={"Cookie": "%s=x" % self.cookie}):
+                    response = set_security_headers(Response("", mimetype="text/html"))
+                    response.vary.add("Cookie")
+                    made[scheme] = [(k, v) for k, v in response.headers.items()
+                                    if k not in ("Content-Type", "Content-Length")]
+            self._made = made
+            self._headers = made["http"]
+        return self._made["https" if secure else "http"]
+
+    def verified(self, environ, start_response, html: str):
+        """Verification mode: the full path answers, and must agree with the kept page."""
+        environ[EXPECTED] = html
+        secure = environ.get("wsgi.url_scheme") == "https"
+        expected = dict(self.headers(secure))
+        expected["Content-Type"] = "text/html; charset=utf-8"
+
+        def compare(status, headers, exc_info=None):
+            if status.startswith("200"):
+                got = {k: v for k, v in headers
+                       if k not in ("Content-Length", "X-Request-ID", "Set-Cookie")}
+                if got != expected:
+                    raise AssertionError("the page cache would have sent other headers: "
+                                         "%r against %r" % (expected, got))
+            return start_response(status, headers, exc_info)
+        return self.wsgi_app(environ, compare)
+
+
+def _slide_every() -> int:
+    from .. import SLIDE_EVERY_S
+    return SLIDE_EVERY_S
+
+
+def _request_id(environ) -> str:
+    from ..observability import valid_request_id
+    return valid_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+
+
+def _log_request(request_id, environ, status, started, user_id, size) -> None:
+    from ..observability import log_request
+    log_request(request_id, environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), status,
+                started, user_id, size, environ.get("REMOTE_ADDR"))
 
 
 def check_agreement(response):
     """``after_request`` in verification mode: a kept page was ready, so the full path must
     have let the session in and made the same page (compared in the view)."""
     status = response.status_code
-    if g.get("page_cache_expected") is not None and status != 200 and status < 500:
+    if request.environ.get(EXPECTED) is not None and status != 200 and status < 500:
         raise AssertionError("the page cache would have served a session the portal refused "
                              "(%s)" % response.status_code)
     return response

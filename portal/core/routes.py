@@ -24,12 +24,12 @@ def home():
 @bp.route("/dashboard")
 @allow(AUTHENTICATED)
 def dashboard():
-    """Made here when the page cache has no current copy (a kept one is served before the
-    access checks, by ``page_cache.serve_kept_dashboard``, without the database)."""
+    """Made here when the page cache has no current copy (a kept one is served ahead of
+    Flask, by ``page_cache.KeptDashboards``, without the database)."""
     store = page_cache.cache()
     key = page_cache.session_key() if store is not None \
         and current_user.role == PARTICIPANT else None
-    expected = g.get("page_cache_expected")
+    expected = request.environ.get(page_cache.EXPECTED)
     if key is None:
         html = _render_dashboard()
     else:
