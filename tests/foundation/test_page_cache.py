@@ -405,3 +405,30 @@ def test_ending_sessions_is_refused_while_the_counters_are_unreachable(app, part
     with down.app_context():
         assert db.session.get(User, ids["user"]).session_version == version
         db.engine.dispose()
+
+
+def test_what_the_middleware_cannot_decide_takes_the_full_path(app, store, participant):
+    """Answered ahead of Flask only when the cookie alone settles it: a query string, an
+    unsigned or foreign cookie, or a session due for its new signature take the full path
+    (and the last one gets its new cookie there)."""
+    import time
+    client, _ = participant
+    _page(client)
+    _page(client)
+    hits = store.hits
+    assert client.get("/dashboard?x=1").status_code == 200
+    forged = app.test_client()
+    forged.set_cookie("portal_session", client.get_cookie("portal_session").value + "x")
+    assert forged.get("/dashboard").status_code == 302  # a bad signature: signed out
+    assert store.hits == hits
+    with client.session_transaction() as s:
+        s["slid_at"] = int(time.time()) - 61
+    response = client.get("/dashboard")
+    assert response.status_code == 200 and store.hits == hits
+    assert "portal_session=" in response.headers.get("Set-Cookie", "")
+    response = client.get("/dashboard")  # signed again a moment ago: kept once more
+    assert store.hits == hits + 1 and "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    proxied = client.get("/dashboard", headers={"X-Request-ID": "proxy-1234abcd"})
+    assert proxied.headers["X-Request-ID"] == "proxy-1234abcd"
