@@ -384,7 +384,7 @@ class KeptDashboards:
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.max_age = int(app.permanent_session_lifetime.total_seconds())
         self.absolute = app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds()
-        self._headers: list[tuple[str, str]] | None = None
+        self._made: dict[str, list[tuple[str, str]]] | None = None
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != "/dashboard" or environ.get("REQUEST_METHOD") != "GET":
@@ -408,7 +408,7 @@ class KeptDashboards:
 
     def lookup(self, environ) -> tuple[str, str] | None:
         """(the kept page, the account's id) or None: take the full path."""
-        if environ.get("QUERY_STRING") or self.store is None:
+        if environ.get("QUERY_STRING"):
             return None
         raw = environ.get("HTTP_COOKIE")
         if not raw or self.cookie not in raw:
@@ -441,7 +441,7 @@ class KeptDashboards:
     def headers(self, secure: bool) -> list[tuple[str, str]]:
         """The headers of a fresh dashboard (``security.set_security_headers``), but for the
         response's own; made once, as they depend only on the configuration and the scheme."""
-        if self._headers is None:
+        if self._made is None:
             from werkzeug.wrappers import Response
 
             from ..security import set_security_headers
@@ -455,7 +455,6 @@ class KeptDashboards:
                     made[scheme] = [(k, v) for k, v in response.headers.items()
                                     if k not in ("Content-Type", "Content-Length")]
             self._made = made
-            self._headers = made["http"]
         return self._made["https" if secure else "http"]
 
     def verified(self, environ, start_response, html: str):
