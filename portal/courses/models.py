@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, event
+from flask import g, has_request_context
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, event, exists, false, \
+    select, true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..access import ADMIN, COORDINATOR, INSTRUCTOR
 from ..auth.models import User
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
@@ -29,6 +34,29 @@ class CourseCoordinator(db.Model):
 
 
 class Course(db.Model):
+# Who is staff of a course (docs/ACCESS.md): the table that names a role's courses, and what
+# being named there allows. Admins manage every course. Read by the Python check and by the SQL
+# condition alike, so the two cannot disagree.
+MANAGE, TEACH = "manage", "teach"
+_STAFF = {COORDINATOR: (CourseCoordinator, MANAGE), INSTRUCTOR: (CourseInstructor, TEACH)}
+
+
+def _per_request(key: tuple, compute):
+    """``compute()`` once per request (pages ask the same question from several places)."""
+    if not has_request_context():
+        return compute()
+    memo = g.setdefault("course_access", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def forget_course_access() -> None:
+    """Staff changed during this request: ask again."""
+    if has_request_context():
+        g.pop("course_access", None)
+
+
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +88,55 @@ class Course(db.Model):
 
     def phase(self, today: date | None = None) -> str:
         """upcoming, pre-arrival, in-japan, post-return or closed, from the dates."""
+    # -- who may do what (docs/ACCESS.md) ---------------------------------------------------
+    def staff_role(self, user) -> str | None:
+        """MANAGE for the course's coordinators and for admins, TEACH for its instructors."""
+        return _per_request(("staff", self.id, getattr(user, "id", None)),
+                            lambda: self._staff_role(user))
+
+    def _staff_role(self, user) -> str | None:
+        if not getattr(user, "is_authenticated", False):
+            return None
+        if user.role == ADMIN:
+            return MANAGE
+        table, allows = _STAFF.get(user.role, (None, None))
+        if table is None or not db.session.scalar(select(exists().where(
+                table.course_id == self.id, table.user_id == user.id))):
+            return None
+        return allows
+
+    def can_manage(self, user) -> bool:
+        """Edit the course, its staff, enrollments, outline and questions."""
+        return self.staff_role(user) == MANAGE
+
+    def is_staff(self, user) -> bool:
+        """Teach and review: see the participants, their work, plans and results."""
+        return self.staff_role(user) is not None
+
+    def is_named_staff(self, user) -> bool:
+        """Staff named on the course, admins left out: who reads the evaluation's free text."""
+        return getattr(user, "role", None) != ADMIN and self.is_staff(user)
+
+    @classmethod
+    def staffed_by(cls, user):
+        """SQL condition: the courses ``user`` is staff of (as ``is_staff``)."""
+        return cls._staff_condition(user, (MANAGE, TEACH))
+
+    @classmethod
+    def managed_by(cls, user):
+        """SQL condition: the courses ``user`` manages (as ``can_manage``)."""
+        return cls._staff_condition(user, (MANAGE,))
+
+    @classmethod
+    def _staff_condition(cls, user, allowed: tuple[str, ...]):
+        role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
+        if role == ADMIN:
+            return true()
+        table, allows = _STAFF.get(role, (None, None))
+        if allows not in allowed:
+            return false()
+        return exists().where(table.course_id == cls.id, table.user_id == user.id)
+
         today = today or utcnow().date()
         if today < self.pre_arrival_opens:
             return "upcoming"
@@ -70,6 +147,21 @@ class Course(db.Model):
         if today <= self.computed_closes_on():
             return "post-return"
         return "closed"
+
+
+class EnrollmentState(StrEnum):
+    """Stored as its value: templates and old rows compare with the plain strings."""
+    NOMINATED = "nominated"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"  # alumni
+    WITHDRAWN = "withdrawn"
+
+
+# Accepted onto the course: they write an action plan and answer the evaluation. A nominee is
+# active (does the pre-arrival assignments) but not yet participating.
+PARTICIPATING = (EnrollmentState.ACCEPTED, EnrollmentState.IN_PROGRESS,
+                 EnrollmentState.COMPLETED)
 
     def computed_closes_on(self) -> date:
         """The last day of the post-return phase: a month after the last report falls due."""
@@ -103,7 +195,7 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="nominated")
+    status: Mapped[str] = mapped_column(String(20), default=EnrollmentState.NOMINATED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow,
                                                         onupdate=utcnow)
@@ -111,9 +203,24 @@ class Enrollment(db.Model):
     course: Mapped[Course] = relationship(back_populates="enrollments")
     user: Mapped[User] = relationship()
 
-    @property
+    # One definition each for Python (``e.is_active``) and SQL (``.where(Enrollment.is_active)``).
+    @hybrid_property
+    def is_active(self) -> bool:
+        """Not withdrawn: does the course's assignments, reads its materials, is counted."""
+        return self.status != EnrollmentState.WITHDRAWN
+
+    @hybrid_property
+    def is_participating(self) -> bool:
+        return self.status in PARTICIPATING
+
+    @is_participating.inplace.expression
+    @classmethod
+    def _is_participating_sql(cls):
+        return cls.status.in_(PARTICIPATING)
+
+    @hybrid_property
     def is_alumnus(self) -> bool:
-        return self.status == "completed"
+        return self.status == EnrollmentState.COMPLETED
 
 
 class EnrollmentImport(db.Model):
