@@ -33,7 +33,6 @@ class CourseCoordinator(db.Model):
                                          primary_key=True, index=True)
 
 
-class Course(db.Model):
 # Who is staff of a course (docs/ACCESS.md): the table that names a role's courses, and what
 # being named there allows. Admins manage every course. Read by the Python check and by the SQL
 # condition alike, so the two cannot disagree.
@@ -57,6 +56,7 @@ def forget_course_access() -> None:
         g.pop("course_access", None)
 
 
+class Course(db.Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,8 +86,6 @@ def forget_course_access() -> None:
     enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="course",
                                                            cascade="all, delete-orphan")
 
-    def phase(self, today: date | None = None) -> str:
-        """upcoming, pre-arrival, in-japan, post-return or closed, from the dates."""
     # -- who may do what (docs/ACCESS.md) ---------------------------------------------------
     def staff_role(self, user) -> str | None:
         """MANAGE for the course's coordinators and for admins, TEACH for its instructors."""
@@ -137,6 +135,8 @@ def forget_course_access() -> None:
             return false()
         return exists().where(table.course_id == cls.id, table.user_id == user.id)
 
+    def phase(self, today: date | None = None) -> str:
+        """upcoming, pre-arrival, in-japan, post-return or closed, from the dates."""
         today = today or utcnow().date()
         if today < self.pre_arrival_opens:
             return "upcoming"
@@ -147,21 +147,6 @@ def forget_course_access() -> None:
         if today <= self.computed_closes_on():
             return "post-return"
         return "closed"
-
-
-class EnrollmentState(StrEnum):
-    """Stored as its value: templates and old rows compare with the plain strings."""
-    NOMINATED = "nominated"
-    ACCEPTED = "accepted"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"  # alumni
-    WITHDRAWN = "withdrawn"
-
-
-# Accepted onto the course: they write an action plan and answer the evaluation. A nominee is
-# active (does the pre-arrival assignments) but not yet participating.
-PARTICIPATING = (EnrollmentState.ACCEPTED, EnrollmentState.IN_PROGRESS,
-                 EnrollmentState.COMPLETED)
 
     def computed_closes_on(self) -> date:
         """The last day of the post-return phase: a month after the last report falls due."""
@@ -186,6 +171,21 @@ _add_months = add_months  # the name the foundation used
 def _derive_closes_on(mapper, connection, course: Course) -> None:
     if course.departure is not None:
         course.closes_on = course.computed_closes_on()
+
+
+class EnrollmentState(StrEnum):
+    """Stored as its value: templates and old rows compare with the plain strings."""
+    NOMINATED = "nominated"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"  # alumni
+    WITHDRAWN = "withdrawn"
+
+
+# Accepted onto the course: they write an action plan and answer the evaluation. A nominee is
+# active (does the pre-arrival assignments) but not yet participating.
+PARTICIPATING = (EnrollmentState.ACCEPTED, EnrollmentState.IN_PROGRESS,
+                 EnrollmentState.COMPLETED)
 
 
 class Enrollment(db.Model):
