@@ -71,7 +71,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(_enforce_absolute_timeout)
     app.after_request(_slide_session)
     app.after_request(security.set_security_headers)
-    app.teardown_request(_discard_jobs)
     errors.register(app)
     _template_helpers(app)
 
@@ -130,11 +129,6 @@ def _enforce_absolute_timeout() -> None:
     elif time.time() - started > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
         logout_user()
         session.clear()
-
-
-def _discard_jobs(exc) -> None:
-    from . import jobs
-    jobs.discard_pending()
 
 
 def _template_helpers(app: Flask) -> None:

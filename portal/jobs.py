@@ -1,18 +1,26 @@
-"""Background work behind one small interface.
+"""Background work behind one small interface, and the unit of work that releases it.
 
-A job is queued inside the unit of work that needs it (``enqueue``) and dispatched only after that
-unit's commit (``commit``), so no job ever sees data that was rolled back. The embedded default
-runs jobs in the same process right after the commit; with ``REDIS_URL`` set they go to a Redis
-queue served by ``flask jobs worker`` (RQ). Every job is safe to re-run.
+A job is queued on the transaction that needs it (``enqueue``) and runs only once that
+transaction has committed: ``commit()`` is the one call that ends a unit of work, committing the
+session and then dispatching what it queued. The queue is bound to the session's transaction by
+SQLAlchemy events (pypi/warehouse ``tasks.py`` does the same with its transaction manager), so a
+rollback, a rolled-back savepoint or a session closed without commit drops the jobs queued in it
+by itself, whoever rolled back. The embedded default runs jobs in the same process right after
+the commit; with ``REDIS_URL`` set they go to a Redis queue served by ``flask jobs worker`` (RQ).
+Every job is safe to re-run; a failing job is logged and never fails the request.
+
+This module is the only one that keeps state in ``session.info``.
 """
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db
 
@@ -21,6 +29,20 @@ _REGISTRY: dict[str, Callable] = {}
 # Jobs that only the embedded default runs: in production a dedicated process does that work
 # (the per-host index worker follows the outbox itself), so nothing is queued for them.
 _EMBEDDED_ONLY: set[str] = set()
+_QUEUED = "portal.jobs.queued"        # queued in the open transaction
+_COMMITTED = "portal.jobs.committed"  # committed, waiting for commit() to run them
+
+
+class _Queued(NamedTuple):
+    name: str
+    kwargs: dict
+    transaction: SessionTransaction  # the innermost transaction when it was queued
+
+    def within(self, transaction: SessionTransaction) -> bool:
+        current: SessionTransaction | None = self.transaction
+        while current is not None and current is not transaction:
+            current = current.parent
+        return current is transaction
 
 
 def job(name: str, embedded_only: bool = False) -> Callable:
@@ -37,22 +59,63 @@ def job(name: str, embedded_only: bool = False) -> Callable:
     return register
 
 
-def enqueue(name: str, **kwargs) -> None:
+def enqueue(name: str, /, **kwargs) -> None:
+    """Run job ``name`` once the current transaction of ``db.session`` commits."""
+    queue_on(db.session(), name, kwargs)
+
+
+def queue_on(session: Session, name: str, kwargs: dict | None = None, *,
+             once: bool = False) -> None:
+    """Queue job ``name`` on ``session``'s current transaction (for session event hooks).
+
+    ``once``: leave it out if the same job with the same arguments is already queued.
+    """
     if name not in _REGISTRY:
         raise KeyError("unknown job %r" % name)
-    db.session.info.setdefault("pending_jobs", []).append((name, kwargs))
+    kwargs = kwargs or {}
+    transaction = (session.get_nested_transaction() or session.get_transaction()
+                   or session.begin())  # begun now, so a rollback before any SQL drops it too
+    queued = session.info.setdefault(_QUEUED, [])
+    if once and any(q.name == name and q.kwargs == kwargs for q in queued):
+        return
+    queued.append(_Queued(name, kwargs, transaction))
+
+
+def withdraw(name: str) -> None:
+    """Take job ``name`` back out of the current transaction's queue (a caller that will queue
+    one run for a whole batch of commits)."""
+    queued = db.session().info.get(_QUEUED, [])
+    queued[:] = [q for q in queued if q.name != name]
 
 
 def commit() -> None:
-    """Commit the current unit of work, then dispatch the jobs it queued."""
-    db.session.commit()
-    pending = db.session.info.pop("pending_jobs", [])
-    for name, kwargs in pending:
+    """End the unit of work: commit the session, then dispatch the jobs it queued."""
+    session = db.session()
+    session.commit()
+    committed = session.info.get(_COMMITTED, [])
+    while committed:
+        name, kwargs = committed.pop(0)
         dispatch(name, **kwargs)
 
 
-def discard_pending() -> None:
-    db.session.info.pop("pending_jobs", None)
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # No SQL may run inside this hook, and jobs use the database: commit() runs them next.
+    queued = session.info.pop(_QUEUED, [])
+    session.info.setdefault(_COMMITTED, []).extend((q.name, q.kwargs) for q in queued)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    queued = session.info.get(_QUEUED)
+    if queued:
+        queued[:] = [q for q in queued if not q.within(previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # closed without a commit (after_commit ran first if any)
+        session.info.pop(_QUEUED, None)
 
 
 def dispatch(name: str, **kwargs) -> None:

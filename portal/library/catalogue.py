@@ -177,23 +177,18 @@ def import_manifest(manifest: Path, user_id: int | None = None) -> ImportReport:
                 raise ItemError("the id appears twice in the manifest")
             seen.add(values["slug"])
             created = _load_item(values, manifest.parent, user_id)
-            _defer_index_sync()
+            db.session.flush()  # the outbox queues its sync job at flush
+            jobs.withdraw(SYNC_JOB)  # one sync for the whole catalogue, queued below
             jobs.commit()
         except ItemError as exc:
-            db.session.rollback()
-            jobs.discard_pending()
+            db.session.rollback()  # drops the jobs this item queued
             report.errors.append((label, str(exc)))
             continue
         (report.created if created else report.updated).append(values["slug"])
     if report.created or report.updated:
-        jobs.enqueue(SYNC_JOB)  # one sync for the whole catalogue, not one per item
+        jobs.enqueue(SYNC_JOB)
         jobs.commit()
     return report
-
-
-def _defer_index_sync() -> None:
-    pending = db.session.info.get("pending_jobs", [])
-    pending[:] = [job for job in pending if job[0] != SYNC_JOB]
 
 
 def export_catalogue(folder: Path) -> int:

@@ -83,9 +83,8 @@ def new():
                 jobs.commit()
                 flash(_("The material was saved."), "success")
                 return redirect(url_for("library.edit", slug=material.slug))
-            jobs.discard_pending()
             from ..extensions import db
-            db.session.rollback()
+            db.session.rollback()  # drops the jobs queued with the material
     status = 400 if request.method == "POST" else 200
     return render_template("library/edit.html", form=form, material=None, error=error,
                            subtitle_form=None, **_upload_context()), status

@@ -2,14 +2,15 @@
 
 A ``before_flush`` hook watches materials and their subtitle tracks and files; whatever code
 changed them (a form, the importer, the processing job, a shell), the outbox row is flushed with
-the change and commits or rolls back with it. The hook also queues the ``library.index_sync`` job,
-which ``jobs.commit()`` runs after the commit (the embedded default).
+the change and commits or rolls back with it. The hook also queues the ``library.index_sync`` job
+on the same transaction, which ``jobs.commit()`` runs after the commit (the embedded default).
 """
 from __future__ import annotations
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from .. import jobs
 from .models import Material, MaterialFile, OutboxEntry, SubtitleTrack
 
 SYNC_JOB = "library.index_sync"
@@ -54,6 +55,4 @@ def _write_outbox(session: Session, flush_context, instances) -> None:
         return
     for slug in sorted(slugs):
         session.add(OutboxEntry(slug=slug))
-    pending = session.info.setdefault("pending_jobs", [])
-    if (SYNC_JOB, {}) not in pending:
-        pending.append((SYNC_JOB, {}))
+    jobs.queue_on(session, SYNC_JOB, once=True)

@@ -7,6 +7,7 @@ from itertools import islice
 
 from sqlalchemy import delete, select
 
+from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
 from .base import StorageBackend
@@ -47,7 +48,7 @@ def sweep(storage: StorageBackend, *, stale_after: timedelta = timedelta(days=7)
             storage.abort_multipart(upload.key, upload.token)
             upload.state = EXPIRED
     if not dry_run:
-        db.session.commit()
+        jobs.commit()
 
     live_tokens = set(db.session.scalars(select(Upload.token).where(
         Upload.backend == storage.name, Upload.state.in_((OPEN, COMPLETING)))))
@@ -74,5 +75,5 @@ def sweep(storage: StorageBackend, *, stale_after: timedelta = timedelta(days=7)
     report.forgotten_rows = len(db.session.scalars(select(Upload.id).where(old)).all())
     if not dry_run:
         db.session.execute(delete(Upload).where(old))
-        db.session.commit()
+        jobs.commit()
     return report

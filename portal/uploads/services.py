@@ -148,7 +148,7 @@ def _claim(upload: Upload) -> None:
             (Upload.state == COMPLETING) & (Upload.updated_at < now - COMPLETING_TIMEOUT)))
         .values(state=COMPLETING, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
+    jobs.commit()
     db.session.refresh(upload)
     if not claimed:
         _require_open(upload)
@@ -157,13 +157,13 @@ def _claim(upload: Upload) -> None:
 def _release(upload: Upload) -> None:
     upload.state = OPEN
     upload.updated_at = utcnow()
-    db.session.commit()
+    jobs.commit()
 
 
 def _refuse(upload: Upload, code: str, **params) -> UploadError:
     get_storage().delete(upload.key)
     upload.state, upload.error = REFUSED, code
-    db.session.commit()
+    jobs.commit()
     return UploadError(code, 422, **params)
 
 
@@ -245,7 +245,7 @@ def hash_file(file_id: int) -> None:
         stored.sha256 = get_storage().sha256(stored.key).sha256
     except ObjectNotFound:
         return
-    db.session.commit()
+    jobs.commit()
 
 
 def abort(upload: Upload) -> None:

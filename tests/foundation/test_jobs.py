@@ -1,11 +1,15 @@
-"""Jobs run after the commit that queued them: in-process by default, through Redis (RQ) when
-REDIS_URL is set."""
+"""The unit of work: jobs run once after the commit that queued them, never after a rollback
+(whoever rolls back), and a failing job never fails the request. In-process by default, through
+Redis (RQ) when REDIS_URL is set. Every test runs on SQLite and on PostgreSQL."""
 import socket
 import uuid
 
 import pytest
+from sqlalchemy import func, select
 
 from portal import jobs
+from portal.access import PUBLIC, allow
+from portal.auth.models import AccountToken
 from portal.extensions import db
 
 CALLS = []
@@ -16,24 +20,95 @@ def record(value):
     CALLS.append(value)
 
 
+@jobs.job("test.record_then_queue")
+def record_then_queue(value):
+    CALLS.append(value)
+    jobs.enqueue("test.record", value=value + " (queued by the job)")
+    jobs.commit()
+
+
+@jobs.job("test.fails")
+def fails():
+    raise RuntimeError("boom")
+
+
+@pytest.fixture(autouse=True)
+def _calls():
+    CALLS.clear()
+
+
 def _redis_up() -> bool:
     with socket.socket() as s:
         s.settimeout(1)
         return s.connect_ex(("127.0.0.1", 6379)) == 0
 
 
-def test_embedded_jobs_run_after_commit_and_never_after_rollback(app):
-    CALLS.clear()
+def test_a_job_runs_once_after_the_commit_that_queued_it(app):
     with app.app_context():
         jobs.enqueue("test.record", value="kept")
+        db.session.execute(select(1))
         assert CALLS == []            # nothing before the commit
         jobs.commit()
         assert CALLS == ["kept"]
-        jobs.enqueue("test.record", value="rolled back")
-        db.session.rollback()
-        jobs.discard_pending()
-        jobs.commit()
+        jobs.commit()                 # a later unit of work does not run it again
     assert CALLS == ["kept"]
+
+
+def test_a_rolled_back_job_never_runs(app):
+    with app.app_context():
+        jobs.enqueue("test.record", value="rolled back after SQL")
+        db.session.execute(select(1))
+        db.session.rollback()
+        jobs.enqueue("test.record", value="rolled back before any SQL")
+        db.session.rollback()
+        jobs.commit()
+    assert CALLS == []
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_jobs(app):
+    with app.app_context():
+        jobs.enqueue("test.record", value="outer")
+        with pytest.raises(RuntimeError), db.session.begin_nested():
+            jobs.enqueue("test.record", value="inside the failed savepoint")
+            raise RuntimeError("savepoint fails")
+        with db.session.begin_nested():
+            jobs.enqueue("test.record", value="inside the released savepoint")
+        jobs.commit()
+    assert CALLS == ["outer", "inside the released savepoint"]
+
+
+def test_a_session_closed_without_commit_drops_its_jobs(app):
+    with app.app_context():
+        jobs.enqueue("test.record", value="never committed")
+        db.session.execute(select(1))
+    with app.app_context():           # a new unit of work: nothing carried over
+        jobs.commit()
+    assert CALLS == []
+
+
+def test_jobs_queued_by_a_job_run_after_its_commit(app):
+    with app.app_context():
+        jobs.enqueue("test.record_then_queue", value="first")
+        jobs.commit()
+    assert CALLS == ["first", "first (queued by the job)"]
+
+
+def test_withdraw_takes_a_job_back(app):
+    with app.app_context():
+        jobs.enqueue("test.record", value="withdrawn")
+        jobs.enqueue("test.record_then_queue", value="kept")
+        jobs.withdraw("test.record")
+        jobs.commit()
+    assert CALLS == ["kept", "kept (queued by the job)"]
+
+
+def test_queue_once_leaves_out_the_same_job(app):
+    with app.app_context():
+        jobs.queue_on(db.session(), "test.record", {"value": "once"}, once=True)
+        jobs.queue_on(db.session(), "test.record", {"value": "once"}, once=True)
+        jobs.queue_on(db.session(), "test.record", {"value": "other"}, once=True)
+        jobs.commit()
+    assert CALLS == ["once", "other"]
 
 
 def test_unknown_job_is_refused(app):
@@ -41,14 +116,51 @@ def test_unknown_job_is_refused(app):
         jobs.enqueue("no.such.job")
 
 
-def test_a_failing_job_never_fails_the_caller(app, caplog):
-    @jobs.job("test.fails")
-    def fails():
-        raise RuntimeError("boom")
+def test_a_failing_job_never_fails_the_caller_nor_the_next_jobs(app, caplog):
     with app.app_context():
         jobs.enqueue("test.fails")
+        jobs.enqueue("test.record", value="after the failure")
         jobs.commit()
     assert "job test.fails failed" in caplog.text
+    assert CALLS == ["after the failure"]
+
+
+def test_a_failing_job_does_not_fail_the_request(app, client, make_user, caplog):
+    user = make_user()
+    app.config["MAIL_URL"] = "smtp://127.0.0.1:9"   # nothing listens: the mail job fails
+    response = client.submit("/password/forgot", {"email": user.email})
+    assert response.status_code == 200
+    assert "job mail.send failed" in caplog.text
+    with app.app_context():            # what the request committed stays committed
+        assert db.session.scalar(select(func.count(AccountToken.id))) == 1
+
+
+def test_the_mail_of_a_request_is_sent_once_after_its_commit(app, client, make_user, mailbox):
+    user = make_user()
+    assert client.submit("/password/forgot", {"email": user.email}).status_code == 200
+    assert len(mailbox.to(user.email)) == 1
+
+
+def test_a_request_that_fails_after_queueing_runs_no_job(app):
+    @app.get("/_test/queue-then-fail")
+    @allow(PUBLIC)
+    def queue_then_fail():
+        jobs.enqueue("test.record", value="from a failed request")
+        db.session.execute(select(1))
+        raise RuntimeError("the view fails after queueing")
+
+    @app.get("/_test/queue-then-commit")
+    @allow(PUBLIC)
+    def queue_then_commit():
+        jobs.enqueue("test.record", value="from a committed request")
+        jobs.commit()
+        return "ok"
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    assert client.get("/_test/queue-then-fail").status_code == 500
+    assert client.get("/_test/queue-then-commit").status_code == 200
+    assert CALLS == ["from a committed request"]
 
 
 @pytest.mark.skipif(not _redis_up(), reason="REDIS TESTS SKIPPED: no Redis on 127.0.0.1:6379")
@@ -68,7 +180,6 @@ def test_with_redis_jobs_go_to_the_worker(app, mailbox, runner):
 
 
 def test_when_redis_is_down_the_job_runs_in_process(app):
-    CALLS.clear()
     app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"   # nothing listens there
     with app.app_context():
         jobs.enqueue("test.record", value="not lost")
@@ -77,8 +188,6 @@ def test_when_redis_is_down_the_job_runs_in_process(app):
 
 
 def test_embedded_only_jobs_are_not_queued_when_redis_is_set(app):
-    CALLS.clear()
-
     @jobs.job("test.embedded_only", embedded_only=True)
     def local(value):
         CALLS.append(value)

@@ -53,7 +53,6 @@ def test_crash_between_commit_and_index_write_is_repaired_by_next_sync(app, lib)
     with app.app_context():
         db.session.add(Material(slug="orphan", title={"en": "Fisheries cooperatives"}))
         db.session.commit()           # committed, but the process "dies" before the sync job
-        jobs.discard_pending()
     assert lib.ids("cooperatives") == []
     with app.app_context():
         assert indexing.lag().pending >= 1
@@ -68,7 +67,6 @@ def test_crash_during_the_index_write_moves_no_marker(app, lib, monkeypatch):
         before = indexing.lag().last_applied
         db.session.add(Material(slug="second", title={"en": "Irrigation pumps"}))
         db.session.commit()
-        jobs.discard_pending()
 
         def boom(*args, **kwargs):
             raise OSError("disk full")
@@ -86,7 +84,6 @@ def test_two_syncs_at_once_neither_corrupt_nor_lose(app, lib):
         for n in range(30):
             db.session.add(Material(slug="m-%02d" % n, title={"en": "Water supply %d" % n}))
         db.session.commit()
-        jobs.discard_pending()
     errors = []
 
     def run():
