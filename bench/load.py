@@ -688,8 +688,6 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", help="GUNICORN_THREADS for both servers")
     parser.add_argument("--json", type=Path, help="write the results here too")
     parser.add_argument("--keep", action="store_true", help="keep the folder and database")
-    parser.add_argument("--no-page-cache", action="store_true",
-                        help="PAGE_CACHE=0: every dashboard built from the database")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 on any error, or if slow uploads starve the other users "
                              "(their p95 more than 3x + 250 ms that of the same run without)")
@@ -706,8 +704,6 @@ def main(argv=None) -> None:
         "STORAGE_URL": "file://%s" % (folder / "storage"),
         "SEARCH_INDEX_DIR": str(folder / "index"), "TRUSTED_PROXIES": "1",
         "PYTHONUNBUFFERED": "1"})
-    if args.no_page_cache:
-        env["PAGE_CACHE"] = "0"
     for name in ("workers", "threads"):
         if getattr(args, name):
             env["GUNICORN_%s" % name.upper()] = getattr(args, name)
@@ -745,8 +741,8 @@ def main(argv=None) -> None:
         results = asyncio.run(benchmark(args, cat, portal_port, trivial_port, nginx_port,
                                         portal.pid, trivial.pid))
         text = report(results)
-        print("\npage cache: %s; %d materials; %s" % (
-            "off" if args.no_page_cache else "on", scale.materials,
+        print("\n%d materials; %s" % (
+            scale.materials,
             time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
         print(text)
         if args.json:

@@ -40,8 +40,6 @@ def create_app(config: dict | None = None) -> Flask:
         from .auth.models import use_cheapest_hashing
         use_cheapest_hashing()
     _init_login(app, login_manager)
-    from .core import page_cache
-    page_cache.init_app(app)
     _init_components(app)
     # The origin browsers reach directly (presigned S3 URLs), allowed by the CSP.
     app.config["STORAGE_BROWSER_ORIGIN"] = app.extensions["storage"].browser_origin
@@ -63,7 +61,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import observability
     observability.init_app(app)  # first, so it times and logs every request
-    page_cache.init_request_hooks(app)  # the participant's dashboard, kept (core/page_cache.py)
     if app.config["TRUSTED_PROXIES"]:  # outermost: every layer sees the client as it is
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

@@ -79,8 +79,4 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "RESET_LIFETIME": timedelta(hours=1),
         "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", 0)),
         "PASSWORD_HASHING": hashing,
-        # The participant dashboard's page cache (portal/core/page_cache.py): on with REDIS_URL.
-        "PAGE_CACHE": (environ["PAGE_CACHE"] not in ("0", "off", "false", "")
-                       if "PAGE_CACHE" in environ else None),
-        "PAGE_CACHE_SECONDS": float(environ.get("PAGE_CACHE_SECONDS", 60)),
     }

@@ -88,9 +88,6 @@ def register(app) -> None:
 
 def database_down(exc: Exception) -> bool:
     """The database cannot be reached (stopped, restarting, connection cut)."""
-    from .core.page_cache import CountersUnavailable
-    if isinstance(exc, CountersUnavailable):  # Redis, which account changes need: same answer
-        return True
     return isinstance(exc, (OperationalError, InterfaceError, PendingRollbackError)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated)
 

@@ -31,8 +31,7 @@ def valid_request_id(incoming: str) -> str:
 
 def log_request(request_id: str, method: str, path: str, status: int, started: float,
                 user_id: str, size: int | None, remote: str | None) -> None:
-    """One JSON line per request (also written for kept dashboards, answered ahead of Flask
-    by ``core.page_cache.KeptDashboards``)."""
+    """One JSON line per request."""
     log.info(json.dumps({
         "request_id": request_id, "method": method, "path": path, "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),

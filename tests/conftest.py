@@ -115,9 +115,7 @@ def _test_config(url: str, instance: Path, **extra) -> dict:
             "SEARCH_INDEX_DIR": str(instance / "index"), "RATELIMIT_STORAGE_URI": "memory://",
             "PUBLIC_URL": "http://portal.test", "SERVER_NAME": None,
             # Argon2id still, with the smallest parameters: the suite creates many accounts.
-            "PASSWORD_HASHING": "cheapest",
-            # The dashboard's page cache, on, and every hit checked against a fresh page.
-            "PAGE_CACHE": True, "PAGE_CACHE_VERIFY": True, **extra}
+            "PASSWORD_HASHING": "cheapest", **extra}
 
 
 def _empty_tables() -> None:

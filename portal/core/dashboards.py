@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import render_template
+from markupsafe import Markup
+
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 
 
@@ -38,11 +41,12 @@ def panel(order: int = 50, roles: tuple[str, ...] = (PARTICIPANT, INSTRUCTOR, CO
     return register
 
 
-def for_user(user) -> list[tuple[str, dict]]:
+def for_user(user) -> list[Markup]:
+    """The panels the user's role sees, each made by its domain and rendered."""
     shown = []
     for p in _PANELS:
         if user.role in p.roles:
             result = p.build(user)
             if result is not None:
-                shown.append(result)
+                shown.append(Markup(render_template(result[0], **result[1])))
     return shown

