@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. ``config`` overrides what the environment gives."""
-    from . import access, errors, i18n, security
+    from . import access, domain_errors, errors, i18n, security
     from .config import load_config
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(_slide_session)
     app.after_request(security.set_security_headers)
     errors.register(app)
+    domain_errors.register(app)
     _template_helpers(app)
 
     from . import cli

@@ -12,7 +12,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import LANGUAGES
 from .models import ACTIVITY_STATUSES, DRAFT, SUBMITTED, ActionPlan, ProgressReport, ReportActivity
-from .services import MAX_TEXT, Invalid, PlanError
+from .services import Invalid, PlanError, Problems
 
 REPORT_FIELDS = ("achievements", "challenges", "next_steps", "applied")
 MAX_FILES = 10
@@ -44,11 +44,9 @@ def require_open(plan: ActionPlan, month: int, today: date | None = None) -> Non
     """Reports follow an accepted plan, after the course has ended."""
     today = today or utcnow().date()
     if plan.accepted_version is None:
-        raise PlanError(_("Progress reports can be written once the action plan has been "
-                          "accepted. Submit your plan for review first."))
+        raise PlanError("reports_need_accepted_plan")
     if today <= plan.course.departure:
-        raise PlanError(_("Progress reports open after the course ends on %(date)s.",
-                          date=plan.course.departure.isoformat()))
+        raise PlanError("reports_not_open", date=plan.course.departure.isoformat())
 
 
 def report_of(plan: ActionPlan, month: int) -> ProgressReport | None:
@@ -75,43 +73,36 @@ def new_report(plan: ActionPlan, month: int) -> ProgressReport:
     return report
 
 
-def read_form(report: ProgressReport, form) -> dict:
-    """What was typed, as typed (to re-render it) with per-field errors."""
-    typed = {f: (form.get(f) or "")[:MAX_TEXT] for f in REPORT_FIELDS}
-    typed["language"] = form.get("language") or report.language
-    typed["activities"] = [
-        {"key": a.activity_key, "description": a.description,
-         "status": form.get("activity-%s-status" % a.activity_key) or a.status,
-         "percent": (form.get("activity-%s-percent" % a.activity_key, str(a.percent))
-                     or "").strip()[:10]}
-        for a in report.activities]
-    return typed
+def _activity_problems(activity: dict) -> Problems:
+    problems: Problems = {}
+    if activity["status"] not in ACTIVITY_STATUSES:
+        problems["activity-%s-status" % activity["key"]] = ("status_missing", {})
+    value = activity["percent"]
+    if not value.isdigit() or not 0 <= int(value) <= 100:
+        problems["activity-%s-percent" % activity["key"]] = (
+            "percent_invalid", {"activity": activity["description"][:60]})
+    return problems
 
 
-def check(typed: dict, submitting: bool) -> dict[str, str]:
-    errors = {}
-    for a in typed["activities"]:
-        if a["status"] not in ACTIVITY_STATUSES:
-            errors["activity-%s-status" % a["key"]] = _("Choose a status.")
-        value = a["percent"]
-        if not value.isdigit() or not 0 <= int(value) <= 100:
-            errors["activity-%s-percent" % a["key"]] = _(
-                "Enter a whole number from 0 to 100 for “%(activity)s”.",
-                activity=a["description"][:60])
+_REQUIRED_TO_SUBMIT = {"achievements": "achievements_missing", "applied": "applied_missing"}
+
+
+def check(typed: dict, submitting: bool) -> Problems:
+    problems: Problems = {}
+    for activity in typed["activities"]:
+        problems.update(_activity_problems(activity))
     if typed["language"] not in LANGUAGES:
-        errors["language"] = _("Choose the language the report is written in.")
+        problems["language"] = ("report_language_missing", {})
     if submitting:
-        if not typed["achievements"].strip():
-            errors["achievements"] = _("Describe what has been achieved so far.")
-        if not typed["applied"].strip():
-            errors["applied"] = _("Say what you applied from your training in Japan.")
-    return errors
+        problems.update({f: (code, {}) for f, code in _REQUIRED_TO_SUBMIT.items()
+                         if not typed[f].strip()})
+    return problems
 
 
 def save(report: ProgressReport, typed: dict, submitting: bool) -> None:
     """Record what was typed; raise :class:`Invalid` (nothing recorded) if it cannot be."""
     if report.state == SUBMITTED:
-        raise PlanError(_("This report has been submitted: it can no longer be changed."))
+        raise PlanError("report_submitted")
     errors = check(typed, submitting)
     if errors:
         raise Invalid(errors)
@@ -133,15 +124,14 @@ def save(report: ProgressReport, typed: dict, submitting: bool) -> None:
 def attach(report: ProgressReport, stored) -> None:
     from .models import ReportFile
     if len(report.files) >= MAX_FILES:
-        raise Invalid({"evidence": _("A report can have at most %(count)d files.",
-                                     count=MAX_FILES)})
+        raise Invalid({"evidence": ("too_many_files", {"count": MAX_FILES})})
     report.files.append(ReportFile(file_id=stored.id))
     db.session.flush()
 
 
 def detach(report: ProgressReport, file_row_id: int) -> None:
     if report.state == SUBMITTED:
-        raise PlanError(_("This report has been submitted: it can no longer be changed."))
+        raise PlanError("report_submitted")
     row = next((f for f in report.files if f.id == file_row_id), None)
     if row is not None:
         report.files.remove(row)

@@ -15,12 +15,17 @@ from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, PARTICIPANT,
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
 from ..courses.vocabulary import SUBJECTS
+from ..domain_errors import DomainError, describe, explain, flash_error
 from ..extensions import db
 from ..i18n import country_name, format_moment
+from ..storage import StorageUnavailable
+from ..uploads.checks import UploadRefused
 from . import bp, overview, reports, services
 from .diff import diff_versions
-from .models import ACCEPTED, SECTIONS, SUBMITTED, ActionPlan
-from .services import Invalid, PlanError
+from .forms import PlanForm, ReviewForm, RevisionForm, SharingForm, report_form
+from .messages import words
+from .models import ACCEPTED, EDITABLE, SUBMITTED, ActionPlan
+from .services import PlanError
 
 STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
 
@@ -57,13 +62,16 @@ def _own_plan(plan_id: int) -> ActionPlan:
     return plan
 
 
-def _render_editor(plan, content, language, status=200, errors=None, warnings=None,
-                   message=None, reason=None):
+def _render_editor(plan, content, language, refused: DomainError | None = None, reason=None):
+    """The editor showing ``content`` as typed, with every problem at once: the refusal's
+    (field errors or one message), and the date warnings a draft is kept with."""
+    errors, message = describe(refused) if refused is not None else ({}, None)
     return render_template(
         "action_plans/edit.html", plan=plan, content=content, language=language,
-        errors=errors or {}, warnings=warnings or {}, message=message,
+        errors=errors, warnings=words(services.check_activities(content)), message=message,
         by_section=services.comments_by_section(plan),
-        reason=plan.revision_reason if reason is None else reason, **_labels()), status
+        reason=plan.revision_reason if reason is None else reason,
+        **_labels()), refused.status if refused is not None else 200
 
 
 @bp.route("/action-plans/<int:plan_id>/edit", methods=["GET", "POST"])
@@ -71,45 +79,35 @@ def _render_editor(plan, content, language, status=200, errors=None, warnings=No
 def edit(plan_id):
     plan = _own_plan(plan_id)
     if request.method == "GET":
-        if plan.state not in ("draft", "returned", "revising"):
+        if plan.state not in EDITABLE:
             return redirect(url_for(".view", plan_id=plan.id))
-        return _render_editor(plan, plan.content, plan.language,
-                              warnings=services.check_activities(plan.content))
-    content, language = services.content_from_form(request.form)
-    action = request.form.get("action", "save")
-    reason = request.form.get("reason")
-    rev = request.form.get("rev")
+        return _render_editor(plan, plan.content, plan.language)
+    form = PlanForm()
+    content, language, reason = form.content(), form.language.data, form.reason.data
     try:
-        if action == "submit":
-            version = services.submit(plan, content, language, current_user, rev, reason)
-            jobs.commit()
-            flash(_("Version %(number)d of your plan is saved.", number=version.number)
-                  if version.status == ACCEPTED else
-                  _("Your plan was submitted for review (version %(number)d).",
-                    number=version.number), "success")
-            return redirect(url_for(".view", plan_id=plan.id))
-        if action.startswith("remove-") and action[7:].isdigit():
-            index = int(action[7:])
-            content["activities"] = [a for i, a in enumerate(content["activities"])
-                                     if i != index]
-        if reason is not None and plan.state == "revising":
-            plan.revision_reason = reason.strip()[:services.MAX_TEXT] or plan.revision_reason
-        services.save_draft(plan, content, language, rev)
+        if form.action.data == "submit":
+            return _submit(plan, form, content)
+        services.save_draft(plan, content, language, form.rev.data, reason)
         jobs.commit()
-    except Invalid as invalid:
+    except DomainError as refused:
         db.session.rollback()
-        return _render_editor(plan, content, language, 400, errors=invalid.errors,
-                              reason=reason)
-    except PlanError as refused:
-        db.session.rollback()
-        return _render_editor(plan, content, language, refused.status, message=refused.message,
-                              reason=reason)
+        return _render_editor(plan, content, language, refused, reason=reason)
     shown = dict(plan.content)
-    if action == "add":
+    if form.action.data == "add":
         shown["activities"] = list(shown["activities"]) + [services.empty_activity()]
-    warnings = services.check_activities(shown)
     flash(_("Draft saved."), "success")
-    return _render_editor(plan, shown, plan.language, warnings=warnings)
+    return _render_editor(plan, shown, plan.language)
+
+
+def _submit(plan, form: PlanForm, content: dict):
+    version = services.submit(plan, content, form.language.data, current_user, form.rev.data,
+                              form.reason.data)
+    jobs.commit()
+    flash(_("Version %(number)d of your plan is saved.", number=version.number)
+          if version.status == ACCEPTED else
+          _("Your plan was submitted for review (version %(number)d).", number=version.number),
+          "success")
+    return redirect(url_for(".view", plan_id=plan.id))
 
 
 @bp.route("/action-plans/<int:plan_id>/autosave", methods=["POST"])
@@ -117,34 +115,32 @@ def edit(plan_id):
 def autosave(plan_id):
     """The editor's script saves the draft here as the author types (JSON answer)."""
     plan = _own_plan(plan_id)
-    content, language = services.content_from_form(request.form)
+    form = PlanForm()
     try:
-        services.save_draft(plan, content, language, request.form.get("rev"))
-        if plan.state == "revising" and request.form.get("reason"):
-            plan.revision_reason = request.form["reason"].strip()[:services.MAX_TEXT]
+        services.save_draft(plan, form.content(), form.language.data, form.rev.data,
+                            form.reason.data)
         jobs.commit()
-    except PlanError as refused:
+    except DomainError as refused:
         db.session.rollback()
-        return jsonify(error=refused.message), refused.status
+        return jsonify(error=explain(refused)), refused.status
     return jsonify(rev=plan.edit_count, saved=_("Draft saved at %(time)s.",
                                                 time=format_moment(plan.updated_at)),
-                   warnings=services.check_activities(plan.content))
+                   warnings=words(services.check_activities(plan.content)))
 
 
 @bp.route("/action-plans/<int:plan_id>/revise", methods=["POST"])
 @allow(PARTICIPANT)
 def revise(plan_id):
     plan = _own_plan(plan_id)
+    form = RevisionForm()
     try:
-        services.start_revision(plan, request.form.get("reason", ""))
+        services.start_revision(plan, form.reason.data)
         jobs.commit()
-    except (Invalid, PlanError) as refused:
+    except DomainError as refused:
         db.session.rollback()
-        message = refused.message if isinstance(refused, PlanError) else \
-            refused.errors["reason"]
-        return _render_view(plan, "author", status=400 if isinstance(refused, Invalid)
-                            else refused.status, revise_error=message,
-                            reason=request.form.get("reason", ""))
+        errors, message = describe(refused)
+        return _render_view(plan, "author", refused.status, reason=form.reason.data,
+                            revise_error=errors.get("reason", message))
     return redirect(url_for(".edit", plan_id=plan.id))
 
 
@@ -156,9 +152,9 @@ def cancel_revision(plan_id):
         services.cancel_revision(plan)
         jobs.commit()
         flash(_("The revision was discarded."), "success")
-    except PlanError as refused:
+    except DomainError as refused:
         db.session.rollback()
-        flash(refused.message, "error")
+        flash_error(refused)
     return redirect(url_for(".view", plan_id=plan.id))
 
 
@@ -166,7 +162,7 @@ def cancel_revision(plan_id):
 @allow(PARTICIPANT)
 def sharing(plan_id):
     plan = _own_plan(plan_id)
-    services.set_sharing(plan, request.form.get("shared") == "1")
+    services.set_sharing(plan, SharingForm().shared.data == "1")
     jobs.commit()
     flash(_("Your plan is now shared with other alumni.") if plan.shared else
           _("Your plan is now private to you and the course staff."), "success")
@@ -208,19 +204,16 @@ def review(plan_id):
     plan = services.plan_for_reviewer(current_user, plan_id)
     if plan is None:
         abort(404)
-    typed = {s: request.form.get("comment-%s" % s, "") for s in SECTIONS + ("general",)}
-    decision = request.form.get("decision", "comment")
+    form = ReviewForm()
+    typed, decision = form.comments(), form.decision.data
     try:
         services.review(plan, current_user, typed, decision)
         jobs.commit()
-    except Invalid as invalid:
+    except DomainError as refused:
         db.session.rollback()
-        return _render_view(plan, "reviewer", 400, review_errors=invalid.errors,
-                            typed_comments=typed)
-    except PlanError as refused:
-        db.session.rollback()
-        return _render_view(plan, "reviewer", refused.status, review_message=refused.message,
-                            typed_comments=typed)
+        errors, message = describe(refused)
+        return _render_view(plan, "reviewer", refused.status, review_errors=errors,
+                            review_message=message, typed_comments=typed)
     flash({"accept": _("The plan is accepted."), "return": _("The plan was returned to its "
                                                              "author."),
            "comment": _("Your comments were saved.")}[decision], "success")
@@ -280,12 +273,28 @@ def _report_context(plan, month):
     return reports.due_date(plan.course, month)
 
 
-def _render_report(plan, report, due, typed=None, errors=None, message=None, status=200,
-                   readonly=False):
-    typed = typed or reports.read_form(report, {})
+def _render_report(plan, report, due, typed=None, refused=None, status=200, readonly=False,
+                   message=None):
+    errors = {}
+    if refused is not None:
+        (errors, message), status = _report_problems(refused), _refused_status(refused)
     return render_template("action_plans/report.html", plan=plan, report=report, due=due,
-                           typed=typed, errors=errors or {}, message=message,
+                           typed=typed, errors=errors, message=message,
                            readonly=readonly, upload_widget=_upload_widget(), **_labels()), status
+
+
+def _refused_status(refused) -> int:
+    return 503 if isinstance(refused, StorageUnavailable) else refused.status
+
+
+def _report_problems(refused) -> tuple[dict, str | None]:
+    """A refused file is told next to the file field; the rest as the rules word it."""
+    from ..uploads.messages import message as upload_message
+    if isinstance(refused, StorageUnavailable):
+        return {"evidence": upload_message("storage_unavailable")}, None
+    if isinstance(refused, UploadRefused):
+        return {"evidence": explain(refused)}, None
+    return describe(refused)
 
 
 def _upload_widget():
@@ -309,69 +318,62 @@ def report(plan_id, month):
     due = _report_context(plan, month)
     existing = reports.report_of(plan, month)
     if how == "reviewer" or (existing is not None and existing.state == SUBMITTED):
-        if existing is None or (how == "reviewer" and existing.state != SUBMITTED):
-            return render_template("action_plans/report_missing.html", plan=plan, month=month,
-                                   due=due, **_labels())
-        if request.method == "POST":
-            if how == "reviewer":
-                abort(404)
-            return _render_report(plan, existing, due, readonly=True, status=409, message=_(
-                "This report has been submitted: it can no longer be changed."))
-        return _render_report(plan, existing, due, readonly=True)
+        return _submitted_report(plan, how, existing, month, due)
     try:
         reports.require_open(plan, month)
     except PlanError as refused:
         return render_template("action_plans/report_missing.html", plan=plan, month=month,
-                               due=due, message=refused.message, **_labels()), refused.status
+                               due=due, message=explain(refused), **_labels()), refused.status
     report = existing or reports.new_report(plan, month)
+    form = report_form(report)
     if request.method == "GET":
-        return _render_report(plan, report, due)
-    return _save_report(plan, report, due)
+        return _render_report(plan, report, due, form.typed(report))
+    return _save_report(plan, report, due, form)
 
 
-def _save_report(plan, report, due):
-    from ..storage import StorageUnavailable
-    from ..storage.checks import UploadRefused
-    from ..uploads import services as uploads
-    from ..uploads.messages import message as upload_message
+def _submitted_report(plan, how, report, month, due):
+    """A submitted report, read only; staff see nothing of a report not yet submitted."""
+    if report is None or (how == "reviewer" and report.state != SUBMITTED):
+        return render_template("action_plans/report_missing.html", plan=plan, month=month,
+                               due=due, **_labels())
+    if request.method == "POST":
+        if how == "reviewer":
+            abort(404)
+        return _render_report(plan, report, due, readonly=True, status=409,
+                              message=explain(PlanError("report_submitted")))
+    return _render_report(plan, report, due, readonly=True)
 
-    typed = reports.read_form(report, request.form)
-    action = request.form.get("action", "save")
+
+def _save_report(plan, report, due, form):
+    typed = form.typed(report)
     try:
-        if action.startswith("remove-file-") and action[12:].isdigit():
-            reports.detach(report, int(action[12:]))
-        reports.save(report, typed, submitting=action == "submit")
-        files = [f for f in request.files.getlist("evidence") if f and f.filename]
-        for f in files:
-            reports.attach(report, uploads.store_form_file(current_user, "plan-evidence", f))
-        if request.form.get("evidence_id"):
-            stored = uploads.claim_file(request.form["evidence_id"], current_user,
-                                        "plan-evidence")
-            if stored is None:
-                raise Invalid({"evidence": upload_message("no_file")})
-            reports.attach(report, stored)
+        _record_report(report, form, typed)
         jobs.commit()
-    except Invalid as invalid:
+    except (DomainError, StorageUnavailable) as refused:
         db.session.rollback()
-        return _render_report(plan, report, due, typed, invalid.errors, status=400)
-    except UploadRefused as refused:
-        db.session.rollback()
-        return _render_report(plan, report, due, typed,
-                              {"evidence": upload_message(refused.code, refused.params)},
-                              status=413 if refused.code.startswith("too_large") else 400)
-    except StorageUnavailable:
-        db.session.rollback()
-        return _render_report(plan, report, due, typed,
-                              {"evidence": upload_message("storage_unavailable")}, status=503)
-    except PlanError as refused:
-        db.session.rollback()
-        return _render_report(plan, report, due, typed, message=refused.message,
-                              status=refused.status)
-    if action == "submit":
+        return _render_report(plan, report, due, typed, refused)
+    if form.action.data == "submit":
         flash(_("Your progress report was submitted. Thank you."), "success")
         return redirect(url_for(".view", plan_id=plan.id))
     flash(_("Report saved."), "success")
     return redirect(url_for(".report", plan_id=plan.id, month=report.month))
+
+
+def _record_report(report, form, typed) -> None:
+    """Remove a file if asked, save what was typed, then attach the files sent."""
+    from ..uploads import services as uploads
+    if form.removed_file() is not None:
+        reports.detach(report, form.removed_file())
+    reports.save(report, typed, submitting=form.action.data == "submit")
+    for posted in request.files.getlist("evidence"):
+        if posted and posted.filename:
+            reports.attach(report, uploads.store_form_file(current_user, "plan-evidence",
+                                                           posted))
+    if form.evidence_id.data:
+        stored = uploads.claim_file(form.evidence_id.data, current_user, "plan-evidence")
+        if stored is None:
+            raise UploadRefused("no_file")
+        reports.attach(report, stored)
 
 
 @bp.route("/action-plans/<int:plan_id>/reports/<int:month>/files/<int:file_id>")

@@ -14,7 +14,9 @@ from sqlalchemy.orm import selectinload
 from ..auth.services import external_url
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..courses.models import Course, CourseCoordinator, CourseInstructor, Enrollment
+from .. import domain_errors
 from ..db_types import utcnow
+from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..mail import send_mail
@@ -24,24 +26,19 @@ from .models import (
 )
 
 MAX_TEXT = 20_000  # characters per section: plenty for a plan, bounded for the database
-MAX_ACTIVITIES = 40
 REQUIRED_SECTIONS = ("title", "problem", "objectives", "target_group")
 
 
-class PlanError(Exception):
-    """A refused action: a translated ``message`` and the HTTP ``status`` (400, 409)."""
+class PlanError(DomainError):
+    """A refused action: ``code`` (messages.py) and the HTTP ``status`` (409 unless said)."""
 
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.message, self.status = message, status
+    messages, status = "portal.action_plans.messages", 409
 
 
-class Invalid(Exception):
-    """Input that cannot be taken: ``errors`` maps field names to translated messages."""
+class Invalid(domain_errors.Invalid):
+    """Input that cannot be taken: ``fields`` maps field names to ``(code, params)``."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("invalid")
-        self.errors = errors
+    messages = "portal.action_plans.messages"
 
 
 # -- who may do what -----------------------------------------------------------------------------
@@ -139,29 +136,6 @@ def start_plan(enrollment: Enrollment, language: str) -> ActionPlan:
     return plan
 
 
-def content_from_form(form) -> tuple[dict, str]:
-    """Read the editor's fields (``title``..., ``activities-<i>-<field>``) as typed, bounded.
-
-    Returns (content, language). Nothing is validated here: a draft keeps whatever was typed.
-    """
-    content = {s: (form.get(s) or "")[:MAX_TEXT] for s in TEXT_SECTIONS}
-    indexes = sorted({int(k.split("-")[1]) for k in form if k.startswith("activities-")
-                      and k.count("-") == 2 and k.split("-")[1].isdigit()})
-    activities, keys = [], set()
-    for i in indexes[:MAX_ACTIVITIES]:
-        row = {f: (form.get("activities-%d-%s" % (i, f)) or "")[:MAX_TEXT]
-               for f in ACTIVITY_FIELDS}
-        key = (form.get("activities-%d-key" % i) or "")[:16]
-        # Keys tie report lines to activities across versions: kept if sound and unique.
-        row["key"] = key if key.isascii() and key.isalnum() and key not in keys \
-            else secrets.token_hex(4)
-        keys.add(row["key"])
-        activities.append(row)
-    content["activities"] = activities
-    language = form.get("language") or ""
-    return content, language
-
-
 def _search_text(content: dict) -> str:
     parts = [content.get(s) or "" for s in TEXT_SECTIONS]
     parts += [a.get("description") or "" for a in content.get("activities") or []]
@@ -175,59 +149,69 @@ def _parse_day(text: str) -> date | None:
         return None
 
 
-def check_activities(content: dict) -> dict[str, str]:
+Problems = dict[str, tuple[str, dict]]  # field name -> (code, params), see messages.py
+REQUIRED_ACTIVITY_FIELDS = ("description", "responsible", "start", "end", "indicator")
+
+
+def _date_problems(i: int, activity: dict) -> Problems:
+    start_text = (activity.get("start") or "").strip()
+    end_text = (activity.get("end") or "").strip()
+    start, end = _parse_day(start_text), _parse_day(end_text)
+    problems: Problems = {}
+    if start_text and start is None:
+        problems["activities-%d-start" % i] = ("start_invalid", {})
+    if end_text and end is None:
+        problems["activities-%d-end" % i] = ("end_invalid", {})
+    if start and end and end < start:
+        problems["activities-%d-end" % i] = ("ends_before_start", {
+            "number": i + 1, "end": end.isoformat(), "start": start.isoformat()})
+    return problems
+
+
+def check_activities(content: dict) -> Problems:
     """Date problems, checked on every save (the draft is kept all the same)."""
-    errors = {}
-    for i, a in enumerate(content.get("activities") or []):
-        start_text, end_text = (a.get("start") or "").strip(), (a.get("end") or "").strip()
-        start, end = _parse_day(start_text), _parse_day(end_text)
-        if start_text and start is None:
-            errors["activities-%d-start" % i] = _("Enter the start date as YYYY-MM-DD.")
-        if end_text and end is None:
-            errors["activities-%d-end" % i] = _("Enter the end date as YYYY-MM-DD.")
-        if start and end and end < start:
-            errors["activities-%d-end" % i] = _(
-                "Activity %(number)d ends (%(end)s) before it starts (%(start)s).",
-                number=i + 1, end=end.isoformat(), start=start.isoformat())
-    return errors
+    problems: Problems = {}
+    for i, activity in enumerate(content.get("activities") or []):
+        problems.update(_date_problems(i, activity))
+    return problems
 
 
-def check_complete(content: dict, language: str) -> dict[str, str]:
+def _is_filled(activity: dict) -> bool:
+    return any((activity.get(f) or "").strip() for f in ACTIVITY_FIELDS)
+
+
+def _missing_in_activities(content: dict) -> Problems:
+    rows = [(i, a) for i, a in enumerate(content.get("activities") or []) if _is_filled(a)]
+    if not rows:
+        return {"activities-0-description": ("activity_missing", {})}
+    return {"activities-%d-%s" % (i, f): ("activity_field_required", {"number": i + 1,
+                                                                     "field": f})
+            for i, a in rows for f in REQUIRED_ACTIVITY_FIELDS if not (a.get(f) or "").strip()}
+
+
+def check_complete(content: dict, language: str) -> Problems:
     """What a plan needs before it is submitted."""
-    labels = section_labels()
-    errors = {}
-    if language not in LANGUAGES:
-        errors["language"] = _("Choose the language the plan is written in.")
-    for section in REQUIRED_SECTIONS:
-        if not (content.get(section) or "").strip():
-            errors[section] = _("%(section)s: this section is required.",
-                                section=labels[section])
-    activities = [a for a in content.get("activities") or []
-                  if any((a.get(f) or "").strip() for f in ACTIVITY_FIELDS)]
-    if not activities:
-        errors["activities-0-description"] = _("Add at least one activity.")
-    for i, a in enumerate(content.get("activities") or []):
-        if a not in activities:
-            continue
-        for field in ("description", "responsible", "start", "end", "indicator"):
-            if not (a.get(field) or "").strip():
-                errors.setdefault("activities-%d-%s" % (i, field), _(
-                    "Activity %(number)d: %(field)s is required.",
-                    number=i + 1, field=activity_labels()[field]))
-    errors.update(check_activities(content))
-    return errors
+    problems: Problems = {} if language in LANGUAGES else {"language": ("language_missing", {})}
+    problems.update({s: ("section_required", {"section": s}) for s in REQUIRED_SECTIONS
+                     if not (content.get(s) or "").strip()})
+    problems.update(_missing_in_activities(content))
+    problems.update(check_activities(content))
+    return problems
 
 
 def _require_editable(plan: ActionPlan, edit_count) -> None:
     if plan.state not in EDITABLE:
-        raise PlanError(_("This plan is under review or accepted: it cannot be changed now."))
+        raise PlanError("not_editable")
     if edit_count is not None and str(edit_count) != str(plan.edit_count):
-        raise PlanError(_("This plan was changed in another window or device since you opened "
-                          "it. Your text is below: copy what you need, then reload the page."))
+        raise PlanError("stale")
 
 
-def save_draft(plan: ActionPlan, content: dict, language: str, edit_count=None) -> None:
+def save_draft(plan: ActionPlan, content: dict, language: str, edit_count=None,
+               reason: str | None = None) -> None:
+    """Keep the working copy as typed; while revising, the reason typed so far too."""
     _require_editable(plan, edit_count)
+    if plan.state == REVISING and (reason or "").strip():
+        plan.revision_reason = reason.strip()[:MAX_TEXT]
     plan.content = _drop_empty_activities(content, keep_one=True)
     if language in LANGUAGES:
         plan.language = language
@@ -236,8 +220,7 @@ def save_draft(plan: ActionPlan, content: dict, language: str, edit_count=None) 
 
 
 def _drop_empty_activities(content: dict, keep_one: bool = False) -> dict:
-    rows = [a for a in content.get("activities") or []
-            if any((a.get(f) or "").strip() for f in ACTIVITY_FIELDS)]
+    rows = [a for a in content.get("activities") or [] if _is_filled(a)]
     if not rows and keep_one:
         rows = [empty_activity()]
     return {**content, "activities": rows}
@@ -252,7 +235,7 @@ def submit(plan: ActionPlan, content: dict, language: str, user, edit_count=None
     if plan.state == REVISING:
         reason = (reason if reason is not None else plan.revision_reason or "").strip()
         if not reason:
-            errors["reason"] = _("Say why the plan changes.")
+            errors["reason"] = ("reason_missing", {})
     if errors:
         raise Invalid(errors)
     save_draft(plan, content, language)
@@ -287,10 +270,10 @@ def _notify_reviewers(plan: ActionPlan, version: PlanVersion) -> None:
 
 def start_revision(plan: ActionPlan, reason: str) -> None:
     if plan.state != ACCEPTED:
-        raise PlanError(_("Only an accepted plan can be revised."))
+        raise PlanError("not_accepted")
     reason = (reason or "").strip()[:MAX_TEXT]
     if not reason:
-        raise Invalid({"reason": _("Say why the plan changes.")})
+        raise Invalid({"reason": ("reason_missing", {})})
     plan.state, plan.revision_reason = REVISING, reason
     plan.edit_count += 1
     plan.updated_at = utcnow()
@@ -298,7 +281,7 @@ def start_revision(plan: ActionPlan, reason: str) -> None:
 
 def cancel_revision(plan: ActionPlan) -> None:
     if plan.state != REVISING or plan.accepted_version is None:
-        raise PlanError(_("There is no revision to discard."))
+        raise PlanError("no_revision")
     plan.content = plan.accepted_version.content
     plan.state, plan.revision_reason = ACCEPTED, None
     plan.edit_count += 1
@@ -312,20 +295,25 @@ def set_sharing(plan: ActionPlan, shared: bool) -> None:
 DECISIONS = ("comment", "return", "accept")
 
 
+_NEEDS_COMMENT = {"return": "return_needs_comment", "comment": "comment_missing"}
+
+
+def _require_reviewable(plan: ActionPlan, decision: str, commented: bool) -> None:
+    if decision not in DECISIONS:
+        raise PlanError("bad_decision", 400)
+    if plan.latest_version is None:
+        raise PlanError("not_submitted")
+    if decision != "comment" and plan.state != SUBMITTED:
+        raise PlanError("not_waiting")
+    if decision in _NEEDS_COMMENT and not commented:
+        raise Invalid({"comment-general": (_NEEDS_COMMENT[decision], {})})
+
+
 def review(plan: ActionPlan, user, comments: dict[str, str], decision: str) -> list[PlanComment]:
     """Comments section by section on the latest version, and perhaps a decision."""
-    if decision not in DECISIONS:
-        raise PlanError(_("Choose what to do with the plan."), 400)
-    version = plan.latest_version
-    if version is None:
-        raise PlanError(_("The plan has not been submitted yet."))
-    if decision != "comment" and plan.state != SUBMITTED:
-        raise PlanError(_("The plan is no longer waiting for review: reload the page."))
     texts = {s: (comments.get(s) or "").strip()[:MAX_TEXT] for s in SECTIONS + ("general",)}
-    if decision == "return" and not any(texts.values()):
-        raise Invalid({"comment-general": _("Say what should change before returning the plan.")})
-    if decision == "comment" and not any(texts.values()):
-        raise Invalid({"comment-general": _("Write a comment first.")})
+    _require_reviewable(plan, decision, any(texts.values()))
+    version = plan.latest_version
     added = [PlanComment(plan_id=plan.id, version=version, section=s, author_id=user.id, body=t)
              for s, t in texts.items() if t]
     db.session.add_all(added)

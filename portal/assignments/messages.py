@@ -1,43 +1,31 @@
 """Rule codes (services.RuleBroken) to messages in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..domain_errors import Messages
+
+MESSAGES = Messages({
+    "opens_after_due": _l("The assignment must open before it is due."),
+    "cutoff_before_due": _l("The cut-off cannot come before the due date."),
+    "not_editable": _l("This work has been handed in; it can be changed only if it is returned "
+                       "for revision."),
+    "not_open_yet": _l("This assignment is not open yet."),
+    "after_cutoff": _l("The cut-off has passed: no submission can be taken any more. You may "
+                       "ask for an extension."),
+    "text_missing": _l("Write your text before submitting."),
+    "files_missing": _l("Attach at least one file before submitting."),
+    "too_many_files": _l("At most %(limit)s files may be attached."),
+    "statement_missing": _l("Accept the statement to submit."),
+    "bad_decision": _l("Choose a decision."),
+    "not_reviewable": _l("This submission has already been reviewed or is not handed in."),
+    "reason_missing": _l("Give a reason."),
+    "request_pending": _l("You have already asked for an extension; wait for the answer."),
+    "due_missing": _l("Enter the new due date."),
+    "already_answered": _l("This request has already been answered."),
+    "no_file": _l("Choose a file to send."),
+}, default=_l("The request could not be carried out."))
 
 
 def message(code: str, params: dict | None = None) -> str:
-    p = dict(params or {})
-    if code == "opens_after_due":
-        return _("The assignment must open before it is due.")
-    if code == "cutoff_before_due":
-        return _("The cut-off cannot come before the due date.")
-    if code == "not_editable":
-        return _("This work has been handed in; it can be changed only if it is returned for "
-                 "revision.")
-    if code == "not_open_yet":
-        return _("This assignment is not open yet.")
-    if code == "after_cutoff":
-        return _("The cut-off has passed: no submission can be taken any more. You may ask "
-                 "for an extension.")
-    if code == "text_missing":
-        return _("Write your text before submitting.")
-    if code == "files_missing":
-        return _("Attach at least one file before submitting.")
-    if code == "too_many_files":
-        return _("At most %(limit)s files may be attached.", limit=p.get("limit"))
-    if code == "statement_missing":
-        return _("Accept the statement to submit.")
-    if code == "bad_decision":
-        return _("Choose a decision.")
-    if code == "not_reviewable":
-        return _("This submission has already been reviewed or is not handed in.")
-    if code == "reason_missing":
-        return _("Give a reason.")
-    if code == "request_pending":
-        return _("You have already asked for an extension; wait for the answer.")
-    if code == "due_missing":
-        return _("Enter the new due date.")
-    if code == "already_answered":
-        return _("This request has already been answered.")
-    if code == "no_file":
-        return _("Choose a file to send.")
-    return _("The request could not be carried out.")
+    return MESSAGES(code, params)

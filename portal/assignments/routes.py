@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..access import AUTHENTICATED, PARTICIPANT, allow
+from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import format_moment
 from ..storage import StorageUnavailable
@@ -18,7 +19,6 @@ from ..uploads.messages import format_size
 from ..uploads.messages import message as upload_message
 from . import access, bp, extensions, files, notify, services
 from .forms import ExtensionRequestForm, WorkForm, to_utc
-from .messages import message
 from .models import DRAFT, RETURNED, SUBMITTED, SubmissionFile
 from .services import RuleBroken
 from .timing import moments_for
@@ -78,8 +78,8 @@ def save_work(assignment_id: int):
     except RuleBroken as broken:
         db.session.rollback()
         if _wants_json():
-            return jsonify(error=message(broken.code, broken.params)), broken.status
-        return _render_work(assignment, form, message(broken.code, broken.params), broken.status)
+            return jsonify(error=explain(broken)), broken.status
+        return _render_work(assignment, form, explain(broken), broken.status)
     if _wants_json():
         return jsonify(saved_at=version.draft_saved_at.isoformat(),
                        message=_("Draft saved at %(time)s.",
@@ -128,11 +128,10 @@ def _save_draft(assignment, text: str):
 
 def _upload_error(exc) -> str:
     if isinstance(exc, UploadRefused):
-        return _("The file was not added: %(reason)s Your text is saved.",
-                 reason=upload_message(exc.code, exc.params))
-    if isinstance(exc, RuleBroken):
-        return message(exc.code, exc.params) + " " + _("Your text is saved.")
-    return upload_message("storage_unavailable") + " " + _("Your text is saved.")
+        return _("The file was not added: %(reason)s Your text is saved.", reason=explain(exc))
+    reason = upload_message("storage_unavailable") if isinstance(exc, StorageUnavailable) \
+        else explain(exc)
+    return reason + " " + _("Your text is saved.")
 
 
 def _submit(assignment, form, text):
@@ -142,7 +141,7 @@ def _submit(assignment, form, text):
         jobs.commit()
     except RuleBroken as broken:
         db.session.rollback()
-        return _render_work(assignment, form, message(broken.code, broken.params) + " " +
+        return _render_work(assignment, form, explain(broken) + " " +
                             _("Your text is saved as a draft."), broken.status)
     return redirect(url_for("assignments.receipt", submission_id=version.submission_id,
                             number=version.number))
@@ -181,7 +180,7 @@ def request_extension(assignment_id: int):
     except RuleBroken as broken:
         db.session.rollback()
         return _render_work(assignment, ext_form=ext_form, status=broken.status,
-                            error=message(broken.code, broken.params))
+                            error=explain(broken))
     flash(_("Your request is sent. You will receive the answer by e-mail."), "success")
     return redirect(url_for("assignments.work", assignment_id=assignment.id))
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
+from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import is_country, localize
 from ..storage import StorageUnavailable, get_storage
@@ -20,7 +21,6 @@ from . import access, bp, extensions, files, notify, reports, services
 from .forms import (
     STATE_LABELS, AnswerForm, AssignmentForm, GrantForm, ReviewForm, to_utc,
 )
-from .messages import message
 from .models import STATES, Assignment, Extension
 from .services import RuleBroken
 
@@ -49,7 +49,7 @@ def _save(course, assignment, form):
     except RuleBroken as broken:
         db.session.rollback()
         return _edit(course, assignment if assignment.id else None, form, broken.status,
-                     message(broken.code, broken.params))
+                     explain(broken))
     flash(_("The assignment is saved."), "success")
     return redirect(url_for("assignments.course", course_id=course.id))
 
@@ -126,11 +126,9 @@ def review(submission_id: int):
         jobs.commit()
     except (RuleBroken, UploadRefused, StorageUnavailable) as exc:
         db.session.rollback()
-        error = (message(exc.code, exc.params) if isinstance(exc, RuleBroken) else
-                 upload_message(exc.code, exc.params) if isinstance(exc, UploadRefused) else
-                 upload_message("storage_unavailable"))
-        return _render_review(submission, form, getattr(exc, "status", 400)
-                              if isinstance(exc, RuleBroken) else 400, error)
+        if isinstance(exc, StorageUnavailable):
+            return _render_review(submission, form, 400, upload_message("storage_unavailable"))
+        return _render_review(submission, form, exc.status, explain(exc))
     flash(_("Your review is saved and the participant is told by e-mail."), "success")
     return redirect(url_for("assignments.queue", course_id=submission.assignment.course_id))
 
@@ -178,7 +176,7 @@ def extensions_page(assignment_id: int):
     except RuleBroken as broken:
         db.session.rollback()
         return _render_extensions(assignment, form, broken.status,
-                                  message(broken.code, broken.params))
+                                  explain(broken))
     flash(_("The extension is granted and the participant is told by e-mail."), "success")
     return redirect(url_for("assignments.extensions_page", assignment_id=assignment.id))
 
@@ -204,7 +202,7 @@ def answer_extension(extension_id: int):
     except RuleBroken as broken:
         db.session.rollback()
         return _render_extensions(assignment, _grant_form(assignment), broken.status,
-                                  message(broken.code, broken.params))
+                                  explain(broken))
     flash(_("Your answer is sent to the participant by e-mail."), "success")
     return redirect(url_for("assignments.extensions_page", assignment_id=assignment.id))
 

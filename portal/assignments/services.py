@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..db_types import utcnow
 from ..extensions import db
+from ..domain_errors import DomainError
 from ..i18n import as_utc
 from .models import (
     ACCEPTED, DRAFT, GRANTED, RETURNED, SUBMITTED, Assignment, Extension, Submission,
@@ -23,13 +24,11 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h
                 "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "hr"}
 
 
-class RuleBroken(Exception):
+class RuleBroken(DomainError):
     """A domain rule refuses the request: ``code`` names it (messages.py), ``status`` the HTTP
     status to answer with."""
 
-    def __init__(self, code: str, status: int = 400, **params):
-        super().__init__(code)
-        self.code, self.status, self.params = code, status, params
+    messages = "portal.assignments.messages"
 
 
 def render_markdown(text: str) -> Markup:

@@ -10,13 +10,13 @@ from .. import jobs
 from ..access import ADMIN, COORDINATOR, PUBLIC, allow
 from ..courses import services as courses
 from ..courses.vocabulary import PROGRAM_TYPES, REGIONS, SUBJECTS
+from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..storage.base import ObjectNotFound
 from ..storage.checks import UploadRefused
 from ..uploads import services as uploads
 from ..uploads.messages import format_size
-from ..uploads.messages import message as upload_message
 from . import bp, documents, exports, services, statistics
 from .charts import bar_chart
 from .forms import FIELD_LABELS, OutlineForm
@@ -126,8 +126,7 @@ def _save_outline(course, form: OutlineForm) -> bool:
             documents.attach(outline, current_user, posted)
         except UploadRefused as refused:
             db.session.rollback()
-            form.document.errors = list(form.document.errors) + [
-                upload_message(refused.code, refused.params)]
+            form.document.errors = list(form.document.errors) + [explain(refused)]
             return False
     return True
 

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, update
 from ..auth import services as accounts
 from ..auth.models import User
 from ..db_types import utcnow
+from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import LANGUAGES, countries
 from ..mail import send_mail
@@ -82,12 +83,10 @@ COUNTRY_ALIASES = {  # common names in nomination lists that CLDR spells differe
 }
 
 
-class FileProblem(Exception):
+class FileProblem(DomainError):
     """The file as a whole cannot be read; ``code`` and ``params`` make the message."""
 
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code, self.params = code, params
+    messages = "portal.courses.messages"
 
 
 @dataclass

@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from .. import jobs
 from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
 from ..auth.services import find_user_by_email
+from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import LANGUAGES
 from . import bp, exports, imports, services
 from .links import course_links
 from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
-from .messages import file_problem_message, import_result_message
+from .messages import import_result_message
 from .models import EnrollmentImport
 from .vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS
 
@@ -207,7 +208,7 @@ def upload(course_id: int):
         try:
             rows = imports.parse(data)
         except imports.FileProblem as problem:
-            form.file.errors.append(file_problem_message(problem))
+            form.file.errors.append(explain(problem))
         else:
             record = imports.create(course, rows, form.file.data.filename or "", current_user)
             jobs.commit()

@@ -11,6 +11,7 @@ from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT, allow
 from ..catalogue.charts import bar_chart
 from ..courses import services as courses
+from ..domain_errors import flash_error
 from ..extensions import db
 from . import bp, exports, services
 from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm
@@ -125,9 +126,9 @@ def remove_question(course_id: int, question_id: int):
     try:
         if not services.remove_question(course, question_id):
             abort(404)
-    except services.QuestionsLocked:
+    except services.QuestionsLocked as locked:
         db.session.rollback()
-        flash(_("Participants have answered: the questions can no longer change."), "error")
+        flash_error(locked)
         return redirect(url_for("evaluation.questions", course_id=course.id), 303)
     jobs.commit()
     flash(_("The question is removed."), "success")
@@ -145,9 +146,9 @@ def copy_questions(course_id: int):
         abort(404)
     try:
         copied = services.copy_questions(course, previous)
-    except services.QuestionsLocked:
+    except services.QuestionsLocked as locked:
         db.session.rollback()
-        flash(_("Participants have answered: the questions can no longer change."), "error")
+        flash_error(locked)
         return redirect(url_for("evaluation.questions", course_id=course.id), 303)
     jobs.commit()
     flash(ngettext("%(num)d question copied.", "%(num)d questions copied.", copied), "success")

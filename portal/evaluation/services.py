@@ -26,6 +26,7 @@ from ..courses import services as courses
 from ..courses.models import Course
 from ..db_types import utcnow
 from ..extensions import db
+from ..domain_errors import DomainError
 from ..i18n import LANGUAGES
 from .models import (
     RATING,
@@ -43,12 +44,22 @@ MIN_ANONYMOUS = 3
 MAX_TEXT = 5000
 
 
-class AlreadyAnswered(Exception):
-    pass
+class AlreadyAnswered(DomainError):
+    """The participant had answered already (a second tab, a double click)."""
+
+    messages, status = "portal.evaluation.messages", 409
+
+    def __init__(self):
+        super().__init__("already_answered")
 
 
-class QuestionsLocked(Exception):
-    pass
+class QuestionsLocked(DomainError):
+    """Participants have answered: the questions stay as they were answered."""
+
+    messages, status = "portal.evaluation.messages", 409
+
+    def __init__(self):
+        super().__init__("questions_locked")
 
 
 # ------------------------------------------------------------------ questionnaires

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
+from ..domain_errors import explain
 from ..storage import StorageUnavailable
 from ..storage.checks import UploadRefused
 from ..uploads.messages import format_size, message
@@ -20,9 +21,6 @@ from .processing import retry as retry_processing
 from .services import LibraryError, get_material, remove_subtitles, set_subtitles
 
 UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)
-ERRORS = {"subtitles_invalid": lambda: _("This is not a WebVTT or SRT subtitle file, or it has "
-                                         "no cues."),
-          "language_invalid": lambda: _("Choose the language of the subtitles.")}
 
 
 def _editable_or_404(slug: str):
@@ -51,11 +49,11 @@ def _store_subtitles(material, lang, upload) -> str | None:
         return None
     data = upload.read(5 * 1024 * 1024 + 1)
     if len(data) > 5 * 1024 * 1024:
-        return _("Subtitle files may be up to 5 MB.")
+        return explain(LibraryError("subtitles_too_large"))
     try:
         set_subtitles(material, lang, data, current_user.id)
     except LibraryError as exc:
-        return ERRORS[exc.code]()
+        return explain(exc)
     return None
 
 
@@ -68,7 +66,7 @@ def new():
         try:
             stored = manage.receive_file(current_user, form)
         except UploadRefused as refused:
-            stored, error = None, message(refused.code, refused.params)
+            stored, error = None, explain(refused)
         except StorageUnavailable:
             stored, error = None, message("storage_unavailable")
         if form.file_id.data and stored is None and error is None:
@@ -102,7 +100,7 @@ def edit(slug):
         try:
             stored = manage.receive_file(current_user, form)
         except UploadRefused as refused:
-            stored, error = None, message(refused.code, refused.params)
+            stored, error = None, explain(refused)
         except StorageUnavailable:
             stored, error = None, message("storage_unavailable")
         if error is None:
@@ -130,7 +128,7 @@ def add_subtitles(slug):
             error = _store_subtitles(material, form.lang.data, form.subtitles.data) or (
                 None if form.subtitles.data else _("Choose a subtitle file."))
     else:
-        error = ERRORS["language_invalid"]()
+        error = explain(LibraryError("language_invalid"))
     if error:
         main = MaterialForm(formdata=None)
         manage.fill_form(main, material)

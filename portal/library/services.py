@@ -13,6 +13,7 @@ from sqlalchemy.orm import lazyload, load_only, selectinload
 from media_index.transcripts import TranscriptError, parse, to_webvtt
 
 from ..db_types import utcnow
+from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
 from ..storage import get_storage
@@ -26,12 +27,10 @@ LIBRARY_PURPOSE = "library"   # files the library makes itself (renditions, post
 SUBTITLE_LANGUAGES = CONTENT_LANGUAGES
 
 
-class LibraryError(ValueError):
+class LibraryError(DomainError, ValueError):
     """Bad input for a library rule; ``code`` is stable, the view translates it."""
 
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code, self.params = code, params
+    messages = "portal.library.messages"
 
 
 def get_material(slug: str) -> Material | None:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
+from ..domain_errors import explain
 from ..extensions import db
 from ..errors import render_error
 from ..storage import ObjectNotFound, StorageUnavailable
@@ -161,7 +162,7 @@ def form():
             stored = services.store_form_file(current_user, purpose.name, request.files["file"])
             jobs.commit()
         except UploadRefused as refused:
-            error = message(refused.code, refused.params)
+            error = explain(refused)
         except StorageUnavailable:
             error = message("storage_unavailable")
     else:

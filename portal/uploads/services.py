@@ -12,6 +12,7 @@ from sqlalchemy import or_, select, update
 
 from .. import jobs
 from ..db_types import utcnow
+from ..domain_errors import DomainError
 from ..extensions import db
 from ..storage import get_storage
 from ..storage.base import (
@@ -32,12 +33,10 @@ COMPLETING_TIMEOUT = timedelta(minutes=15)  # a completion older than this was i
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 
-class UploadError(Exception):
+class UploadError(DomainError):
     """A request the protocol refuses: ``code`` (see messages.py), HTTP ``status``, params."""
 
-    def __init__(self, code: str, status: int = 400, **params):
-        super().__init__(code)
-        self.code, self.status, self.params = code, status, params
+    messages = "portal.uploads.messages"
 
 
 # -- declaring -----------------------------------------------------------------------------------

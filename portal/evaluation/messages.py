@@ -1,0 +1,11 @@
+"""Evaluation rule codes to messages in the reader's language."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..domain_errors import Messages
+
+MESSAGES = Messages({
+    "already_answered": _l("You have answered. Thank you."),
+    "questions_locked": _l("Participants have answered: the questions can no longer change."),
+}, default=_l("The request could not be carried out."))
