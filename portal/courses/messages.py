@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
-from ..domain_errors import Messages
 
+from ..domain_errors import Messages
 
 COLUMN_LABELS = {
     "name": _l("Name"), "email": _l("E-mail"), "country": _l("Country"),
