@@ -1,8 +1,9 @@
 """Who may call each route.
 
 Every view declares its audience with ``@allow(...)``; a route without a declaration is refused
-(deny by default) and fails the access-table test. Object-level rules (whose submission, which
-course) live in each domain's services, on top of this.
+(deny by default) and fails the access-table test. Object-level rules (which course, whose
+work) come on top of this: "staff of a course" and the enrollment states are defined once on the
+course models (``Course.is_staff``, ``Enrollment.is_active``...; docs/ACCESS.md).
 """
 from __future__ import annotations
 

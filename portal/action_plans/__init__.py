@@ -29,7 +29,7 @@ def _may_download_evidence(user, stored_file) -> bool:
     if report is None:
         return stored_file.uploader_id == user.id  # sent, not yet attached
     return services.is_author(user, report.plan) or (
-        report.state == "submitted" and services.may_review(user, report.plan.course))
+        report.state == "submitted" and report.plan.course.is_staff(user))
 
 
 register_purpose(Purpose(
@@ -46,7 +46,7 @@ nav_link("action_plans.practice", _l("Alumni practice"), order=35, roles=("authe
 @panel(order=30, roles=(PARTICIPANT,))
 def my_action_plans(user):
     from . import services
-    rows = [(e, p) for e, p in services.plans_of(user) if e.status != "nominated"]
+    rows = [(e, p) for e, p in services.plans_of(user) if e.is_participating]
     if not rows:
         return None
     return "action_plans/_panel.html", {"rows": rows, "states": services.state_labels()}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,20 +13,36 @@ from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
 
-# Plan states. A plan is edited as a draft, submitted (a version is frozen), then returned for
-# changes or accepted. An accepted plan may be revised (with a reason): that makes a new version.
-DRAFT, SUBMITTED, RETURNED, ACCEPTED, REVISING = (
-    "draft", "submitted", "returned", "accepted", "revising")
+
+class PlanState(StrEnum):
+    """A plan is edited as a draft, submitted (a version is frozen), then returned for changes
+    or accepted. An accepted plan may be revised (with a reason): that makes a new version.
+    A version is submitted, returned or accepted; a progress report is a draft or submitted."""
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+    REVISING = "revising"
+
+
+class ActivityStatus(StrEnum):
+    """An activity's status in a progress report."""
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+# Short names of the members, for the modules that use them often.
+DRAFT, SUBMITTED, RETURNED, ACCEPTED, REVISING = PlanState
 EDITABLE = (DRAFT, RETURNED, REVISING)
+ACTIVITY_STATUSES = tuple(ActivityStatus)
 
 # The sections of a plan, in order; "activities" is a list of dicts with ACTIVITY_FIELDS.
 TEXT_SECTIONS = ("title", "problem", "objectives", "target_group", "risks", "support")
 SECTIONS = ("title", "problem", "objectives", "target_group", "activities", "risks", "support")
 ACTIVITY_FIELDS = ("description", "responsible", "start", "end", "indicator", "target",
                    "resources")
-
-# Activity status in a progress report.
-ACTIVITY_STATUSES = ("not_started", "in_progress", "done", "dropped")
 
 
 class ActionPlan(db.Model):
@@ -154,7 +171,7 @@ class ReportActivity(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     activity_key: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    status: Mapped[str] = mapped_column(String(20), default=ActivityStatus.NOT_STARTED)
     percent: Mapped[int] = mapped_column(Integer, default=0)
 
 

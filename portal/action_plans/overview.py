@@ -11,12 +11,10 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..access import ADMIN
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
 from ..extensions import db
 from .models import ACCEPTED, SUBMITTED, ActionPlan, ProgressReport, ReportActivity
-from .services import may_review
 
 CHART_STATUSES = ("done", "in_progress", "not_started", "dropped")
 
@@ -32,8 +30,7 @@ class Row:
 def course_table(course: Course) -> list[Row]:
     """Every enrolled participant with the plan's state and the latest submitted report."""
     enrollments = db.session.scalars(
-        select(Enrollment).where(Enrollment.course_id == course.id,
-                                 Enrollment.status != "withdrawn")
+        select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.is_active)
         .options(selectinload(Enrollment.user)).join(User).order_by(User.name)).all()
     plans = {p.enrollment_id: p for p in db.session.scalars(
         select(ActionPlan).where(ActionPlan.enrollment_id.in_([e.id for e in enrollments]))
@@ -52,8 +49,8 @@ def course_table(course: Course) -> list[Row]:
 
 
 def reviewable_courses(user) -> list[Course]:
-    courses = db.session.scalars(select(Course).order_by(Course.departure.desc())).all()
-    return [c for c in courses if user.role == ADMIN or may_review(user, c)]
+    return list(db.session.scalars(select(Course).where(Course.staffed_by(user))
+                                   .order_by(Course.departure.desc())))
 
 
 @dataclass
@@ -84,7 +81,7 @@ def progress(user, country: str | None = None, subject: str | None = None) -> li
     base = (select(User.country, Course.subject, ActionPlan.id)
             .select_from(ActionPlan).join(Enrollment, ActionPlan.enrollment_id == Enrollment.id)
             .join(User, Enrollment.user_id == User.id).join(Course)
-            .where(Course.id.in_(course_ids), Enrollment.status == "completed",
+            .where(Course.id.in_(course_ids), Enrollment.is_alumnus,
                    ActionPlan.versions.any(status=ACCEPTED)))
     if country:
         base = base.where(User.country == country)

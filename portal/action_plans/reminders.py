@@ -41,7 +41,7 @@ def send_due(today: date | None = None) -> int:
     today = today or date.today()
     plans = db.session.scalars(
         select(ActionPlan).join(Enrollment).join(Course)
-        .where(ActionPlan.state.in_((ACCEPTED, REVISING)), Enrollment.status == "completed",
+        .where(ActionPlan.state.in_((ACCEPTED, REVISING)), Enrollment.is_alumnus,
                Course.departure < today)
         .options(selectinload(ActionPlan.reports), selectinload(ActionPlan.enrollment)
                  .selectinload(Enrollment.user))).all()

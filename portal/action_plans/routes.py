@@ -400,7 +400,7 @@ def courses():
 @allow(*STAFF)
 def course_plans(course_id):
     course = db.session.get(Course, course_id)
-    if course is None or not services.may_review(current_user, course):
+    if course is None or not course.is_staff(current_user):
         abort(404)
     return render_template("action_plans/course.html", course=course,
                            rows=overview.course_table(course), **_labels())
@@ -427,7 +427,7 @@ def progress():
                                _("Progress of alumni action plans")) if groups else None
     countries = sorted({c for (c,) in db.session.execute(
         select(User.country).join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.status == "completed", User.country.is_not(None)))},
+        .where(Enrollment.is_alumnus, User.country.is_not(None)))},
         key=lambda c: country_name(c))
     return render_template("action_plans/progress.html", groups=groups, total=total,
                            chart=chart, country=country, subject=subject, countries=countries,

@@ -8,12 +8,12 @@ import secrets
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.services import external_url
-from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..courses.models import Course, CourseCoordinator, CourseInstructor, Enrollment
+from ..access import PARTICIPANT, STAFF
+from ..courses.models import Course, Enrollment
 from .. import domain_errors
 from ..db_types import utcnow
 from ..domain_errors import DomainError
@@ -46,32 +46,17 @@ def is_author(user, plan: ActionPlan) -> bool:
     return user.is_authenticated and plan.enrollment.user_id == user.id
 
 
-def may_review(user, course: Course) -> bool:
-    """The course's instructors and coordinators (and admins) read, comment and decide."""
-    if not user.is_authenticated:
-        return False
-    if user.role == ADMIN:
-        return True
-    if user.role == INSTRUCTOR:
-        return db.session.get(CourseInstructor, (course.id, user.id)) is not None
-    if user.role == COORDINATOR:
-        coordinators = getattr(course, "coordinators", None)
-        # Where courses name their coordinators, only those; otherwise every coordinator.
-        return coordinators is None or any(c.id == user.id for c in coordinators)
-    return False
-
-
 def is_alumnus(user) -> bool:
     if not user.is_authenticated or user.role != PARTICIPANT:
         return False
     return db.session.scalar(select(Enrollment.id).where(
-        Enrollment.user_id == user.id, Enrollment.status == "completed").limit(1)) is not None
+        Enrollment.user_id == user.id, Enrollment.is_alumnus).limit(1)) is not None
 
 
 def may_read_shared(user, plan: ActionPlan) -> bool:
-    """Other alumni read the accepted version of a plan its author shared."""
+    """Other alumni (and any staff) read the accepted version of a plan its author shared."""
     return plan.shared and plan.accepted_version is not None and (
-        is_alumnus(user) or user.role in (INSTRUCTOR, COORDINATOR, ADMIN))
+        is_alumnus(user) or user.role in STAFF)
 
 
 def plan_for_author(user, plan_id: int) -> ActionPlan | None:
@@ -81,7 +66,7 @@ def plan_for_author(user, plan_id: int) -> ActionPlan | None:
 
 def plan_for_reviewer(user, plan_id: int) -> ActionPlan | None:
     plan = db.session.get(ActionPlan, plan_id)
-    return plan if plan is not None and may_review(user, plan.course) else None
+    return plan if plan is not None and plan.course.is_staff(user) else None
 
 
 def plan_for_reader(user, plan_id: int) -> tuple[ActionPlan | None, str]:
@@ -91,7 +76,7 @@ def plan_for_reader(user, plan_id: int) -> tuple[ActionPlan | None, str]:
         return None, ""
     if is_author(user, plan):
         return plan, "author"
-    if may_review(user, plan.course):
+    if plan.course.is_staff(user):  # the course's staff review, comment and decide
         return plan, "reviewer"
     if may_read_shared(user, plan):
         return plan, "shared"
@@ -100,16 +85,14 @@ def plan_for_reader(user, plan_id: int) -> tuple[ActionPlan | None, str]:
 
 def own_enrollment(user, enrollment_id: int) -> Enrollment | None:
     enrollment = db.session.get(Enrollment, enrollment_id)
-    if enrollment is None or enrollment.user_id != user.id or enrollment.status not in (
-            "accepted", "in_progress", "completed"):
+    if enrollment is None or enrollment.user_id != user.id or not enrollment.is_participating:
         return None
     return enrollment
 
 
 def plans_of(user) -> list[tuple[Enrollment, ActionPlan | None]]:
     enrollments = db.session.scalars(
-        select(Enrollment).join(Course).where(Enrollment.user_id == user.id,
-                                              Enrollment.status != "withdrawn")
+        select(Enrollment).join(Course).where(Enrollment.user_id == user.id, Enrollment.is_active)
         .order_by(Course.arrival.desc())).all()
     plans = {p.enrollment_id: p for p in db.session.scalars(
         select(ActionPlan).where(ActionPlan.enrollment_id.in_([e.id for e in enrollments])))}
@@ -372,19 +355,14 @@ def state_labels() -> dict[str, str]:
 
 
 def waiting_for_review(user, limit: int = 50) -> list[ActionPlan]:
-    """Submitted plans of the courses ``user`` reviews (as ``may_review`` decides), oldest
-    first. Filtered in SQL and loaded with what the panel shows: the program holds thousands
-    of plans, and the dashboard must not read them one by one."""
+    """Submitted plans of the courses ``user`` is staff of, oldest first. Filtered in SQL and
+    loaded with what the panel shows: the program holds thousands of plans, and the dashboard
+    must not read them one by one."""
     query = (select(ActionPlan).join(Enrollment, ActionPlan.enrollment_id == Enrollment.id)
-             .where(ActionPlan.state == SUBMITTED)
+             .join(Course, Enrollment.course_id == Course.id)
+             .where(ActionPlan.state == SUBMITTED, Course.staffed_by(user))
              .order_by(ActionPlan.updated_at, ActionPlan.id).limit(limit)
              .options(selectinload(ActionPlan.enrollment).selectinload(Enrollment.user),
                       selectinload(ActionPlan.enrollment).selectinload(Enrollment.course),
                       selectinload(ActionPlan.versions)))
-    staff = {INSTRUCTOR: CourseInstructor, COORDINATOR: CourseCoordinator}.get(user.role)
-    if staff is not None:
-        query = query.where(exists().where(staff.course_id == Enrollment.course_id,
-                                           staff.user_id == user.id))
-    elif user.role != ADMIN:
-        return []
     return list(db.session.scalars(query))

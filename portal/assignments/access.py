@@ -4,45 +4,30 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import select
 
-from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..courses.models import Course, CourseCoordinator, CourseInstructor, Enrollment
+from ..access import PARTICIPANT
+from ..courses.models import Course, Enrollment
 from ..extensions import db
 from .models import Assignment, Submission, SubmissionFile
 
-# Enrollment states whose holder works on the course's assignments.
-ACTIVE_ENROLLMENT = ("nominated", "accepted", "in_progress", "completed")
-
-
-def is_staff_of(user, course_id: int) -> bool:
-    """The courses' rule (courses.services): admins every course, coordinators the courses
-    they coordinate, instructors the ones they teach."""
-    if user.role == ADMIN:
-        return True
-    if user.role == COORDINATOR:
-        return db.session.get(CourseCoordinator, (course_id, user.id)) is not None
-    if user.role == INSTRUCTOR:
-        return db.session.get(CourseInstructor, (course_id, user.id)) is not None
-    return False
-
 
 def enrollment(user, course_id: int) -> Enrollment | None:
+    """The participant's active enrollment: its holder works on the course's assignments."""
     if user.role != PARTICIPANT:
         return None
     return db.session.scalar(select(Enrollment).where(
-        Enrollment.course_id == course_id, Enrollment.user_id == user.id,
-        Enrollment.status.in_(ACTIVE_ENROLLMENT)))
+        Enrollment.course_id == course_id, Enrollment.user_id == user.id, Enrollment.is_active))
 
 
 def course_for_staff(course_id: int, user) -> Course:
     course = db.session.get(Course, course_id)
-    if course is None or not is_staff_of(user, course.id):
+    if course is None or not course.is_staff(user):
         abort(404)
     return course
 
 
 def assignment_for_staff(assignment_id: int, user) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not is_staff_of(user, assignment.course_id):
+    if assignment is None or not assignment.course.is_staff(user):
         abort(404)
     return assignment
 
@@ -57,7 +42,7 @@ def assignment_for_participant(assignment_id: int, user) -> Assignment:
 def may_view_submission(user, submission: Submission) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return submission.user_id == user.id or is_staff_of(user, submission.assignment.course_id)
+    return submission.user_id == user.id or submission.assignment.course.is_staff(user)
 
 
 def submission_for_viewer(submission_id: int, user) -> Submission:
@@ -69,7 +54,7 @@ def submission_for_viewer(submission_id: int, user) -> Submission:
 
 def submission_for_staff(submission_id: int, user) -> Submission:
     submission = db.session.get(Submission, submission_id)
-    if submission is None or not is_staff_of(user, submission.assignment.course_id):
+    if submission is None or not submission.assignment.course.is_staff(user):
         abort(404)
     return submission
 

@@ -3,6 +3,7 @@ extensions and the reminders already sent."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,13 +14,29 @@ from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
 
-# Submission states (the matrix shows them); a version is one of these too.
-DRAFT, SUBMITTED, RETURNED, ACCEPTED = "draft", "submitted", "returned", "accepted"
-STATES = (DRAFT, SUBMITTED, RETURNED, ACCEPTED)
+
+class SubmissionState(StrEnum):
+    """A submission's state (the matrix shows them); a version has one too. Stored as its
+    value, so templates compare with the plain strings."""
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+
+
+class ExtensionState(StrEnum):
+    """requested -> granted | refused; a grant made by staff is granted at once."""
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+# Short names of the members, for the modules that use them often.
+DRAFT, SUBMITTED, RETURNED, ACCEPTED = SubmissionState
+STATES = tuple(SubmissionState)
+REQUESTED, GRANTED, REFUSED = ExtensionState
 ASKS = ("text", "files", "both")
 ASSIGNMENT_PHASES = ("pre-arrival", "in-japan", "post-return")
-# Extension requests: requested -> granted | refused; a grant by staff is granted at once.
-REQUESTED, GRANTED, REFUSED = "requested", "granted", "refused"
 
 
 class Assignment(db.Model):

@@ -12,7 +12,6 @@ from ..courses.models import Enrollment
 from ..extensions import db
 from ..i18n import as_utc
 from . import notify
-from .access import ACTIVE_ENROLLMENT
 from .models import GRANTED, Assignment, Extension, SentReminder, Submission
 from .services import deadline_for
 
@@ -46,7 +45,7 @@ def _participants(assignment: Assignment) -> list[User]:
                                                  Submission.submitted_at.is_not(None))
     return list(db.session.scalars(select(User).join(Enrollment, Enrollment.user_id == User.id)
                                    .where(Enrollment.course_id == assignment.course_id,
-                                          Enrollment.status.in_(ACTIVE_ENROLLMENT),
+                                          Enrollment.is_active,
                                           User.active.is_(True), User.id.not_in(handed_in))))
 
 

@@ -14,7 +14,6 @@ from ..auth.models import User
 from ..courses.models import Enrollment
 from ..extensions import db
 from ..i18n import country_name
-from .access import ACTIVE_ENROLLMENT
 from .models import (
     ACCEPTED, REQUESTED, SUBMITTED, Assignment, Extension, Submission,
 )
@@ -41,7 +40,7 @@ def queue(course_id: int, assignment_id: int | None = None, state: str | None = 
 
 def participants(course_id: int, country: str | None = None) -> list[User]:
     query = (select(User).join(Enrollment, Enrollment.user_id == User.id)
-             .where(Enrollment.course_id == course_id, Enrollment.status.in_(ACTIVE_ENROLLMENT))
+             .where(Enrollment.course_id == course_id, Enrollment.is_active)
              .order_by(User.country, User.name))
     if country:
         query = query.where(User.country == country)

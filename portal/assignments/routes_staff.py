@@ -185,7 +185,7 @@ def extensions_page(assignment_id: int):
 @allow(*STAFF)
 def answer_extension(extension_id: int):
     ext = db.session.get(Extension, extension_id)
-    if ext is None or not access.is_staff_of(current_user, ext.assignment.course_id):
+    if ext is None or not ext.assignment.course.is_staff(current_user):
         abort(404)
     form = AnswerForm()
     assignment = ext.assignment

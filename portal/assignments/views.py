@@ -13,7 +13,6 @@ from ..i18n import localize
 from ..uploads import services as uploads
 from ..uploads.messages import format_size
 from . import extensions, files, services
-from .access import ACTIVE_ENROLLMENT
 from .forms import ExtensionRequestForm
 from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment
 from .timing import countdown
@@ -24,7 +23,7 @@ def my_assignments(user) -> list[dict]:
     now = utcnow()
     rows = []
     query = (select(Assignment).join(Course).join(Enrollment, Enrollment.course_id == Course.id)
-             .where(Enrollment.user_id == user.id, Enrollment.status.in_(ACTIVE_ENROLLMENT))
+             .where(Enrollment.user_id == user.id, Enrollment.is_active)
              .order_by(Assignment.due_at))
     assignments = list(db.session.scalars(query))
     # Two queries for all of them: this list is on every participant's dashboard.

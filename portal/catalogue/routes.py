@@ -67,7 +67,7 @@ def _course(course_id: int):
 @allow(PUBLIC)
 def course(course_id: int):
     course = _course(course_id)
-    manage = current_user.is_authenticated and courses.can_manage(current_user, course)
+    manage = course.can_manage(current_user)
     outline = services.outline_of(course)
     return render_template("catalogue/course.html", course=course, outline=outline,
                            manage=manage, document=documents.document_of(outline),

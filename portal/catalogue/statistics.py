@@ -22,8 +22,6 @@ from ..courses.vocabulary import SUBJECTS
 from ..extensions import db
 from .regions import OTHER, REGION_LABELS, region_of
 
-PARTICIPATING = ("accepted", "in_progress", "completed")
-
 
 @dataclass(frozen=True)
 class Table:
@@ -55,7 +53,7 @@ def courses_by_subject(year: int | None) -> Table:
 def _participations(year: int | None):
     query = (select(User.country, Course.training_center, Course.fiscal_year)
              .select_from(Enrollment).join(Course).join(User)
-             .where(Enrollment.status.in_(PARTICIPATING)))
+             .where(Enrollment.is_participating))
     return db.session.execute(_year_filter(query, year)).all()
 
 

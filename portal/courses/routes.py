@@ -124,12 +124,12 @@ def show(course_id: int):
 
 
 def _show_page(course, staff_form: StaffForm, status: int = 200):
-    teach = services.can_teach(current_user, course)
+    teach = course.is_staff(current_user)
     state = request.args.get("state")
     state = state if state in ENROLLMENT_STATES else None
     return render_template(
         "courses/show.html", course=course, teach=teach,
-        manage=services.can_manage(current_user, course), timeline=services.timeline(course),
+        manage=course.can_manage(current_user), timeline=services.timeline(course),
         enrollments=services.participants(course, state) if teach else [],
         mine=services.enrollment_of(current_user, course), state=state,
         links=course_links(course, teach), states_form=StatesForm(),

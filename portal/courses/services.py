@@ -1,12 +1,10 @@
 """Course rules: who sees and manages which course, editing, staff, enrollment states.
 
-Who sees a course (decided for issue 4, point 9):
-- admins: every course;
-- coordinators: the courses they coordinate (``Course.coordinators``; whoever creates a course
-  coordinates it, and a coordinator of a course may add colleagues);
-- instructors: the courses assigned to them;
-- participants: the courses they are enrolled in, in any state (alumni keep access).
-Anything else answers 404, so an id in a URL reveals nothing. Services only flush.
+Who sees a course (decided for issue 4, point 9): its staff (``Course.is_staff``: admins see
+every course, coordinators the courses they coordinate, instructors the ones they teach; whoever
+creates a course coordinates it) and the participants enrolled in it, in any state (alumni keep
+access). Anything else answers 404, so an id in a URL reveals nothing. The vocabulary of access
+is in docs/ACCESS.md. Services only flush.
 """
 from __future__ import annotations
 
@@ -16,12 +14,11 @@ from flask import abort, g
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
-from ..access import ADMIN, COORDINATOR, INSTRUCTOR
+from ..access import COORDINATOR, STAFF
 from ..auth.models import User
 from ..db_types import utcnow
 from ..extensions import db
-from .models import Course, CourseCoordinator, CourseInstructor, Enrollment, add_months
-from .vocabulary import ENROLLMENT_STATES
+from .models import Course, Enrollment, EnrollmentState, add_months, forget_course_access
 
 # ------------------------------------------------------------------ who sees what
 
@@ -29,14 +26,8 @@ from .vocabulary import ENROLLMENT_STATES
 def visible_courses(user) -> Select:
     """A query of the courses ``user`` may see (see the module docstring)."""
     query = select(Course)
-    if user.role == ADMIN:
-        return query
-    if user.role == COORDINATOR:
-        return query.where(exists().where(and_(CourseCoordinator.course_id == Course.id,
-                                               CourseCoordinator.user_id == user.id)))
-    if user.role == INSTRUCTOR:
-        return query.where(exists().where(and_(CourseInstructor.course_id == Course.id,
-                                               CourseInstructor.user_id == user.id)))
+    if user.role in STAFF:
+        return query.where(Course.staffed_by(user))
     return query.where(exists().where(and_(Enrollment.course_id == Course.id,
                                            Enrollment.user_id == user.id)))
 
@@ -46,26 +37,12 @@ def can_see(user, course: Course) -> bool:
                               .with_only_columns(Course.id)).first() is not None
 
 
-def can_manage(user, course: Course) -> bool:
-    """Edit the course, its staff and its enrollments: its coordinators, and admins."""
-    if user.role == ADMIN:
-        return True
-    return user.role == COORDINATOR and any(c.id == user.id for c in course.coordinators)
-
-
-def can_teach(user, course: Course) -> bool:
-    """See the participants and their work: the course's instructors and managers."""
-    if can_manage(user, course):
-        return True
-    return user.role == INSTRUCTOR and any(i.id == user.id for i in course.instructors)
-
-
 def course_for(user, course_id: int, manage: bool = False, teach: bool = False) -> Course:
     """The course if ``user`` may see it (and manage or teach it when asked), else 404."""
     course = db.session.get(Course, course_id)
     if course is None or not can_see(user, course):
         abort(404)
-    if (manage and not can_manage(user, course)) or (teach and not can_teach(user, course)):
+    if (manage and not course.can_manage(user)) or (teach and not course.is_staff(user)):
         abort(404)
     return course
 
@@ -99,12 +76,6 @@ def _enrollments_of(user) -> list[Enrollment]:
         select(Enrollment).where(Enrollment.user_id == user.id)
         .options(selectinload(Enrollment.course))
         .join(Course).order_by(Course.arrival.desc())).scalars())
-
-
-def courses_taught_by(user) -> list[Course]:
-    return list(db.session.execute(
-        select(Course).join(CourseInstructor).where(CourseInstructor.user_id == user.id)
-        .order_by(Course.arrival.desc())).scalars())
 
 
 def all_courses() -> list[Course]:
@@ -149,8 +120,7 @@ def enrollment_counts(course_ids: list[int]) -> dict[int, int]:
     if not course_ids:
         return {}
     rows = db.session.execute(select(Enrollment.course_id, func.count())
-                              .where(Enrollment.course_id.in_(course_ids),
-                                     Enrollment.status != "withdrawn")
+                              .where(Enrollment.course_id.in_(course_ids), Enrollment.is_active)
                               .group_by(Enrollment.course_id)).all()
     return dict(rows)
 
@@ -215,6 +185,7 @@ def add_staff(course: Course, person: User, kind: str) -> bool:
         return False
     members.append(person)
     db.session.flush()
+    forget_course_access()
     return True
 
 
@@ -224,13 +195,13 @@ def remove_staff(course: Course, person_id: int, kind: str) -> bool:
     changed = len(kept) != len(members)
     members[:] = kept
     db.session.flush()
+    forget_course_access()
     return changed
 
 
 def set_states(course: Course, enrollment_ids: list[int], state: str) -> int:
     """Move the given enrollments of ``course`` to ``state``; returns how many changed."""
-    if state not in ENROLLMENT_STATES:
-        raise ValueError(state)
+    state = EnrollmentState(state)  # ValueError if it is none
     changed = 0
     for e in course.enrollments:
         if e.id in enrollment_ids and e.status != state:
@@ -242,8 +213,9 @@ def set_states(course: Course, enrollment_ids: list[int], state: str) -> int:
 
 def complete_course(course: Course) -> int:
     """The course has ended: everyone accepted or in progress becomes an alumnus."""
-    ids = [e.id for e in course.enrollments if e.status in ("accepted", "in_progress")]
-    return set_states(course, ids, "completed")
+    ids = [e.id for e in course.enrollments
+           if e.status in (EnrollmentState.ACCEPTED, EnrollmentState.IN_PROGRESS)]
+    return set_states(course, ids, EnrollmentState.COMPLETED)
 
 
 def timeline(course: Course, today: date | None = None) -> list[dict]:

@@ -1,6 +1,8 @@
 """The program's shared vocabulary (DESIGN.md): stable slugs with translated labels."""
 from flask_babel import lazy_gettext as _l
 
+from .models import EnrollmentState
+
 SUBJECTS = {
     "governance": _l("Governance"),
     "gender": _l("Gender equality and women's empowerment"),
@@ -49,10 +51,11 @@ PHASES = {
 TRAINING_CENTERS = ("Tokyo", "Yokohama", "Tsukuba", "Chubu", "Kansai", "Chugoku", "Shikoku",
                     "Kyushu", "Okinawa", "Hokkaido", "Tohoku", "Hokuriku")
 
+# The labels of the states (the states themselves: ``EnrollmentState``, beside the model).
 ENROLLMENT_STATES = {
-    "nominated": _l("Nominated"),
-    "accepted": _l("Accepted"),
-    "in_progress": _l("In progress"),
-    "completed": _l("Completed (alumni)"),
-    "withdrawn": _l("Withdrawn"),
+    EnrollmentState.NOMINATED: _l("Nominated"),
+    EnrollmentState.ACCEPTED: _l("Accepted"),
+    EnrollmentState.IN_PROGRESS: _l("In progress"),
+    EnrollmentState.COMPLETED: _l("Completed (alumni)"),
+    EnrollmentState.WITHDRAWN: _l("Withdrawn"),
 }

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import jobs
-from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT, allow
+from ..access import ADMIN, COORDINATOR, PARTICIPANT, STAFF, allow
 from ..catalogue.charts import bar_chart
 from ..courses import services as courses
 from ..domain_errors import flash_error
@@ -16,8 +16,6 @@ from ..extensions import db
 from . import bp, exports, services
 from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm
 from .models import SCALE
-
-STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
 
 
 @bp.route("/evaluation")
@@ -158,23 +156,18 @@ def copy_questions(course_id: int):
 # ------------------------------------------------------------------ results
 
 
-def _staff_course(course_id: int):
-    course = courses.course_for(current_user, course_id, teach=True)
-    return course
-
-
 @bp.route("/evaluation/courses/<int:course_id>/results")
 @allow(*STAFF)
 def results(course_id: int):
-    course = _staff_course(course_id)
+    course = courses.course_for(current_user, course_id, teach=True)
     questionnaire = services.questionnaire_of(course)
-    texts = services.may_read_texts(current_user, course)
+    texts = course.is_named_staff(current_user)
     return render_template(
         "evaluation/results.html", course=course, questionnaire=questionnaire,
         results=services.results(questionnaire, with_texts=texts), may_read_texts=texts,
-        participants=len([e for e in course.enrollments if e.status in services.ANSWERING]),
+        participants=len([e for e in course.enrollments if e.is_participating]),
         min_anonymous=services.MIN_ANONYMOUS, series=services.series(course),
-        manage=courses.can_manage(current_user, course), scale=SCALE, make_chart=_chart)
+        manage=course.can_manage(current_user), scale=SCALE, make_chart=_chart)
 
 
 def _chart(result):
@@ -184,8 +177,8 @@ def _chart(result):
 @bp.route("/evaluation/courses/<int:course_id>/results.csv")
 @allow(*STAFF)
 def results_csv(course_id: int):
-    course = _staff_course(course_id)
-    texts = services.may_read_texts(current_user, course)
+    course = courses.course_for(current_user, course_id, teach=True)
+    texts = course.is_named_staff(current_user)
     return exports.results_csv(course, services.results(services.questionnaire_of(course),
                                                         with_texts=texts))
 
@@ -193,7 +186,7 @@ def results_csv(course_id: int):
 @bp.route("/evaluation/courses/<int:course_id>/compare")
 @allow(*STAFF)
 def compare(course_id: int):
-    course = _staff_course(course_id)
+    course = courses.course_for(current_user, course_id, teach=True)
     years, rows = services.compare(course)
     return render_template("evaluation/compare.html", course=course, years=years, rows=rows,
                            series_key=services.series_key(course))

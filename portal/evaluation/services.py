@@ -7,8 +7,9 @@
   (by default the day of departure from Japan: the end of the in-Japan phase) onwards, once.
   "Once" is the primary key of ``Respondent`` (questionnaire, user), written in the same
   transaction as the answer, so a double submit or two tabs cannot answer twice.
-- Results (counts, averages, distributions) are for the course's instructors, coordinators and
-  admins; the free-text answers only for the course's own instructors and coordinators. Answers
+- Results (counts, averages, distributions) are for the course's staff (``Course.is_staff``);
+  the free-text answers only for the staff named on the course (``Course.is_named_staff``: not
+  every admin). Answers
   that were not signed are shown only once there are ``MIN_ANONYMOUS`` of them (see
   ``models``). Services only flush.
 """
@@ -39,7 +40,6 @@ from .models import (
     Response,
 )
 
-ANSWERING = ("accepted", "in_progress", "completed")
 MIN_ANONYMOUS = 3
 MAX_TEXT = 5000
 
@@ -134,7 +134,7 @@ def copy_questions(course: Course, source: Course) -> int:
 
 def may_answer(user, course: Course) -> bool:
     enrollment = courses.enrollment_of(user, course)
-    return enrollment is not None and enrollment.status in ANSWERING
+    return enrollment is not None and enrollment.is_participating
 
 
 def has_answered(questionnaire: Questionnaire, user) -> bool:
@@ -194,7 +194,7 @@ def open_for(user, today: date | None = None) -> list[tuple[Course, str]]:
     """The participant's courses that have a questionnaire, with its state."""
     items = []
     for enrollment in courses.enrollments_of(user):
-        if enrollment.status not in ANSWERING:
+        if not enrollment.is_participating:
             continue
         questionnaire = questionnaire_of(enrollment.course)
         if questionnaire is not None and questionnaire.questions:
@@ -203,15 +203,6 @@ def open_for(user, today: date | None = None) -> list[tuple[Course, str]]:
 
 
 # ------------------------------------------------------------------ results
-
-
-def may_see_results(user, course: Course) -> bool:
-    return courses.can_teach(user, course)
-
-
-def may_read_texts(user, course: Course) -> bool:
-    """Only the course's own coordinators and instructors (not every admin)."""
-    return any(p.id == user.id for p in list(course.coordinators) + list(course.instructors))
 
 
 @dataclass
