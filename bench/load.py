@@ -700,6 +700,9 @@ def main(argv=None) -> None:
                                                                      "GUNICORN_"))}
     env.update({
         "PORTAL_ENV": "production", "SECRET_KEY": uuid.uuid4().hex,
+        # start-up refuses production without these (portal/config.py): links name this host,
+        # mail goes to the log on purpose
+        "PUBLIC_URL": "http://127.0.0.1", "MAIL_URL": "log://",
         "PORTAL_INSTANCE_DIR": str(folder / "instance"), "REDIS_URL": args.redis,
         "STORAGE_URL": "file://%s" % (folder / "storage"),
         "SEARCH_INDEX_DIR": str(folder / "index"), "TRUSTED_PROXIES": "1",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -19,12 +18,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .config import load_config
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
-    instance = Path(os.environ.get("PORTAL_INSTANCE_DIR") or (config or {}).get(
-        "INSTANCE_PATH") or ROOT / "instance")
-    app = Flask(__name__, instance_path=str(instance.resolve()),
+    settings = load_config(overrides=config)
+    app = Flask(__name__, instance_path=str(Path(settings["INSTANCE_PATH"]).resolve()),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.update(load_config(instance))
-    app.config.update(config or {})
+    app.config.update(settings)
     if app.config.get("PORTAL_ENV") == "production":
         app.debug = False  # a stray FLASK_DEBUG=1 must not propagate errors or reload templates
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "

@@ -1,4 +1,4 @@
-"""Commands: ``create-user``, ``seed-demo`` and the ``translations`` group."""
+"""Commands: ``create-user``, ``seed-demo``, and the ``config`` and ``translations`` groups."""
 from __future__ import annotations
 
 import subprocess
@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import ROOT, demo, jobs
+from . import config as configuration
 from .access import ROLES
 from .auth import services as accounts
 from .auth.services import MIN_PASSWORD
@@ -19,6 +20,7 @@ from .i18n import LANGUAGES
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(config)
     app.cli.add_command(translations)
     app.cli.add_command(jobs.jobs_cli)
 
@@ -57,6 +59,28 @@ def seed_demo():
                % demo.DEFAULT_PASSWORD)
     for email, role, name in people:
         click.echo("  %-36s %-12s %s" % (email, role, name))
+
+
+@click.group()
+def config():
+    """The settings (portal/config.py): the effective ones, or the README's table."""
+
+
+@config.command()
+@with_appcontext
+def show():
+    """Print every setting: variable, effective value (secrets masked), where it came from."""
+    sources = current_app.config["CONFIG_SOURCES"]
+    width = max(len(setting.env) for setting in configuration.SETTINGS)
+    for setting in configuration.SETTINGS:
+        value = configuration.shown(setting, current_app.config[setting.name])
+        click.echo("%-*s  %-11s  %s" % (width, setting.env, sources[setting.env], value))
+
+
+@config.command()
+def table():
+    """Print the README's configuration table (Markdown), made from the code's."""
+    click.echo(configuration.markdown_table())
 
 
 @click.group()

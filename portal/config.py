@@ -1,59 +1,312 @@
-"""Settings from the environment, with embedded defaults (see README's configuration table)."""
+"""Settings: one table maps each environment variable to a Flask config key, with its type, its
+default, its check, a one-line description and whether it is a secret (after pypi/warehouse's
+``maybe_set``). Nothing else in the code reads the environment. The README's configuration table
+is printed from this one (``flask config table``) and a test keeps the two equal.
+
+``load_config`` reads the table, adds the fixed Flask settings that follow from it, and refuses
+with one :class:`ConfigError` listing every problem at once: a value that does not parse or pass
+its check, and in production a configuration that is unsafe or incomplete.
+"""
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-ENV_KEYS = ("DATABASE_URL", "STORAGE_URL", "SEARCH_INDEX_DIR", "REDIS_URL", "MAIL_URL",
-            "SECRET_KEY", "PORTAL_ENV", "MAIL_FROM", "PUBLIC_URL", "MAX_CONTENT_LENGTH",
-            "TRUSTED_PROXIES", "MEDIA_PROCESSING")
+from limits import parse_many
+
+ROOT = Path(__file__).resolve().parent.parent
+MiB = 1024 * 1024
+MIN_SECRET_KEY = 32  # characters; secrets.token_hex(32) gives 64
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+MASK = "********"
 
 
 class ConfigError(RuntimeError):
-    """A setting is missing or wrong; the message says which and how to fix it."""
+    """Settings are missing or wrong; the message lists each problem and how to fix it."""
 
 
-def _secret_key(instance: Path, env: str) -> str:
-    key_file = instance / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    if env != "development":
-        raise ConfigError("SECRET_KEY must be set outside development (PORTAL_ENV=%s)." % env)
-    key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
-    return key
+# -- types: the environment's text -> a value (a ValueError says what was expected) ------------
+_SIZE = re.compile(r"^(\d+)\s*([kmg]i?b|b)?$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
+               "kib": 2**10, "mib": 2**20, "gib": 2**30}
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smh]?)$", re.IGNORECASE)
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
 
 
-def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
-    """Build the Flask config from ``environ`` (default: ``os.environ``)."""
-    environ = dict(os.environ if environ is None else environ)
-    env = environ.get("PORTAL_ENV", "development")
-    if env not in ("development", "production", "testing"):
-        raise ConfigError("PORTAL_ENV must be development, production or testing, not %r." % env)
-    instance.mkdir(parents=True, exist_ok=True)
-    secret = environ.get("SECRET_KEY") or _secret_key(instance, env)
-    secure = env == "production"
-    hashing = environ.get("PASSWORD_HASHING", "default")
-    if hashing not in ("default", "cheapest") or (hashing == "cheapest" and secure):
-        raise ConfigError("PASSWORD_HASHING=cheapest is for test suites, never production.")
+def _size(text: str) -> int:
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError("a size in bytes, or with a unit: 5MiB, 64 MiB, 1GB")
+    return int(match[1]) * _SIZE_UNITS[(match[2] or "").lower()]
+
+
+def _duration(text: str) -> float:
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError("seconds, or a number with s, m or h: 90, 1.5s, 10m")
+    return float(match[1]) * _DURATION_UNITS[match[2].lower()]
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("a whole number") from None
+
+
+def _url(text: str) -> str:
+    if not urlsplit(text).scheme or "://" not in text:
+        raise ValueError("a URL, scheme://...")
+    return text[:-1] if urlsplit(text).path == "/" else text  # https://host/ is https://host
+
+
+KINDS: dict[str, Callable[[str], Any]] = {
+    "str": str, "path": str, "int": _int, "size": _size, "duration": _duration, "url": _url,
+    "list": lambda text: tuple(item.strip() for item in text.split(",") if item.strip()),
+}
+
+
+# -- checks: a value -> None, or what it must be ------------------------------------------------
+def _one_of(*choices: str):
+    return lambda value: None if value in choices else "one of " + ", ".join(choices)
+
+
+def _at_least(low: float, shown: str | None = None):
+    return lambda value: None if value >= low else "at least %s" % (shown or low)
+
+
+def _schemes(*schemes: str):
+    return lambda value: (None if urlsplit(value).scheme in schemes
+                          else "a URL starting with " + " or ".join(s + "://" for s in schemes))
+
+
+def _rate_limit(value: str) -> str | None:
+    try:
+        parse_many(value)
+    except ValueError:
+        return "a rate limit such as '10 per 15 minutes'"
+    return None
+
+
+# -- defaults computed from the instance folder ----------------------------------------------------
+def _instance(conf: Mapping[str, Any]) -> Path:
+    folder = Path(conf["INSTANCE_PATH"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _development_secret_key(conf: Mapping[str, Any]) -> str | None:
+    """Made once into ``instance/secret_key`` in development; elsewhere it must be given."""
+    if conf["PORTAL_ENV"] != "development":
+        return None
+    key_file = _instance(conf) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    kind: str
+    default: Any  # a value, or a function of the settings read before this one
+    doc: str
+    key: str = ""  # the Flask config key; the variable's name when empty
+    check: Callable[[Any], str | None] | None = None
+    secret: bool = False
+    shown_default: str = ""  # how the README states a computed or unset default
+
+    @property
+    def name(self) -> str:
+        return self.key or self.env
+
+
+S = Setting
+SETTINGS: tuple[Setting, ...] = (
+    S("PORTAL_ENV", "str", "development", "`production`: Secure cookies, HSTS, start-up refuses "
+      "an unsafe or incomplete configuration", check=_one_of("development", "testing", "production")),
+    S("PORTAL_INSTANCE_DIR", "path", str(ROOT / "instance"), "the instance folder, home of the "
+      "embedded defaults below", key="INSTANCE_PATH", shown_default="`instance/` beside the code"),
+    S("SECRET_KEY", "str", _development_secret_key, "signs sessions and links; required outside "
+      "development, %d+ characters in production" % MIN_SECRET_KEY, secret=True,
+      shown_default="development: made once into `instance/secret_key`"),
+    S("PUBLIC_URL", "url", None, "the portal's address in e-mailed links and CORS; required in "
+      "production, https", check=_schemes("https", "http"), shown_default="unset: the request's host"),
+    S("DATABASE_URL", "url", lambda c: "sqlite:///%s" % (_instance(c) / "portal.sqlite3"),
+      "SQLAlchemy URL, e.g. `postgresql+psycopg://portal@db/portal`",
+      key="SQLALCHEMY_DATABASE_URI", shown_default="SQLite file `instance/portal.sqlite3`"),
+    S("STORAGE_URL", "url", lambda c: "file://%s" % (_instance(c) / "storage"), "`file:///folder` "
+      "or `s3://bucket/prefix` with the `S3_*` settings", check=_schemes("file", "s3"),
+      shown_default="`file://` + `instance/storage`"),
+    S("SEARCH_INDEX_DIR", "path", lambda c: str(_instance(c) / "search-index"), "this host's "
+      "search index, on its local disk", shown_default="`instance/search-index`"),
+    S("REDIS_URL", "url", None, "jobs and shared rate limits, e.g. `redis://cache:6379/0`",
+      check=_schemes("redis", "rediss", "unix"),
+      shown_default="unset: in-process jobs, rate-limit counters in memory"),
+    S("JOBS_QUEUE", "str", "portal", "name of the Redis job queue"),
+    S("MAIL_URL", "url", None, "`smtp://user:pass@mail:587?starttls=1`, `smtps://...:465`, or "
+      "`log://` to write mail to the log on purpose", check=_schemes("smtp", "smtps", "log"),
+      shown_default="unset: mail is written to the log (refused in production)"),
+    S("MAIL_FROM", "str", "Portal <no-reply@portal.invalid>", "sender of the portal's mail"),
+    S("MAX_CONTENT_LENGTH", "size", 64 * MiB, "largest request; large files go through the "
+      "resumable upload protocol in parts", check=_at_least(1)),
+    S("UPLOAD_PART_SIZE", "size", 5 * MiB, "part size of resumable uploads (larger when a file "
+      "needs it to stay within 10,000 parts)", check=_at_least(5 * MiB, "5 MiB, the S3 minimum")),
+    S("UPLOAD_FORM_MAX", "size", 32 * MiB, "largest file sent with a plain form (no JavaScript)",
+      check=_at_least(1)),
+    S("READY_MAX_INDEX_LAG", "int", 200, "outbox rows this host's index may lag before `/readyz` "
+      "says not ready", check=_at_least(0)),
+    S("TRUSTED_PROXIES", "int", 0, "reverse proxies in front (`1` behind nginx), so rate limits "
+      "see the client's address", check=_at_least(0)),
+    S("LOGIN_LIMIT_PER_ACCOUNT", "str", "10 per 15 minutes", "sign-in attempts per account",
+      check=_rate_limit),
+    S("LOGIN_LIMIT_PER_ADDRESS", "str", "50 per 15 minutes", "sign-in attempts per client "
+      "address", check=_rate_limit),
+    S("PASSWORD_HASHING", "str", "default", "`cheapest`: Argon2id's smallest parameters, for test "
+      "suites (refused in production)", check=_one_of("default", "cheapest")),
+    S("S3_ENDPOINT_URL", "url", None, "the S3-compatible store, e.g. `https://minio:9000`",
+      check=_schemes("https", "http"), shown_default="unset: AWS"),
+    S("S3_PUBLIC_ENDPOINT_URL", "url", None, "the store's address as browsers reach it, when "
+      "servers use another", check=_schemes("https", "http"), shown_default="the endpoint"),
+    S("S3_REGION", "str", None, "e.g. `us-east-1`; `garage` for Garage",
+      shown_default="unset: boto3's own"),
+    S("S3_ADDRESSING_STYLE", "str", None, "`path` for MinIO, Ceph RGW and Garage",
+      check=_one_of("path", "virtual", "auto"),
+      shown_default="`path` with an endpoint, else `virtual`"),
+    S("AWS_ACCESS_KEY_ID", "str", None, "the store's access key",
+      shown_default="unset: boto3's own chain"),
+    S("AWS_SECRET_ACCESS_KEY", "str", None, "the store's secret key", secret=True,
+      shown_default="unset: boto3's own chain"),
+    S("S3_CONNECT_TIMEOUT", "duration", 2.0, "with the two below, a store that is down is a clear "
+      "error within seconds", check=_at_least(0.1)),
+    S("S3_READ_TIMEOUT", "duration", 4.0, "longest wait for the store's next byte",
+      check=_at_least(0.1)),
+    S("S3_MAX_ATTEMPTS", "int", 2, "attempts in all for one call to the store",
+      check=_at_least(1)),
+    S("S3_COMPLETE_TIMEOUT", "duration", 600.0, "wait for the store to join the parts of a "
+      "multi-GB upload", check=_at_least(1)),
+    S("PDF_FONT", "path", None, "a TrueType font for action-plan PDFs",
+      shown_default="unset: DejaVu or Liberation, found on the system"),
+    S("TRAINING_CENTERS", "list", None, "training centres offered in course forms, "
+      "comma-separated", shown_default="unset: DESIGN.md's list"),
+    S("DEMO_PASSWORD", "str", None, "password of the demo accounts (`flask seed-demo`)",
+      secret=True, shown_default="unset: `portal-demo-2026`"),
+)
+BY_ENV = {setting.env: setting for setting in SETTINGS}
+
+
+# -- rules across settings: the configuration -> None, or a problem ------------------------------
+def _secret_key_rule(conf) -> str | None:
+    if not conf["SECRET_KEY"]:
+        return ("SECRET_KEY: required outside development (PORTAL_ENV=%s); generate one with "
+                "python -c 'import secrets; print(secrets.token_hex(32))'" % conf["PORTAL_ENV"])
+    if _production(conf) and len(conf["SECRET_KEY"]) < MIN_SECRET_KEY:
+        return "SECRET_KEY: too short for production, at least %d characters" % MIN_SECRET_KEY
+    return None
+
+
+def _public_url_rule(conf) -> str | None:
+    url = conf["PUBLIC_URL"]
+    if not _production(conf):
+        return None
+    if not url:
+        return "PUBLIC_URL: required in production, e.g. https://portal.example.org"
+    parts = urlsplit(url)
+    if parts.scheme != "https" and parts.hostname not in LOCAL_HOSTS:
+        return "PUBLIC_URL=%s: must be https:// in production (http only for localhost)" % url
+    return None
+
+
+def _mail_rule(conf) -> str | None:
+    if _production(conf) and not conf["MAIL_URL"]:
+        return ("MAIL_URL: required in production: smtp://... or smtps://..., or MAIL_URL=log:// "
+                "to write mail to the log on purpose")
+    return None
+
+
+def _hashing_rule(conf) -> str | None:
+    hashing = conf["PASSWORD_HASHING"]
+    if _production(conf) and hashing == "cheapest":
+        return "PASSWORD_HASHING=cheapest is for test suites, never production"
+    return None
+
+
+def _part_rule(conf) -> str | None:
+    if conf["UPLOAD_PART_SIZE"] > conf["MAX_CONTENT_LENGTH"]:
+        return ("UPLOAD_PART_SIZE (%s) must fit in MAX_CONTENT_LENGTH (%s): a part is one request"
+                % (human_size(conf["UPLOAD_PART_SIZE"]), human_size(conf["MAX_CONTENT_LENGTH"])))
+    return None
+
+
+RULES = (_secret_key_rule, _public_url_rule, _mail_rule, _hashing_rule, _part_rule)
+
+
+def _production(conf) -> bool:
+    return conf["PORTAL_ENV"] == "production"
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def load_config(instance: Path | str | None = None, environ: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> dict:
+    """The Flask config from ``environ`` (default: ``os.environ``). ``overrides`` (Flask keys,
+    e.g. from ``create_app(config)``) win over the environment; ``instance`` is the instance
+    folder's override. ``CONFIG_SOURCES`` says where each setting came from."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {}, **({"INSTANCE_PATH": str(instance)} if instance else {}))
+    conf, sources, problems = {}, {}, []
+    for setting in SETTINGS:
+        try:
+            conf[setting.name], sources[setting.env] = _read(setting, environ, overrides, conf)
+        except ValueError as exc:
+            problems.append(str(exc))
+            conf[setting.name], sources[setting.env] = _default(setting, conf), "default"
+    problems += _checked(conf)
+    if problems:
+        raise ConfigError("The configuration is refused (PORTAL_ENV=%s), %d problem(s):\n  - %s"
+                          % (conf["PORTAL_ENV"], len(problems), "\n  - ".join(problems)))
+    return {**_flask_settings(conf), **conf, **overrides, "CONFIG_SOURCES": sources}
+
+
+def _read(setting: Setting, environ, overrides, conf) -> tuple[Any, str]:
+    if setting.name in overrides:
+        return overrides[setting.name], "create_app"
+    text = environ.get(setting.env, "").strip()
+    if not text:  # set but empty counts as unset
+        return _default(setting, conf), "default"
+    try:
+        return KINDS[setting.kind](text), "environment"
+    except ValueError as exc:
+        raise ValueError("%s=%s: expected %s" % (setting.env, shown(setting, text), exc)) from None
+
+
+def _default(setting: Setting, conf) -> Any:
+    return setting.default(conf) if callable(setting.default) else setting.default
+
+
+def _checked(conf) -> list[str]:
+    problems = []
+    for setting in SETTINGS:
+        value = conf[setting.name]
+        wrong = setting.check(value) if setting.check and value is not None else None
+        if wrong:
+            problems.append("%s=%s: must be %s" % (setting.env, shown(setting, value), wrong))
+    return problems + [problem for rule in RULES if (problem := rule(conf))]
+
+
+def _flask_settings(conf) -> dict:
+    """Fixed settings, and those that follow from the table's."""
+    secure = _production(conf)
     return {
-        "PORTAL_ENV": env,
-        "SECRET_KEY": secret,
-        "SQLALCHEMY_DATABASE_URI": environ.get(
-            "DATABASE_URL", "sqlite:///" + str(instance / "portal.sqlite3")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "STORAGE_URL": environ.get("STORAGE_URL", "file://" + str(instance / "storage")),
-        "SEARCH_INDEX_DIR": environ.get("SEARCH_INDEX_DIR", str(instance / "search-index")),
-        "REDIS_URL": environ.get("REDIS_URL") or None,
-        "MAIL_URL": environ.get("MAIL_URL") or None,
-        "MAIL_FROM": environ.get("MAIL_FROM", "Portal <no-reply@portal.invalid>"),
-        "PUBLIC_URL": environ.get("PUBLIC_URL", "").rstrip("/"),
-        # Large files go through the resumable upload protocol in parts; this bounds any one request.
-        "MAX_CONTENT_LENGTH": int(environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)),
-        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 2 * MiB,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,
@@ -70,13 +323,49 @@ def load_config(instance: Path, environ: dict[str, str] | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": secure,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; slow users are not punished
-        "RATELIMIT_STORAGE_URI": environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_URI": conf["REDIS_URL"] or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_STRATEGY": "moving-window",
-        "LOGIN_LIMIT_PER_ACCOUNT": environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
-        "LOGIN_LIMIT_PER_ADDRESS": environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
         "INVITATION_LIFETIME": timedelta(days=14),
         "RESET_LIFETIME": timedelta(hours=1),
-        "TRUSTED_PROXIES": int(environ.get("TRUSTED_PROXIES", 0)),
-        "PASSWORD_HASHING": hashing,
     }
+
+
+# -- showing ----------------------------------------------------------------------------------------
+def human_size(size: int) -> str:
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size and size % factor == 0:
+            return "%d %s" % (size // factor, unit)
+    return "%d B" % size
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc="%s:%s@%s" % (user.partition(":")[0], MASK, host)).geturl()
+
+
+def shown(setting: Setting, value: Any) -> str:
+    """A value as ``config show`` and the README print it, secrets masked."""
+    if value in (None, "", ()):
+        return "(unset)"
+    if setting.secret:
+        return MASK
+    if setting.kind == "url":
+        return _without_password(str(value))
+    if setting.kind == "size" and isinstance(value, int):
+        return human_size(value)
+    if setting.kind == "duration" and isinstance(value, (int, float)):
+        return "%g s" % value
+    return ", ".join(value) if setting.kind == "list" else str(value)
+
+
+def markdown_table() -> str:
+    """The README's configuration table, made from ``SETTINGS``."""
+    rows = ["| variable | type | default | what |", "|---|---|---|---|"]
+    for setting in SETTINGS:
+        default = setting.shown_default or "`%s`" % shown(setting, setting.default)
+        rows.append("| `%s` | %s | %s | %s |" % (setting.env, setting.kind, default, setting.doc))
+    return "\n".join(rows)

@@ -2,9 +2,9 @@
 each course is in the phase its description says whenever the demo is loaded."""
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from .auth import services as accounts
@@ -89,7 +89,7 @@ def _courses(today: date) -> list[dict]:
 
 def load(password: str | None = None, today: date | None = None) -> list[tuple[str, str, str]]:
     """Create or refresh the demo data; returns (email, role, name) of the demo accounts."""
-    password = password or os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+    password = password or current_app.config["DEMO_PASSWORD"] or DEFAULT_PASSWORD
     today = today or date.today()
     users = {}
     for local, name, role, country, lang, tz, org in PEOPLE:

@@ -1,6 +1,7 @@
 """Templated mail, rendered in the recipient's language and sent over SMTP (``MAIL_URL``).
 
-Without ``MAIL_URL`` messages are written to the log, which is what development needs.
+Without ``MAIL_URL`` messages are written to the log, which is what development needs;
+``MAIL_URL=log://`` does so on purpose, in production too.
 """
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ def deliver(to: str, subject: str, body: str) -> None:
     msg["Message-ID"] = make_msgid(domain="portal")
     msg.set_content(body)
     url = current_app.config.get("MAIL_URL")
-    if not url:
-        log.info("mail (no MAIL_URL set, not sent)\nTo: %s\nSubject: %s\n\n%s", to, subject, body)
+    if not url or url.startswith("log:"):
+        log.info("mail (MAIL_URL unset or log://, not sent)\nTo: %s\nSubject: %s\n\n%s",
+                 to, subject, body)
         return
     _smtp_send(url, msg)
 

@@ -84,7 +84,7 @@ def _counts(app):
 
 
 def test_seed_demo_is_idempotent_and_has_every_kind_of_user(app, runner, auth, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "demo password for tests")
+    monkeypatch.setitem(app.config, "DEMO_PASSWORD", "demo password for tests")
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     counts = _counts(app)

@@ -94,12 +94,10 @@ def test_session_cookie_flags(auth, make_user):
 def test_secure_cookies_outside_development(tmp_path):
     from portal import create_app
     app = create_app({"PORTAL_ENV": "production", "SECRET_KEY": "x" * 32,
+                      "PUBLIC_URL": "https://portal.test", "MAIL_URL": "log://",
                       "INSTANCE_PATH": str(tmp_path),
                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "x.db")})
-    # production settings are computed from the environment; the factory's config wins here
-    from portal.config import load_config
-    conf = load_config(tmp_path, {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 32})
-    assert conf["SESSION_COOKIE_SECURE"] and conf["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"]
 
 

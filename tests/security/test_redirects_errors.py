@@ -80,6 +80,7 @@ def test_production_config_never_enables_debug(tmp_path, monkeypatch):
     from portal import create_app
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app({"PORTAL_ENV": "production", "SECRET_KEY": "x" * 32,
+                      "PUBLIC_URL": "https://portal.test", "MAIL_URL": "log://",
                       "INSTANCE_PATH": str(tmp_path),
                       "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "x.db")})
     assert not app.debug   # FLASK_DEBUG=1 left in a production environment changes nothing

@@ -106,7 +106,8 @@ def test_a_tampered_session_cookie_is_refused(app, make_user):
 
 def test_production_cookie_attributes(tmp_path):
     from portal.config import load_config
-    conf = load_config(tmp_path, {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 32})
+    conf = load_config(tmp_path, {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 32,
+                                  "PUBLIC_URL": "https://portal.test", "MAIL_URL": "log://"})
     assert conf["SESSION_COOKIE_SECURE"] and conf["REMEMBER_COOKIE_SECURE"]
     assert conf["SESSION_COOKIE_HTTPONLY"] and conf.get("REMEMBER_COOKIE_HTTPONLY", True)
     assert conf["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -133,9 +133,11 @@ def test_joining_parts_may_take_longer(s3_store):
     assert joiner.request_checksum_calculation == "when_required"
 
 
-def test_join_timeout_comes_from_the_environment(monkeypatch):
+def test_join_timeout_comes_from_the_environment(tmp_path):
+    from portal.config import load_config
     from portal.storage import settings_of
-    monkeypatch.setenv("S3_COMPLETE_TIMEOUT", "90")
-    store = backend_for("s3://bucket/prefix", settings_of({"S3_ENDPOINT_URL": "http://127.0.0.1:9"}))
+    conf = load_config(tmp_path, {"S3_COMPLETE_TIMEOUT": "90",
+                                  "S3_ENDPOINT_URL": "http://127.0.0.1:9"})
+    store = backend_for("s3://bucket/prefix", settings_of(conf))
     assert store.joiner.meta.config.read_timeout == 90
     assert store.client.meta.config.read_timeout == 4
