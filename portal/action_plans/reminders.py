@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import dates
 from ..auth.services import external_url
 from ..courses.models import Course, Enrollment
 from ..extensions import db
 from ..mail import send_mail
 from .models import ACCEPTED, REVISING, SUBMITTED, ActionPlan, PlanReminder
-from .reports import due_date
 
 SOON = timedelta(days=7)
 OVERDUE_WINDOW = timedelta(days=60)  # an old forgotten report is not chased for ever
@@ -25,10 +25,9 @@ OVERDUE_WINDOW = timedelta(days=60)  # an old forgotten report is not chased for
 def events_for(plan: ActionPlan, today: date) -> list[tuple[int, date, str]]:
     done = {r.month for r in plan.reports if r.state == SUBMITTED}
     events = []
-    for month in sorted(set(plan.course.report_months or [])):
+    for month, due in dates.report_due_dates(plan.course):
         if month in done:
             continue
-        due = due_date(plan.course, month)
         if due - SOON <= today <= due:
             events.append((month, due, "due-soon"))
         elif due < today <= due + OVERDUE_WINDOW:
@@ -36,9 +35,23 @@ def events_for(plan: ActionPlan, today: date) -> list[tuple[int, date, str]]:
     return events
 
 
+@dates.course_dates_changed.connect
+def _follow_course_dates(course, old, new) -> list[dates.Moved]:
+    """Report dates follow the departure (they are derived, never stored); the reminders sent
+    about a date that moved are forgotten, so that the new date gets its own."""
+    moved = [dates.Moved(dates.report_due(old, m), dates.report_due(new, m), month=m)
+             for m in new.report_months if m in old.report_months]
+    moved = [m for m in moved if m.old != m.new]
+    if moved:
+        plans = select(ActionPlan.id).join(Enrollment).where(Enrollment.course_id == course.id)
+        db.session.execute(delete(PlanReminder).where(
+            PlanReminder.plan_id.in_(plans), PlanReminder.month.in_([m.month for m in moved])))
+    return moved
+
+
 def send_due(today: date | None = None) -> int:
     """Queue the reminders due today; returns how many were queued. Safe to run every hour."""
-    today = today or date.today()
+    today = today or dates.today()
     plans = db.session.scalars(
         select(ActionPlan).join(Enrollment).join(Course)
         .where(ActionPlan.state.in_((ACCEPTED, REVISING)), Enrollment.is_alumnus,

@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..courses.models import Course, _add_months
+from .. import dates
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import LANGUAGES
@@ -29,20 +29,15 @@ class Due:
         return self.report is not None and self.report.state == SUBMITTED
 
 
-def due_date(course: Course, month: int) -> date:
-    return _add_months(course.departure, month)
-
-
 def schedule(plan: ActionPlan) -> list[Due]:
     """Each report the course asks for, with its due date and the report if started."""
     by_month = {r.month: r for r in plan.reports}
-    return [Due(m, due_date(plan.course, m), by_month.get(m))
-            for m in sorted(set(plan.course.report_months or []))]
+    return [Due(m, due, by_month.get(m)) for m, due in dates.report_due_dates(plan.course)]
 
 
 def require_open(plan: ActionPlan, month: int, today: date | None = None) -> None:
     """Reports follow an accepted plan, after the course has ended."""
-    today = today or utcnow().date()
+    today = today or dates.today()
     if plan.accepted_version is None:
         raise PlanError("reports_need_accepted_plan")
     if today <= plan.course.departure:

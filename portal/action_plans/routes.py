@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from .. import jobs
+from .. import dates, jobs
 from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, PARTICIPANT, allow
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
@@ -270,7 +270,7 @@ def diff(plan_id):
 def _report_context(plan, month):
     if month not in (plan.course.report_months or []):
         abort(404)
-    return reports.due_date(plan.course, month)
+    return dates.report_due(plan.course, month)
 
 
 def _render_report(plan, report, due, typed=None, refused=None, status=200, readonly=False,

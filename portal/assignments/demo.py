@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
+from .. import dates
 from ..courses.models import Course
 from ..extensions import db
 from ..i18n import JAPAN
@@ -16,7 +17,6 @@ from ..storage.models import StoredFile
 from ..uploads.services import new_key
 from .files import SUBMISSION_PURPOSE
 from .models import Assignment, Submission, SubmissionFile, SubmissionVersion
-from .timing import due_after_departure
 
 STATEMENT = {"en": "I confirm that this work is my own and that the figures come from my "
                    "organization's records.",
@@ -81,7 +81,7 @@ def load(users: dict, today: date) -> None:
         a.max_files, a.max_size_mb = spec["max_files"], spec["max_size_mb"]
         if spec.get("months"):
             a.due_months_after_departure = spec["months"]
-            a.due_at = due_after_departure(course.departure, spec["months"])
+            a.due_at = dates.due_after_departure(course.departure, spec["months"])
             a.opens_at = _at(course.departure, 9, 0)
             a.cutoff_at = None
         else:

@@ -10,6 +10,7 @@ import nh3
 from markupsafe import Markup
 from sqlalchemy import select
 
+from .. import dates
 from ..db_types import utcnow
 from ..extensions import db
 from ..domain_errors import DomainError
@@ -18,7 +19,6 @@ from .models import (
     ACCEPTED, DRAFT, GRANTED, RETURNED, SUBMITTED, Assignment, Extension, Submission,
     SubmissionFile, SubmissionVersion,
 )
-from .timing import due_after_departure
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote",
                 "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "hr"}
@@ -47,8 +47,8 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
         setattr(assignment, name, data[name])
     assignment.due_at = data["due_at"]
     if assignment.due_months_after_departure is not None:
-        assignment.due_at = due_after_departure(assignment.course.departure,
-                                                assignment.due_months_after_departure)
+        assignment.due_at = dates.due_after_departure(assignment.course.departure,
+                                                      assignment.due_months_after_departure)
     if assignment.opens_at > assignment.due_at:
         raise RuleBroken("opens_after_due")
     if assignment.cutoff_at is not None and assignment.cutoff_at < assignment.due_at:
@@ -59,17 +59,34 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     return assignment
 
 
-def refresh_relative_deadlines(course) -> int:
-    """After a course's departure date changes: recompute the deadlines counted from it."""
-    changed = 0
+def refresh_relative_deadlines(course) -> list[tuple[Assignment, datetime]]:
+    """Recompute the deadlines counted from the course's departure: (assignment, old due_at)
+    of each that moved."""
+    moved = []
     for a in db.session.scalars(select(Assignment).where(
             Assignment.course_id == course.id,
-            Assignment.due_months_after_departure.is_not(None))):
-        due = due_after_departure(course.departure, a.due_months_after_departure)
-        if a.due_at != due:
-            a.due_at, changed = due, changed + 1
+            Assignment.due_months_after_departure.is_not(None)).order_by(Assignment.id)):
+        due = dates.due_after_departure(course.departure, a.due_months_after_departure)
+        if as_utc(a.due_at) != due:
+            moved.append((a, a.due_at))
+            a.due_at = due
     db.session.flush()
-    return changed
+    return moved
+
+
+@dates.course_dates_changed.connect
+def _follow_course_dates(course, old, new) -> list[dates.Moved]:
+    """The course's dates changed: relative deadlines follow; participants with an extension
+    that sets their own due date keep it."""
+    return [dates.Moved(dates.japan_day(old_due), dates.japan_day(a.due_at), title=a.title,
+                        unchanged_for=_extended_due(a))
+            for a, old_due in refresh_relative_deadlines(course)]
+
+
+def _extended_due(assignment: Assignment) -> frozenset[int]:
+    return frozenset(db.session.scalars(select(Extension.user_id).where(
+        Extension.assignment_id == assignment.id, Extension.state == GRANTED,
+        Extension.due_at.is_not(None))))
 
 
 def assignments_of_course(course_id: int) -> list[Assignment]:

@@ -1,9 +1,9 @@
-"""Deadlines: relative due dates, countdowns, and times written for one reader (e-mails are
-rendered for the recipient, not for whoever caused them)."""
+"""Deadlines as a reader sees them: countdowns, and times written for one reader (e-mails are
+rendered for the recipient, not for whoever caused them). Due dates are computed in
+``portal/dates.py``."""
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_datetime
@@ -11,21 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..i18n import JAPAN, as_utc, is_valid_timezone
-
-# A deadline counted from a date falls at the end of that day in Japan, where courses run.
-END_OF_DAY = time(23, 59)
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def due_after_departure(departure: date, months: int) -> datetime:
-    """23:59 Japan time, ``months`` months after the course's departure from Japan."""
-    day = add_months(departure, months)
-    return datetime.combine(day, END_OF_DAY, JAPAN).astimezone(timezone.utc)
 
 
 def _duration(seconds: float) -> str:

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..auth import services as accounts
+from ..dates import fiscal_year_of
 from ..courses.models import Course, Enrollment
-from ..courses.services import fiscal_year_of
 from ..extensions import db
 from .models import CourseOutline
 

@@ -16,9 +16,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..courses import services as courses
+from .. import dates
 from ..courses.models import Course
-from ..db_types import utcnow
 from ..extensions import db
 from .models import OUTLINE_FIELDS, CourseOutline
 
@@ -26,7 +25,7 @@ SEARCHED_FIELDS = ("title", "description", "objectives")
 
 
 def current_fiscal_year(today: date | None = None) -> int:
-    return courses.fiscal_year_of(today or utcnow().date())
+    return dates.fiscal_year_of(today or dates.today())
 
 
 def published_years(today: date | None = None) -> tuple[int, int]:

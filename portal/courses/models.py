@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, event, 
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR
 from ..auth.models import User
 from ..db_types import UTCDateTime, utcnow
@@ -75,7 +76,8 @@ class Course(db.Model):
     arrival: Mapped[date] = mapped_column(Date)
     departure: Mapped[date] = mapped_column(Date)
     report_months: Mapped[list] = mapped_column(JSON, default=list)  # e.g. [3, 6]
-    # Derived from departure and report_months on every flush, so phases filter in SQL.
+    # Derived from departure and report_months on every flush (dates.closes_on), so phases
+    # filter in SQL.
     closes_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow,
@@ -137,40 +139,15 @@ class Course(db.Model):
 
     def phase(self, today: date | None = None) -> str:
         """upcoming, pre-arrival, in-japan, post-return or closed, from the dates."""
-        today = today or utcnow().date()
-        if today < self.pre_arrival_opens:
-            return "upcoming"
-        if today < self.arrival:
-            return "pre-arrival"
-        if today <= self.departure:
-            return "in-japan"
-        if today <= self.computed_closes_on():
-            return "post-return"
-        return "closed"
-
-    def computed_closes_on(self) -> date:
-        """The last day of the post-return phase: a month after the last report falls due."""
-        return add_months(self.departure, max(self.report_months or [0]) + 1)
-
-    def report_due_dates(self) -> list[tuple[int, date]]:
-        """(months, date) of each post-return report, counted from departure."""
-        return [(m, add_months(self.departure, m)) for m in sorted(self.report_months or [])]
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, 28))
-
-
-_add_months = add_months  # the name the foundation used
+        return dates.phase_of(self, today)
 
 
 @event.listens_for(Course, "before_insert")
 @event.listens_for(Course, "before_update")
 def _derive_closes_on(mapper, connection, course: Course) -> None:
+    """The one writer of ``closes_on``, whoever saves the course."""
     if course.departure is not None:
-        course.closes_on = course.computed_closes_on()
+        course.closes_on = dates.closes_on(course.departure, course.report_months)
 
 
 class EnrollmentState(StrEnum):

@@ -103,8 +103,7 @@ def _values(form: CourseForm) -> dict:
                   pre_arrival_opens=form.pre_arrival_opens.data, arrival=form.arrival.data,
                   departure=form.departure.data,
                   report_months=parse_months(form.report_months.data or ""),
-                  fiscal_year=form.fiscal_year.data
-                  or services.fiscal_year_of(form.arrival.data))
+                  fiscal_year=form.fiscal_year.data)  # save_course counts it when empty
     return values
 
 

@@ -14,11 +14,12 @@ from flask import abort, g
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from .. import dates
 from ..access import COORDINATOR, STAFF
 from ..auth.models import User
-from ..db_types import utcnow
 from ..extensions import db
-from .models import Course, Enrollment, EnrollmentState, add_months, forget_course_access
+from . import notify
+from .models import Course, Enrollment, EnrollmentState, forget_course_access
 
 # ------------------------------------------------------------------ who sees what
 
@@ -82,18 +83,6 @@ def all_courses() -> list[Course]:
     return list(db.session.execute(select(Course).order_by(Course.arrival.desc())).scalars())
 
 
-def phase_condition(phase: str, today: date | None = None):
-    """The SQL condition equivalent to ``Course.phase() == phase``."""
-    today = today or utcnow().date()
-    return {
-        "upcoming": Course.pre_arrival_opens > today,
-        "pre-arrival": and_(Course.pre_arrival_opens <= today, Course.arrival > today),
-        "in-japan": and_(Course.arrival <= today, Course.departure >= today),
-        "post-return": and_(Course.departure < today, Course.closes_on >= today),
-        "closed": and_(Course.departure < today, Course.closes_on < today),
-    }[phase]
-
-
 def course_list(user, fiscal_year: int | None = None, phase: str | None = None,
                 subject: str | None = None, text: str = "") -> Select:
     """The courses ``user`` sees, filtered, newest arrival first."""
@@ -101,7 +90,7 @@ def course_list(user, fiscal_year: int | None = None, phase: str | None = None,
     if fiscal_year:
         query = query.where(Course.fiscal_year == fiscal_year)
     if phase:
-        query = query.where(phase_condition(phase))
+        query = query.where(dates.phase_condition(Course, phase))
     if subject:
         query = query.where(Course.subject == subject)
     if text:
@@ -136,11 +125,6 @@ def participants(course: Course, status: str | None = None) -> list[Enrollment]:
 # ------------------------------------------------------------------ editing
 
 
-def fiscal_year_of(day: date) -> int:
-    """Japan's fiscal year starts on 1 April: 2026-03-31 is in FY2025."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
 def date_problems(opens: date | None, arrival: date | None, departure: date | None) -> dict:
     """{field: message} for dates out of order; messages are lazy strings."""
     from flask_babel import lazy_gettext as _l
@@ -164,7 +148,10 @@ def code_taken(code: str, except_id: int | None = None) -> bool:
 
 
 def save_course(course: Course | None, values: dict, by: User) -> Course:
-    """Create (``course`` None) or update a course from cleaned ``values``."""
+    """Create (``course`` None) or update a course from cleaned ``values``. When the dates of an
+    existing course change, what derives from them follows (``dates.course_dates_changed``) and
+    the participants whose due dates moved are told."""
+    old = dates.dates_of(course) if course is not None else None
     if course is None:
         course = Course()
         course.coordinators = [by] if by.role == COORDINATOR else []
@@ -172,9 +159,10 @@ def save_course(course: Course | None, values: dict, by: User) -> Course:
     for field, value in values.items():
         setattr(course, field, value)
     if not course.fiscal_year:
-        course.fiscal_year = fiscal_year_of(course.arrival)
-    course.closes_on = course.computed_closes_on()
+        course.fiscal_year = dates.fiscal_year_of(course.arrival)
     db.session.flush()
+    if old is not None:
+        notify.dates_moved(course, dates.announce_change(course, old))
     return course
 
 
@@ -220,15 +208,14 @@ def complete_course(course: Course) -> int:
 
 def timeline(course: Course, today: date | None = None) -> list[dict]:
     """The three phases with their dates, for the participant's timeline."""
-    current = course.phase(today)
-    reports = course.report_due_dates()
-    last = reports[-1][1] if reports else add_months(course.departure, 1)
-    return [
-        {"phase": "pre-arrival", "start": course.pre_arrival_opens, "end": course.arrival,
-         "current": current == "pre-arrival", "done": current in ("in-japan", "post-return",
-                                                                  "closed")},
-        {"phase": "in-japan", "start": course.arrival, "end": course.departure,
-         "current": current == "in-japan", "done": current in ("post-return", "closed")},
-        {"phase": "post-return", "start": course.departure, "end": last,
-         "current": current == "post-return", "done": current == "closed", "reports": reports},
-    ]
+    current = dates.PHASE_ORDER.index(course.phase(today))
+    reports = dates.report_due_dates(course)
+    last = reports[-1][1] if reports else dates.add_months(course.departure, 1)
+    steps = (("pre-arrival", course.pre_arrival_opens, course.arrival),
+             ("in-japan", course.arrival, course.departure),
+             ("post-return", course.departure, last))
+    return [{"phase": phase, "start": start, "end": end,
+             "current": current == dates.PHASE_ORDER.index(phase),
+             "done": current > dates.PHASE_ORDER.index(phase),
+             **({"reports": reports} if phase == "post-return" else {})}
+            for phase, start, end in steps]

@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import select
 
 from ..courses import services as courses
+from ..dates import fiscal_year_of
 from ..courses.models import Course, Enrollment
-from ..courses.services import fiscal_year_of
 from ..extensions import db
 from . import services
 from .models import RATING, TEXT

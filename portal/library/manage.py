@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from .. import jobs
+from .. import dates, jobs
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
@@ -140,8 +140,7 @@ def visits_per_month(months: int = 12, today: date | None = None) -> list[tuple[
 
 def fiscal_year_visits(today: date | None = None) -> tuple[int, int]:
     """(fiscal year, views counted in it so far): Japan's fiscal year starts on 1 April."""
-    today = today or utcnow().date()
-    year = today.year if today.month >= 4 else today.year - 1
+    year = dates.fiscal_year_of(today or dates.today())
     count = db.session.scalar(select(func.count()).select_from(MaterialView).where(
         MaterialView.day >= date(year, 4, 1), MaterialView.day < date(year + 1, 4, 1)))
     return year, count or 0

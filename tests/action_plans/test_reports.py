@@ -129,12 +129,13 @@ def test_reminders_once_per_event_in_the_alumnus_language(app, world, accepted_p
     from portal.action_plans.models import PlanReminder
     from portal.action_plans.reminders import send_due
     from portal.auth.models import User
-    from portal.courses.models import Course, _add_months
+    from portal.courses.models import Course
+    from portal.dates import report_due
     c, plan_id = accepted_plan()
     with app.app_context():
         db.session.get(User, world.author.id).language = "fr"
         course = db.session.get(Course, world.course)
-        due3 = _add_months(course.departure, 3)
+        due3 = report_due(course, 3)
         db.session.commit()
     mailbox.messages.clear()
     with app.app_context():
@@ -160,10 +161,10 @@ def test_reminders_skip_submitted_reports_and_the_command_runs(app, world, accep
     c.submit("/action-plans/%d/reports/3" % plan_id, {**_report_form(), "action": "submit"})
     from portal.action_plans.models import ActionPlan
     from portal.action_plans.reminders import events_for
-    from portal.courses.models import _add_months
+    from portal.dates import report_due
     with app.app_context():
         plan = db.session.get(ActionPlan, plan_id)
-        due3 = _add_months(plan.course.departure, 3)
+        due3 = report_due(plan.course, 3)
         assert events_for(plan, due3 - timedelta(days=1)) == []
         assert events_for(plan, due3 + timedelta(days=1)) == []
     result = runner.invoke(args=["send-plan-reminders"])

@@ -71,15 +71,15 @@ def test_relative_deadlines_follow_the_departure(app, world):
     from datetime import date
 
     from portal.assignments.services import refresh_relative_deadlines
-    from portal.assignments.timing import add_months, due_after_departure
     from portal.courses.models import Course
+    from portal.dates import add_months, due_after_departure
     assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
     with app.app_context():
         a = db.session.get(Assignment, world.assignment_id)
         a.due_months_after_departure = 6
         course = db.session.get(Course, world.course_id)
         course.departure = date(2027, 1, 31)
-        assert refresh_relative_deadlines(course) == 1
+        assert [moved for moved, _ in refresh_relative_deadlines(course)] == [a]
         db.session.commit()
         assert a.due_at == due_after_departure(date(2027, 1, 31), 6)
         assert a.due_at == datetime(2027, 7, 31, 14, 59, tzinfo=timezone.utc)  # 23:59 JST

@@ -174,7 +174,7 @@ def test_staff_creates_and_edits_an_assignment_with_relative_due_date(app, world
     assert r.status_code == 400
     assert tanaka.submit(new, form).status_code == 302
     from portal.assignments.models import Assignment
-    from portal.assignments.timing import add_months
+    from portal.dates import add_months
     from portal.courses.models import Course
     with app.app_context():
         a = db.session.scalars(select(Assignment).order_by(Assignment.id.desc())).first()

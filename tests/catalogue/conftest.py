@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.courses.services import fiscal_year_of
+from portal.dates import fiscal_year_of
 from portal.extensions import db
 
 
