@@ -1,19 +1,13 @@
-"""The library's upload purposes and its answer to "may this user have this file?"."""
+"""The library's answer to "may this user have this file?" (the download rule of the library's
+upload purposes, declared in portal/uploads/purposes.py)."""
 from __future__ import annotations
 
-from dataclasses import replace
-
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..storage.checks import UploadPolicy
-from ..uploads.purposes import (
-    MEDIA_TYPES, SUBTITLE_TYPES, Purpose, get_purpose, register_purpose,
-)
+from ..uploads.purposes import uploader_or_admin
 from .models import Material, MaterialFile, SubtitleTrack
 from .permissions import may_download, may_edit, may_view
-from .services import LIBRARY_PURPOSE
 
 
 def material_of(stored) -> tuple[Material | None, str | None]:
@@ -33,17 +27,7 @@ def can_download(user, stored) -> bool:
     A file not (yet) attached to a material is its uploader's."""
     material, role = material_of(stored)
     if material is None:
-        return bool(getattr(user, "is_authenticated", False)) and (
-            stored.uploader_id == user.id or user.role == "admin")
+        return uploader_or_admin(user, stored)
     if role in ("low", "poster", "subtitles", "preview"):
         return may_view(user, material)
     return may_download(user, material) or may_edit(user, material)
-
-
-register_purpose(Purpose(LIBRARY_PURPOSE, _l("Library material"),
-                         UploadPolicy(MEDIA_TYPES | SUBTITLE_TYPES | {"image/jpeg"}, 1),
-                         roles=frozenset(), can_download=can_download))
-for _name in ("material", "subtitle"):
-    _existing = get_purpose(_name)
-    if _existing is not None:
-        register_purpose(replace(_existing, can_download=can_download))

@@ -1,38 +1,41 @@
-"""Upload purposes: what each kind of file may be, who may send it, who may download it.
+"""Upload purposes: every kind of file the portal takes, declared here once and complete.
 
-Domains register their own purposes (or replace a default one) at import time::
-
-    register_purpose(Purpose("country-report", _l("Country report"), UploadPolicy(...),
-                             roles=frozenset({"participant"}), can_download=reports.may_read))
-
-``can_download(user, stored_file)`` is the owning domain's answer to "may this user have this
-file?"; ``user`` may be anonymous (``is_authenticated`` false) for public library material.
+A purpose says what its files may be (an :class:`UploadPolicy`: types by content, size, archive
+bounds), who may send them (roles) and who may download them: ``download_rule`` names the owning
+domain's function ``rule(user, stored_file) -> bool`` as ``"module:function"``. The name is
+resolved when a download asks, so this table imports no domain and no module can change a purpose
+after the fact (a name declared twice is refused at import). ``user`` may be anonymous
+(``is_authenticated`` false) for public material.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from pkgutil import resolve_name
 
 from flask_babel import lazy_gettext as _l
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..storage.checks import UploadPolicy
+from .checks import UploadPolicy
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
-DOCUMENT_TYPES = frozenset({
+WORD_TYPES = frozenset({
     "application/pdf", "application/msword",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.oasis.opendocument.text", "application/rtf", "text/plain", "text/csv",
-    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument.text"})
+DOCUMENT_TYPES = WORD_TYPES | {
+    "application/rtf", "text/plain", "text/csv", "application/vnd.ms-excel",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.oasis.opendocument.spreadsheet", "application/vnd.ms-powerpoint",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.presentation", "image/jpeg", "image/png"})
+    "application/vnd.oasis.opendocument.presentation", "image/jpeg", "image/png"}
 SUBTITLE_TYPES = frozenset({"text/vtt", "application/x-subrip"})
 MEDIA_TYPES = frozenset({"video/mp4", "video/webm", "video/quicktime", "audio/mpeg",
                          "audio/mp4", "audio/ogg", "audio/wav"})
+STAFF = frozenset({INSTRUCTOR, COORDINATOR, ADMIN})
+EVERYONE = STAFF | {PARTICIPANT}
+NOBODY = frozenset()  # files a domain makes itself, never uploaded by a user
 
 
 def uploader_or_admin(user, stored_file) -> bool:
@@ -48,16 +51,48 @@ class Purpose:
     label: object  # a lazy string
     policy: UploadPolicy
     roles: frozenset[str]
-    can_download: Callable = field(default=uploader_or_admin)
+    download_rule: str = "portal.uploads.purposes:uploader_or_admin"
+
+    def can_download(self, user, stored_file) -> bool:
+        """Ask the owning domain's rule whether ``user`` may have ``stored_file``."""
+        return bool(resolve_name(self.download_rule)(user, stored_file))
 
 
-_PURPOSES: dict[str, Purpose] = {}
+def declare(*purposes: Purpose) -> dict[str, Purpose]:
+    """The purposes by name; a name given twice is an error, never an override."""
+    table: dict[str, Purpose] = {}
+    for purpose in purposes:
+        if purpose.name in table:
+            raise ValueError("upload purpose %r is declared twice" % purpose.name)
+        table[purpose.name] = purpose
+    return table
 
 
-def register_purpose(purpose: Purpose) -> Purpose:
-    """Add a purpose, or replace the one with the same name."""
-    _PURPOSES[purpose.name] = purpose
-    return purpose
+LIBRARY_RULE = "portal.library.files:can_download"
+ASSIGNMENT_RULE = "portal.assignments.access:may_download"
+
+_PURPOSES = declare(
+    Purpose("document", _l("Document"), UploadPolicy(DOCUMENT_TYPES, 100 * MiB), EVERYONE),
+    Purpose("material", _l("Library material"),
+            UploadPolicy(DOCUMENT_TYPES | SUBTITLE_TYPES | MEDIA_TYPES, 5 * GiB), STAFF,
+            LIBRARY_RULE),
+    Purpose("subtitle", _l("Subtitles"), UploadPolicy(SUBTITLE_TYPES, 5 * MiB), STAFF,
+            LIBRARY_RULE),
+    # Renditions, posters and WebVTT the library makes from an upload (never sent by a user).
+    Purpose("library", _l("Library material"),
+            UploadPolicy(MEDIA_TYPES | SUBTITLE_TYPES | {"image/jpeg"}, 1), NOBODY, LIBRARY_RULE),
+    # Each assignment narrows its submissions further (assignments.files.policy_for).
+    Purpose("assignment-submission", _l("Assignment submission"),
+            UploadPolicy(DOCUMENT_TYPES, 100 * MiB), frozenset({PARTICIPANT}), ASSIGNMENT_RULE),
+    Purpose("assignment-feedback", _l("Feedback on a submission"),
+            UploadPolicy(DOCUMENT_TYPES, 100 * MiB), STAFF, ASSIGNMENT_RULE),
+    Purpose("plan-evidence", _l("Evidence for a progress report"),
+            UploadPolicy(DOCUMENT_TYPES, 50 * MiB), frozenset({PARTICIPANT}),
+            "portal.action_plans:may_download_evidence"),
+    Purpose("course-information", _l("Course General Information"),
+            UploadPolicy(WORD_TYPES, 20 * MiB), frozenset({COORDINATOR, ADMIN}),
+            "portal.catalogue.documents:may_download"),
+)
 
 
 def get_purpose(name: str | None) -> Purpose | None:
@@ -66,15 +101,3 @@ def get_purpose(name: str | None) -> Purpose | None:
 
 def purposes() -> list[Purpose]:
     return list(_PURPOSES.values())
-
-
-register_purpose(Purpose(
-    "document", _l("Document"), UploadPolicy(DOCUMENT_TYPES, 100 * MiB),
-    roles=frozenset({PARTICIPANT, INSTRUCTOR, COORDINATOR, ADMIN})))
-register_purpose(Purpose(
-    "material", _l("Library material"),
-    UploadPolicy(DOCUMENT_TYPES | SUBTITLE_TYPES | MEDIA_TYPES, 5 * GiB),
-    roles=frozenset({INSTRUCTOR, COORDINATOR, ADMIN})))
-register_purpose(Purpose(
-    "subtitle", _l("Subtitles"), UploadPolicy(SUBTITLE_TYPES, 5 * MiB),
-    roles=frozenset({INSTRUCTOR, COORDINATOR, ADMIN})))
