@@ -6,17 +6,15 @@ from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("action_plans", __name__, cli_group=None)
 
-# routes register themselves on bp; reminders follow course dates (a signal receiver)
-from . import reminders, routes  # noqa: E402,F401
+from . import routes  # noqa: E402,F401  (routes register themselves on bp)
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT  # noqa: E402
 from ..core.dashboards import panel  # noqa: E402
 from ..core.navigation import nav_link  # noqa: E402
-from ..storage.checks import UploadPolicy  # noqa: E402
-from ..uploads.purposes import DOCUMENT_TYPES, MiB, Purpose, register_purpose  # noqa: E402
 
 
-def _may_download_evidence(user, stored_file) -> bool:
-    """Evidence goes to the report's author and the course's staff."""
+def may_download_evidence(user, stored_file) -> bool:
+    """Evidence goes to the report's author and the course's staff (the download rule of the
+    ``plan-evidence`` upload purpose, portal/uploads/purposes.py)."""
     from sqlalchemy import select
 
     from ..extensions import db
@@ -32,11 +30,6 @@ def _may_download_evidence(user, stored_file) -> bool:
     return services.is_author(user, report.plan) or (
         report.state == "submitted" and report.plan.course.is_staff(user))
 
-
-register_purpose(Purpose(
-    "plan-evidence", _l("Evidence for a progress report"),
-    UploadPolicy(DOCUMENT_TYPES, 50 * MiB), roles=frozenset({PARTICIPANT}),
-    can_download=_may_download_evidence))
 
 nav_link("action_plans.my_plans", _l("Action plans"), order=30, roles=(PARTICIPANT,))
 nav_link("action_plans.courses", _l("Action plans"), order=30,

@@ -7,20 +7,17 @@ import zipfile
 from dataclasses import dataclass
 from typing import Iterator
 
-from flask_babel import lazy_gettext as _l
-
-from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..storage import get_storage
-from ..storage.checks import HEAD_SIZE, UploadPolicy, UploadRefused, check_upload
 from ..storage.http import ascii_fallback
 from ..uploads import services as uploads
-from ..uploads.purposes import DOCUMENT_TYPES, MiB, Purpose, register_purpose
-from . import access
+from ..uploads.checks import HEAD_SIZE, UploadPolicy, UploadRefused, check_upload
+from ..uploads.purposes import MiB, get_purpose
 from .models import Assignment, Submission, SubmissionFile, SubmissionVersion
 from .services import RuleBroken
 
+# Their types, sizes, roles and download rule (access.may_download): portal/uploads/purposes.py
 SUBMISSION_PURPOSE, FEEDBACK_PURPOSE = "assignment-submission", "assignment-feedback"
-MAX_SIZE_MB = 100
+MAX_SIZE_MB = get_purpose(SUBMISSION_PURPOSE).policy.max_size // MiB
 # The kinds of file an assignment may ask for (a choice in its form), by content type.
 FILE_TYPES = {
     "pdf": ("application/pdf",),
@@ -38,24 +35,15 @@ FILE_TYPES = {
 }
 PREVIEW_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
-# Each assignment narrows these further (policy_for); downloads ask may the user view the work.
-register_purpose(Purpose(
-    SUBMISSION_PURPOSE, _l("Assignment submission"),
-    UploadPolicy(DOCUMENT_TYPES, MAX_SIZE_MB * MiB),
-    roles=frozenset({PARTICIPANT}), can_download=access.may_download))
-register_purpose(Purpose(
-    FEEDBACK_PURPOSE, _l("Feedback on a submission"),
-    UploadPolicy(DOCUMENT_TYPES, MAX_SIZE_MB * MiB),
-    roles=frozenset({INSTRUCTOR, COORDINATOR, ADMIN}), can_download=access.may_download))
-
 
 def policy_for(assignment: Assignment) -> UploadPolicy:
+    """The submission purpose's policy narrowed to this assignment's types and size."""
     types = {t for group in (assignment.file_types or list(FILE_TYPES)) for t in FILE_TYPES[group]}
     return UploadPolicy(frozenset(types), min(assignment.max_size_mb, MAX_SIZE_MB) * MiB)
 
 
 def feedback_policy() -> UploadPolicy:
-    return UploadPolicy(DOCUMENT_TYPES, MAX_SIZE_MB * MiB)
+    return get_purpose(FEEDBACK_PURPOSE).policy
 
 
 def _check_room(assignment: Assignment, version: SubmissionVersion) -> None:

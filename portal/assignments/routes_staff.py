@@ -14,7 +14,7 @@ from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import is_country, localize
 from ..storage import StorageUnavailable, get_storage
-from ..storage.checks import UploadRefused
+from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size
 from ..uploads.messages import message as upload_message
 from . import access, bp, extensions, files, notify, reports, services

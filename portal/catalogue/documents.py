@@ -4,40 +4,26 @@ and that anyone may download while the course's catalogue page is public. Withou
 document, the catalogue's printable General Information page stands in for it."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
-from ..access import ADMIN, COORDINATOR
 from ..extensions import db
-from ..storage.checks import UploadPolicy
 from ..storage.models import StoredFile
 from ..uploads import services as uploads
-from ..uploads.purposes import MiB, Purpose, register_purpose
 from .models import CourseOutline
 
-PURPOSE = "course-information"
-TYPES = frozenset({
-    "application/pdf", "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.oasis.opendocument.text"})
-MAX_SIZE = 20 * MiB
+PURPOSE = "course-information"  # its types, size and roles: portal/uploads/purposes.py
 
 
 def may_download(user, stored: StoredFile) -> bool:
     """Anyone, once the file is the document of a course whose catalogue page they may read;
-    before that, whoever uploaded it."""
+    before that, whoever uploaded it (the purpose's download rule)."""
     from .services import public_course
     outline = db.session.scalar(select(CourseOutline).where(
         CourseOutline.general_information_id == stored.id))
     if outline is None:
         return getattr(user, "is_authenticated", False) and stored.uploader_id == user.id
     return public_course(outline.course_id, user or AnonymousUserMixin()) is not None
-
-
-register_purpose(Purpose(PURPOSE, _l("Course General Information"),
-                         UploadPolicy(TYPES, MAX_SIZE), roles=frozenset({COORDINATOR, ADMIN}),
-                         can_download=may_download))
 
 
 def attach(outline: CourseOutline, user, posted) -> StoredFile:

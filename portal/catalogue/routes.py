@@ -14,7 +14,7 @@ from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..storage.base import ObjectNotFound
-from ..storage.checks import UploadRefused
+from ..uploads.checks import UploadRefused
 from ..uploads import services as uploads
 from ..uploads.messages import format_size
 from . import bp, documents, exports, services, statistics

@@ -9,7 +9,7 @@ from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..storage import StorageUnavailable
-from ..storage.checks import UploadRefused
+from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size, message
 from ..uploads.purposes import get_purpose
 from ..uploads.services import form_limit

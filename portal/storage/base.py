@@ -7,8 +7,11 @@ bounded chunks, so memory use does not grow with the file size.
 Multipart uploads follow the S3 model on every backend: ``create_multipart`` returns a token,
 parts (numbered from 1, each at least :data:`MIN_PART_SIZE` except the last, at most
 :data:`MAX_PARTS`) are sent to ``part_target`` (a presigned URL) or, when that is ``None``, to
-the portal which hands them to ``write_part``; ``list_parts`` tells a client what already arrived
-so it can resume; ``complete_multipart`` joins them.
+the portal which hands them to the local backend's ``write_part``; ``list_parts`` tells a client
+what already arrived so it can resume; ``complete_multipart`` joins them.
+
+Storage only stores: what may be uploaded (types, sizes, archive bounds) is the uploads package's
+policy (``portal/uploads/purposes.py`` and ``checks.py``).
 """
 from __future__ import annotations
 
@@ -137,8 +140,6 @@ class StorageBackend(ABC):
     """An object store. Subclasses register under a URL scheme with :func:`register`."""
 
     name: ClassVar[str]
-    min_part_size: ClassVar[int] = MIN_PART_SIZE
-    max_parts: ClassVar[int] = MAX_PARTS
 
     @classmethod
     @abstractmethod
@@ -184,13 +185,9 @@ class StorageBackend(ABC):
                     ) -> str | None:
         """A URL the client may PUT part ``part_number`` to directly, or ``None``.
 
-        ``None`` means: send it to the portal, which calls :meth:`write_part`.
+        ``None`` means: send it to the portal, which stores it (the local backend's
+        ``write_part``).
         """
-
-    def write_part(self, key: str, token: str, part_number: int, stream: IO[bytes]
-                   ) -> PartInfo:
-        """Store one part from ``stream`` (replacing a previous copy of that part)."""
-        raise NotImplementedError("%s takes parts through presigned URLs" % self.name)
 
     @abstractmethod
     def list_parts(self, key: str, token: str) -> list[PartInfo]:
@@ -201,7 +198,7 @@ class StorageBackend(ABC):
                            *, hash: bool = True) -> WriteResult:
         """Join ``parts`` (default: every part received) into the object ``key``.
 
-        Parts must be in ascending order and all but the last at least :attr:`min_part_size`
+        Parts must be in ascending order and all but the last at least :data:`MIN_PART_SIZE`
         (else :class:`PartRejected` ``part_too_small``/``bad_part_list``). Returns the size and
         SHA-256 of the whole object. A backend that cannot hash while joining (S3) reads the
         object back for it, unless ``hash`` is false: then ``sha256`` is ``None``.
@@ -231,6 +228,7 @@ class StorageBackend(ABC):
         """Create what the store needs (folder, bucket, CORS for ``origin``); return actions."""
         return []
 
+    @abstractmethod
     def download_response(self, key: str, *, filename: str, content_type: str,
                           inline: bool = False, max_age: int = 0) -> "Response":
         """A Flask response that gives the object to the browser.
@@ -239,29 +237,17 @@ class StorageBackend(ABC):
         Local backends stream with Range and conditional requests; remote ones redirect to a
         short-lived presigned URL that sets the content type and disposition.
         """
-        raise NotImplementedError
 
-    def sha256(self, key: str) -> WriteResult:
-        """Read the object back and return its size and SHA-256."""
-        digest = hashlib.sha256()
-        size = 0
-        with self.open(key) as stream:
-            while chunk := stream.read(CHUNK_SIZE):
-                digest.update(chunk)
-                size += len(chunk)
-        return WriteResult(size, digest.hexdigest())
 
-    def reader(self, key: str, size: int | None = None) -> "SeekableReader":
-        """A seekable read-only file over the object, fetching only the ranges read."""
-        if size is None:
-            stat = self.stat(key)
-            if stat is None:
-                raise ObjectNotFound(key)
-            size = stat.size
-        return SeekableReader(self, key, size)
-
-    def __repr__(self) -> str:
-        return "<%s>" % type(self).__name__
+def read_sha256(backend: StorageBackend, key: str) -> WriteResult:
+    """Read the object back and return its size and SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    with backend.open(key) as stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            digest.update(chunk)
+            size += len(chunk)
+    return WriteResult(size, digest.hexdigest())
 
 
 class SeekableReader(io.RawIOBase):

@@ -22,8 +22,8 @@ from typing import IO, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 from .base import (
-    CHUNK_SIZE, MAX_PART_SIZE, MultipartInfo, MultipartNotFound, ObjectInfo, ObjectNotFound,
-    ObjectStat, PartInfo, PartRejected, RangeNotSatisfiable, StorageBackend, StorageError,
+    CHUNK_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, MultipartInfo, MultipartNotFound, ObjectInfo,
+    ObjectNotFound, ObjectStat, PartInfo, PartRejected, RangeNotSatisfiable, StorageBackend, StorageError,
     WriteResult, copy_hashing, register, validate_key, validate_part_number,
 )
 from .http import content_disposition, security_headers
@@ -184,6 +184,8 @@ class LocalStorage(StorageBackend):
         return None
 
     def write_part(self, key, token, part_number, stream) -> PartInfo:
+        """Store one part the portal received (``part_target`` is ``None`` here), replacing a
+        previous copy of that part. Only this backend takes parts through the portal."""
         folder = self._upload_dir(key, token)
         validate_part_number(part_number)
         with self._tempfile(folder) as tmp:
@@ -224,7 +226,7 @@ class LocalStorage(StorageBackend):
         # joining reads every byte anyway, so the SHA-256 is always computed
         folder = self._upload_dir(key, token)
         received = self._parts(folder)
-        chosen = _choose_parts(received, parts, self.min_part_size)
+        chosen = _choose_parts(received, parts, MIN_PART_SIZE)
         target = self._path(key)
         digest, size = hashlib.sha256(), 0
         with self._tempfile(self.root / ".tmp") as tmp:

@@ -29,7 +29,7 @@ from botocore.exceptions import (
 from .base import (
     MultipartInfo, MultipartNotFound, ObjectInfo, ObjectNotFound, ObjectStat, PartInfo,
     PartRejected, RangeNotSatisfiable, StorageBackend, StorageError, StorageUnavailable,
-    WriteResult, register, validate_key, validate_part_number,
+    WriteResult, read_sha256, register, validate_key, validate_part_number,
 )
 from .http import content_disposition
 
@@ -287,7 +287,7 @@ class S3Storage(StorageBackend):
                 raise ObjectNotFound(key)
             return WriteResult(stat.size, None)
         # S3 offers no whole-object SHA-256 of a multipart object: read it back once.
-        return self.sha256(key)
+        return read_sha256(self, key)
 
     def abort_multipart(self, key, token) -> None:
         try:

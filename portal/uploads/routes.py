@@ -14,7 +14,7 @@ from ..extensions import db
 from ..errors import render_error
 from ..storage import ObjectNotFound, StorageUnavailable
 from ..storage.base import PartRejected
-from ..storage.checks import UploadRefused
+from .checks import UploadRefused
 from ..storage.models import StoredFile
 from . import bp, services
 from .messages import format_size, message

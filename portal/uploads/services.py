@@ -16,14 +16,15 @@ from ..domain_errors import DomainError
 from ..extensions import db
 from ..storage import get_storage
 from ..storage.base import (
-    MAX_PARTS, MIN_PART_SIZE, MultipartNotFound, ObjectNotFound, WriteResult,
-)
-from ..storage.checks import (
-    HEAD_SIZE, ZIP_TYPES, UploadRefused, check_archive, check_declared, check_upload,
+    MAX_PARTS, MIN_PART_SIZE, MultipartNotFound, ObjectNotFound, SeekableReader, WriteResult,
+    read_sha256,
 )
 from ..storage.http import playable_inline
 from ..storage.models import (
     ABORTED, COMPLETE, COMPLETING, OPEN, REFUSED, StoredFile, Upload,
+)
+from .checks import (
+    HEAD_SIZE, ZIP_TYPES, UploadRefused, check_archive, check_declared, check_upload,
 )
 from .purposes import Purpose, get_purpose
 
@@ -175,7 +176,7 @@ def _join(upload: Upload) -> WriteResult:
         stat = storage.stat(upload.key)
         if stat is None:
             raise UploadError("upload_closed", 409) from None
-        return storage.sha256(upload.key) if upload.sha256 else WriteResult(stat.size, None)
+        return read_sha256(storage, upload.key) if upload.sha256 else WriteResult(stat.size, None)
     have = {p.number: p.size for p in parts}
     missing = [n for n in range(1, upload.part_count + 1)
                if have.get(n) != upload.expected_part_size(n)]
@@ -230,7 +231,7 @@ def inspect(key: str, name: str, size: int, purpose: Purpose) -> str:
         head = stream.read(HEAD_SIZE)
     content_type = check_upload(name, head, size, purpose.policy)
     if content_type in ZIP_TYPES:
-        check_archive(storage.reader(key, size), size, purpose.policy)
+        check_archive(SeekableReader(storage, key, size), size, purpose.policy)
     return content_type
 
 
@@ -241,7 +242,7 @@ def hash_file(file_id: int) -> None:
     if stored is None or stored.sha256 is not None:
         return
     try:
-        stored.sha256 = get_storage().sha256(stored.key).sha256
+        stored.sha256 = read_sha256(get_storage(), stored.key).sha256
     except ObjectNotFound:
         return
     jobs.commit()

@@ -86,6 +86,7 @@ def _check_store(local_app) -> list[str]:
 
     from portal.extensions import db
     from portal.storage import get_storage
+    from portal.storage.base import read_sha256
     from portal.storage.models import StoredFile
 
     problems = []
@@ -97,7 +98,7 @@ def _check_store(local_app) -> list[str]:
                 problems.append("file %d: object %s missing" % (f.id, f.key))
             elif stat.size != f.size:
                 problems.append("file %d: %d bytes, %d recorded" % (f.id, stat.size, f.size))
-            elif f.sha256 and storage.sha256(f.key).sha256 != f.sha256:
+            elif f.sha256 and read_sha256(storage, f.key).sha256 != f.sha256:
                 problems.append("file %d: checksum differs" % f.id)
         db.session.remove()
     return problems

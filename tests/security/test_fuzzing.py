@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.storage.checks import (
+from portal.uploads.checks import (
     DANGEROUS, EXTENSIONS, UNKNOWN, UploadPolicy, UploadRefused, check_archive, check_declared,
     check_upload, sniff,
 )

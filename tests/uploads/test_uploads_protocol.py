@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.storage.base import read_sha256
 from portal.storage.models import StoredFile, Upload
 
 MiB = 1024 * 1024
@@ -41,7 +42,7 @@ def test_upload_in_parts(api_as, backend, pdf, digest, uploads_app):
                                                                          "document")
         assert stored.key.startswith("files/") and "Bénin" not in stored.key
         assert stored.sha256 == digest(data)
-    assert backend.sha256(stored.key).sha256 == digest(data)
+    assert read_sha256(backend, stored.key).sha256 == digest(data)
     again = api.complete(upload["id"])  # a retry after a lost response gets the same file
     assert again.status_code == 200 and again.get_json()["file"]["id"] == file["id"]
 
