@@ -144,7 +144,7 @@ def run(name: str, **kwargs) -> None:
 def _queue(redis_url: str):
     from redis import Redis
     from rq import Queue
-    return Queue(current_app.config.get("JOBS_QUEUE", "portal"),
+    return Queue(current_app.config["JOBS_QUEUE"],
                  connection=Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=10))
 
 

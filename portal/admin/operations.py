@@ -18,7 +18,7 @@ def job_queue() -> dict:
     try:
         from redis import Redis
         from rq import Queue
-        queue = Queue(current_app.config.get("JOBS_QUEUE", "portal"),
+        queue = Queue(current_app.config["JOBS_QUEUE"],
                       connection=Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2))
         return {"embedded": False, "waiting": queue.count,
                 "failed": queue.failed_job_registry.count, "ok": True}

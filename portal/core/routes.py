@@ -65,7 +65,7 @@ def _check_index_lag() -> dict:
     except Exception as exc:
         current_app.logger.warning("ready: index: %s", exc)
         return {"ok": False, "error": type(exc).__name__}
-    limit = current_app.config.get("READY_MAX_INDEX_LAG", 200)
+    limit = current_app.config["READY_MAX_INDEX_LAG"]
     return {"ok": pending <= limit, "pending": pending, "limit": limit}
 
 
