@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("action_plans", __name__, cli_group=None)
 
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+# routes register themselves on bp; reminders follow course dates (a signal receiver)
+from . import reminders, routes  # noqa: E402,F401
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT  # noqa: E402
 from ..core.dashboards import panel  # noqa: E402
 from ..core.navigation import nav_link  # noqa: E402
