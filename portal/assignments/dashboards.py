@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..core.dashboards import panel
 from ..core.navigation import nav_link
 from ..courses import services as courses
 from ..courses.models import Course
-from ..db_types import utcnow
+from ..courses.panels import current_courses
 from ..extensions import db
-from . import reports
+from .models import REQUESTED, SUBMITTED, Assignment, Extension, Submission
 from .views import due_next
 
 nav_link("assignments.mine", _l("My assignments"), order=30, roles=(PARTICIPANT,))
@@ -23,13 +25,21 @@ def assignments_due_next(user):
 
 @panel(order=20, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
 def assignments_to_review(user):
-    visible = courses.visible_courses(user)
-    ids = list(db.session.scalars(visible.with_only_columns(Course.id)))
     # Links only for courses not closed (as the courses panel): an admin sees every course
     # ever, and three links each would grow the dashboard without bound over the years.
-    taught = list(db.session.scalars(visible.where(Course.closes_on >= utcnow().date())
-                                     .order_by(Course.arrival.desc())))
-    return "assignments/_panel_review.html", {"courses": taught,
-                                              "waiting": reports.waiting_for_review(ids),
-                                              "requests": reports.extension_requests(ids),
-                                              "coordinator": user.role != INSTRUCTOR}
+    return "assignments/_panel_review.html", {
+        "courses": current_courses(user), "coordinator": user.role != INSTRUCTOR,
+        "waiting": waiting(user, Submission, Submission.state == SUBMITTED),
+        "requests": waiting(user, Extension, Extension.state == REQUESTED)}
+
+
+def waiting(user, model, condition) -> list[tuple[Assignment, int]]:
+    """Assignments of every course ``user`` sees with rows of ``model`` waiting for staff
+    (handed-in work, extension requests), how many, and their course: one query."""
+    seen = courses.visible_courses(user).with_only_columns(Course.id)
+    rows = db.session.execute(
+        select(Assignment, func.count(model.id)).join(model).join(Assignment.course)
+        .where(Assignment.course_id.in_(seen), condition)
+        .group_by(Assignment.id, Course.id).order_by(Assignment.due_at)
+        .options(contains_eager(Assignment.course)))
+    return [(a, n) for a, n in rows]

@@ -15,7 +15,7 @@ from ..courses.models import Enrollment
 from ..extensions import db
 from ..i18n import country_name
 from .models import (
-    ACCEPTED, REQUESTED, SUBMITTED, Assignment, Extension, Submission,
+    ACCEPTED, SUBMITTED, Assignment, Submission,
 )
 from .services import assignments_of_course
 
@@ -115,30 +115,6 @@ def completion_by_country(m: Matrix) -> list[Bar]:
                 done[person.country] += 1
     return [Bar(c or "", country_name(c) if c else "?", done[c], total[c])
             for c in sorted(total, key=lambda c: country_name(c) if c else "")]
-
-
-def waiting_for_review(course_ids: list[int]) -> list[tuple[Assignment, int]]:
-    """Assignments of these courses with handed-in work not reviewed yet, and how much."""
-    if not course_ids:
-        return []
-    rows = db.session.execute(
-        select(Assignment, func.count(Submission.id)).join(Submission)
-        .where(Assignment.course_id.in_(course_ids), Submission.state == SUBMITTED)
-        .group_by(Assignment.id).order_by(Assignment.due_at)
-        .options(selectinload(Assignment.course)))  # the panel shows each course's code
-    return [(a, n) for a, n in rows]
-
-
-def extension_requests(course_ids: list[int]) -> list[tuple[Assignment, int]]:
-    """Assignments of these courses with extension requests waiting for an answer."""
-    if not course_ids:
-        return []
-    rows = db.session.execute(
-        select(Assignment, func.count(Extension.id)).join(Extension)
-        .where(Assignment.course_id.in_(course_ids), Extension.state == REQUESTED)
-        .group_by(Assignment.id).order_by(Assignment.due_at)
-        .options(selectinload(Assignment.course)))  # the panel shows each course's code
-    return [(a, n) for a, n in rows]
 
 
 def countries(course_id: int) -> list[str]:

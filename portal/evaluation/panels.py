@@ -2,25 +2,43 @@
 courses (the in-Japan and post-return ones, where answers come in)."""
 from __future__ import annotations
 
+from sqlalchemy import exists, select
+
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..core.dashboards import panel
-from ..courses import services as courses
-from ..courses.models import Course
+from ..courses.panels import current_courses, enrollments_with_courses
 from ..db_types import utcnow
 from ..extensions import db
-from . import services
+from .models import Question, Questionnaire, Respondent
+
+STAFF_PANEL_SIZE = 10
 
 
 @panel(order=30, roles=(PARTICIPANT,))
 def to_answer(user):
-    items = [(c, s) for c, s in services.open_for(user) if s == "open"]
+    """The participant's courses whose questionnaire is open and not answered yet."""
+    courses = [e.course for e in enrollments_with_courses(user) if e.is_participating]
+    waiting = {q.course_id: q for q in unanswered(user, [c.id for c in courses])}
+    today = utcnow().date()
+    items = [(c, "open") for c in courses
+             if c.id in waiting and today >= waiting[c.id].opening_day()]
     return ("evaluation/_panel_answer.html", {"items": items}) if items else None
+
+
+def unanswered(user, course_ids: list[int]) -> list[Questionnaire]:
+    """Questionnaires of these courses that have questions and that ``user`` has not answered
+    (``services.state``'s "no-questions" and "answered", in one query)."""
+    if not course_ids:
+        return []
+    return list(db.session.scalars(select(Questionnaire).where(
+        Questionnaire.course_id.in_(course_ids),
+        exists().where(Question.questionnaire_id == Questionnaire.id),
+        ~exists().where(Respondent.questionnaire_id == Questionnaire.id,
+                        Respondent.user_id == user.id))))
 
 
 @panel(order=60, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
 def course_evaluations(user):
     today = utcnow().date()
-    query = courses.course_list(user).where(Course.arrival <= today,
-                                            Course.closes_on >= today)
-    found = list(db.session.execute(query.limit(10)).scalars())
+    found = [c for c in current_courses(user) if c.arrival <= today][:STAFF_PANEL_SIZE]
     return ("evaluation/_panel_staff.html", {"courses": found}) if found else None
