@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .auth import services as accounts
 from .courses.models import Course, Enrollment
+from .dates import fiscal_year_of
 from .extensions import db
 
 DEFAULT_PASSWORD = "portal-demo-2026"
@@ -111,7 +112,7 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
                       "report_months", "title", "description"):
             setattr(course, field, spec[field])
         course.objectives = spec.get("objectives", course.objectives or {})
-        course.fiscal_year = _fiscal_year(spec["arrival"])
+        course.fiscal_year = fiscal_year_of(spec["arrival"])
         course.pre_arrival_opens, course.arrival, course.departure = (
             spec["opens"], spec["arrival"], spec["departure"])
         course.instructors = [users[i] for i in spec["instructors"]]
@@ -135,7 +136,3 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
     evaluation_demo.load(users, today)
     return [(u.email, u.role, u.name) for u in users.values()]
 
-
-def _fiscal_year(day: date) -> int:
-    """Japan's fiscal year starts on 1 April."""
-    return day.year if day.month >= 4 else day.year - 1
