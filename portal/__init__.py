@@ -137,7 +137,7 @@ def _template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, get_locale=get_locale,
-        localize=i18n.localize, format_moment=i18n.format_moment, format_date=format_date,
+        localize=i18n.localize, content=i18n.content, format_moment=i18n.format_moment, format_date=format_date,
         country_name=i18n.country_name, ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
         SUBJECTS=SUBJECTS, PHASES=PHASES, ENROLLMENT_STATES=ENROLLMENT_STATES,
         nav_links=links_for_current_user)

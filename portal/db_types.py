@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.types import TypeDecorator
 
+from .i18n import clean_translations
+
 
 class UTCDateTime(TypeDecorator):
     """Stores UTC, returns timezone-aware UTC datetimes on SQLite and PostgreSQL alike."""
@@ -31,5 +33,12 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-# Per-language content: {"en": "...", "fr": "..."}.
-Translated = JSON
+class TranslatedText(TypeDecorator):
+    """Per-language content, ``{"en": "...", "fr": "..."}``, stored as JSON. What is written is
+    cleaned: known content languages only, texts stripped, blank languages dropped, so that
+    "is there a French title" is ``"fr" in course.title`` everywhere."""
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: dict | None, dialect):
+        return None if value is None else clean_translations(value)

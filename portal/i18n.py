@@ -14,9 +14,11 @@ from babel import Locale
 from flask import request, session
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
+from markupsafe import Markup
 
 LANGUAGES = ("en", "fr", "es")
-CONTENT_LANGUAGES = ("en", "fr", "es", "ja")
+# Content may also be in Japanese (library materials), though the interface is not.
+CONTENT_LANGUAGES = LANGUAGES + ("ja",)
 DEFAULT_LANGUAGE = "en"
 JAPAN = ZoneInfo("Asia/Tokyo")
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ja": "日本語"}
@@ -99,6 +101,32 @@ def localize(values: dict[str, str] | None, lang: str | None = None) -> Localize
         if candidate in values:
             return Localized(values[candidate], candidate, candidate != lang)
     return Localized("", lang, False)
+
+
+def clean_translations(values: dict | None) -> dict[str, str]:
+    """``{lang: text}`` with known content languages only, texts stripped, blank ones dropped."""
+    if not isinstance(values, dict):
+        raise TypeError("per-language content is a {lang: text} dict, not %r" % type(values))
+    return {lang: text.strip() for lang, text in values.items()
+            if lang in CONTENT_LANGUAGES and isinstance(text, str) and text.strip()}
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the reader's language ("anglais" for a French reader)."""
+    return Locale.parse(str(get_locale() or DEFAULT_LANGUAGE)).languages.get(code, code)
+
+
+def content(values: dict[str, str] | None, tag: str = "span", class_: str = "") -> Markup:
+    """A content field as HTML in the reader's language; a fallback carries its ``lang``
+    attribute and is followed by the name of its language."""
+    shown = localize(values)
+    attrs = Markup(' class="%s"') % class_ if class_ else Markup()
+    if shown.fallback:
+        attrs += Markup(' lang="%s"') % shown.lang
+    html = Markup("<%s%s>%s</%s>") % (Markup(tag), attrs, shown.text, Markup(tag))
+    if shown.fallback and shown.text:
+        html += Markup(' <span class="fallback">(%s)</span>') % LANGUAGE_NAMES[shown.lang]
+    return html
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import TranslatedField
 from ..i18n import is_valid_timezone
 from .files import FILE_TYPES, MAX_SIZE_MB
 
@@ -25,8 +26,8 @@ FILE_TYPE_LABELS = {"pdf": _l("PDF"), "word": _l("Word processor documents"),
 STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"),
                 "returned": _l("Returned for revision"), "accepted": _l("Accepted"),
                 "missing": _l("Not started")}
-LANG_FIELDS = ("en", "fr", "es")
 MAX_TEXT = 100_000
+CONTENT_FIELDS = ("title", "instructions", "statement")
 
 
 def to_utc(local: datetime | None, zone: str) -> datetime | None:
@@ -49,24 +50,13 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _text(label, rows=3):
-    return TextAreaField(label, validators=[Optional(), Length(max=MAX_TEXT)],
-                         render_kw={"rows": rows})
-
-
 class AssignmentForm(FlaskForm):
     phase = SelectField(_l("Phase"), choices=lambda: list(PHASE_LABELS.items()))
-    title_en = TextAreaField(_l("Title (English)"), validators=[
-        DataRequired(message=_l("Enter a title in English.")), Length(max=300)],
-        render_kw={"rows": 1})
-    title_fr = _text(_l("Title (French)"), 1)
-    title_es = _text(_l("Title (Spanish)"), 1)
-    instructions_en = _text(_l("Instructions (English, Markdown)"), 8)
-    instructions_fr = _text(_l("Instructions (French, Markdown)"), 8)
-    instructions_es = _text(_l("Instructions (Spanish, Markdown)"), 8)
-    statement_en = _text(_l("Statement to accept on submission (English)"))
-    statement_fr = _text(_l("Statement to accept on submission (French)"))
-    statement_es = _text(_l("Statement to accept on submission (Spanish)"))
+    title = TranslatedField(_l("Title"), max_length=300, rows=1, required="en",
+                            message=_l("Enter a title in English."))
+    instructions = TranslatedField(_l("Instructions (Markdown)"), max_length=MAX_TEXT, rows=8)
+    statement = TranslatedField(_l("Statement to accept on submission"), max_length=MAX_TEXT,
+                                rows=3)
     opens_at = DateTimeLocalField(_l("Opens at"), validators=[
         InputRequired(message=_l("Enter when the assignment opens."))])
     due_mode = RadioField(_l("Due date"), default="fixed", choices=lambda: [
@@ -101,9 +91,8 @@ class AssignmentForm(FlaskForm):
         return ok
 
     def fill_from(self, assignment, zone: str) -> None:
-        for lang in LANG_FIELDS:
-            for name in ("title", "instructions", "statement"):
-                getattr(self, "%s_%s" % (name, lang)).data = getattr(assignment, name).get(lang, "")
+        for name in CONTENT_FIELDS:
+            self[name].data = getattr(assignment, name)
         self.phase.data, self.asks.data = assignment.phase, assignment.asks
         self.file_types.data = list(assignment.file_types)
         self.max_files.data, self.max_size_mb.data = assignment.max_files, assignment.max_size_mb
@@ -114,10 +103,7 @@ class AssignmentForm(FlaskForm):
         self.due_mode.data = "relative" if assignment.due_months_after_departure else "fixed"
 
     def cleaned(self, zone: str) -> dict:
-        per_lang = {name: {lang: (getattr(self, "%s_%s" % (name, lang)).data or "").strip()
-                           for lang in LANG_FIELDS
-                           if (getattr(self, "%s_%s" % (name, lang)).data or "").strip()}
-                    for name in ("title", "instructions", "statement")}
+        per_lang = {name: self[name].data for name in CONTENT_FIELDS}
         relative = self.due_mode.data == "relative"
         return dict(per_lang, phase=self.phase.data, asks=self.asks.data,
                     file_types=[t for t in FILE_TYPES if t in (self.file_types.data or [])],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..courses.models import Course
-from ..db_types import UTCDateTime, utcnow
+from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
 
@@ -46,9 +46,9 @@ class Assignment(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
                                            index=True)
     phase: Mapped[str] = mapped_column(String(20))
-    title: Mapped[dict] = mapped_column(JSON, default=dict)         # {lang: text}
-    instructions: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: Markdown}
-    statement: Mapped[dict] = mapped_column(JSON, default=dict)     # {lang: text}
+    title: Mapped[dict] = mapped_column(TranslatedText, default=dict)
+    instructions: Mapped[dict] = mapped_column(TranslatedText, default=dict)  # Markdown
+    statement: Mapped[dict] = mapped_column(TranslatedText, default=dict)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # Post-return reports: due this many months after the course's departure (due_at follows).

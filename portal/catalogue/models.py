@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..courses.models import Course
-from ..db_types import UTCDateTime, utcnow
+from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 
 OUTLINE_FIELDS = ("expected_outputs", "target_organizations", "eligibility")
@@ -21,9 +21,9 @@ class CourseOutline(db.Model):
 
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
                                            primary_key=True)
-    expected_outputs: Mapped[dict] = mapped_column(JSON, default=dict)      # {lang: text}
-    target_organizations: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: text}
-    eligibility: Mapped[dict] = mapped_column(JSON, default=dict)           # {lang: text}
+    expected_outputs: Mapped[dict] = mapped_column(TranslatedText, default=dict)
+    target_organizations: Mapped[dict] = mapped_column(TranslatedText, default=dict)
+    eligibility: Mapped[dict] = mapped_column(TranslatedText, default=dict)
     # Courses run three years in a row under yearly codes; the series ties the years together.
     series: Mapped[str | None] = mapped_column(String(40), index=True)
     # The course's General Information document, uploaded by its coordinators (documents.py).

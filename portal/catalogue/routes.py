@@ -12,7 +12,6 @@ from ..courses import services as courses
 from ..courses.vocabulary import PROGRAM_TYPES, REGIONS, SUBJECTS
 from ..domain_errors import explain
 from ..extensions import db
-from ..i18n import LANGUAGES
 from ..storage.base import ObjectNotFound
 from ..uploads.checks import UploadRefused
 from ..uploads import services as uploads
@@ -110,14 +109,13 @@ def edit_outline(course_id: int):
         flash(_("The catalogue outline is saved."), "success")
         return redirect(url_for("catalogue.course", course_id=course.id))
     return render_template("catalogue/outline_form.html", course=course, form=form,
-                           outline_fields=OUTLINE_FIELDS, languages=LANGUAGES,
+                           outline_fields=OUTLINE_FIELDS,
                            document=documents.document_of(outline),
                            default_series=series_of(course, None)), 400 if form.errors else 200
 
 
 def _save_outline(course, form: OutlineForm) -> bool:
-    outline = services.save_outline(course, {n: form.content(n) for n in OUTLINE_FIELDS},
-                                    form.series.data)
+    outline = services.save_outline(course, form.content(), form.series.data)
     if form.remove_document.data:
         outline.general_information_id = None
     posted = form.document.data

@@ -9,6 +9,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from ..core.navigation import nav_link
+from ..i18n import language_name
 
 bp = Blueprint("courses", __name__)
 nav_link("courses.index", _l("Courses"), order=10, roles=("authenticated",))
@@ -16,7 +17,6 @@ nav_link("courses.index", _l("Courses"), order=10, roles=("authenticated",))
 
 @bp.app_context_processor
 def _vocabulary():
-    from .forms import language_name
     from .messages import import_result_message, row_problem_message
     from .vocabulary import PROGRAM_TYPES, REGIONS
     return {"PROGRAM_TYPES": PROGRAM_TYPES, "REGIONS": REGIONS, "language_name": language_name,
@@ -24,10 +24,7 @@ def _vocabulary():
             "import_result_message": import_result_message}
 
 
-@bp.app_template_filter("language_name")
-def _language_name(code: str) -> str:
-    from .forms import language_name
-    return language_name(code)
+bp.add_app_template_filter(language_name, "language_name")
 
 
 from . import panels, routes  # noqa: E402,F401

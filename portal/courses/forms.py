@@ -3,34 +3,29 @@ from __future__ import annotations
 
 import re
 
-from babel import Locale
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (DateField, EmailField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+                     StringField)
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..i18n import LANGUAGES
+from ..forms import ANY, TranslatedField
+from ..i18n import language_name
 from .vocabulary import (ENROLLMENT_STATES, PROGRAM_TYPES, REGIONS, SUBJECTS,
                          TRAINING_CENTERS)
 
+# The languages a course may be taught in, a wider list than the languages of its content.
 INSTRUCTION_LANGUAGES = ("en", "fr", "es", "ja", "ar", "pt", "ru")
-CONTENT_FIELDS = {"title": 200, "description": 5000, "objectives": 5000, "outline": 10000}
+CONTENT_FIELDS = ("title", "description", "objectives", "outline")
 
 
 def training_centers() -> tuple[str, ...]:
     """The configurable list (``TRAINING_CENTERS`` in the app config), else DESIGN.md's."""
     return tuple(current_app.config.get("TRAINING_CENTERS") or TRAINING_CENTERS)
-
-
-def language_name(code: str) -> str:
-    reader = Locale.parse(str(get_locale() or "en"))
-    return reader.languages.get(code, code)
 
 
 def _choices(mapping, blank=None):
@@ -84,32 +79,16 @@ class CourseForm(FlaskForm):
     fiscal_year = IntegerField(_l("Fiscal year"), validators=[
         Optional(), NumberRange(min=1954, max=2100,
                                 message=_l("Enter a year between 1954 and 2100."))])
+    title = TranslatedField(_l("Title"), max_length=200, required=ANY,
+                            message=_l("Enter a title in at least one language."))
+    description = TranslatedField(_l("Description"), max_length=5000, rows=4)
+    objectives = TranslatedField(_l("Objectives"), max_length=5000, rows=4)
+    outline = TranslatedField(_l("Outline"), max_length=10000, rows=6)
 
     def validate_languages(self, field):
         if not field.data:
             raise ValidationError(_l("Choose at least one language of instruction."))
 
-    def content(self, name: str) -> dict:
-        """{lang: text} of a per-language field, without empty languages."""
-        values = {lang: (self[name + "_" + lang].data or "").strip() for lang in LANGUAGES}
-        return {lang: text for lang, text in values.items() if text}
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if not self.content("title"):
-            self["title_en"].errors = list(self["title_en"].errors) + [
-                _l("Enter a title in at least one language.")]
-            ok = False
-        return ok
-
-
-for _lang in LANGUAGES:
-    for _name, _label in (("title", _l("Title")), ("description", _l("Description")),
-                          ("objectives", _l("Objectives")), ("outline", _l("Outline"))):
-        _kind = StringField if _name == "title" else TextAreaField
-        setattr(CourseForm, _name + "_" + _lang, _kind(
-            _label, render_kw={"lang": _lang},
-            validators=[Optional(), Length(max=CONTENT_FIELDS[_name])]))
 
 
 class StaffForm(FlaskForm):

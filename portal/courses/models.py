@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR
 from ..auth.models import User
-from ..db_types import UTCDateTime, utcnow
+from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 
 
@@ -62,10 +62,10 @@ class Course(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    title: Mapped[dict] = mapped_column(JSON, default=dict)        # {lang: text}
-    description: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: text}
-    objectives: Mapped[dict | None] = mapped_column(JSON, default=dict)  # {lang: text}
-    outline: Mapped[dict | None] = mapped_column(JSON, default=dict)     # {lang: text}
+    title: Mapped[dict] = mapped_column(TranslatedText, default=dict)
+    description: Mapped[dict] = mapped_column(TranslatedText, default=dict)
+    objectives: Mapped[dict | None] = mapped_column(TranslatedText, default=dict)
+    outline: Mapped[dict | None] = mapped_column(TranslatedText, default=dict)
     subject: Mapped[str] = mapped_column(String(40), index=True)
     program_type: Mapped[str] = mapped_column(String(20), default="group-region")
     training_center: Mapped[str] = mapped_column(String(40))

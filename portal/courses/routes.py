@@ -12,7 +12,6 @@ from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
 from ..auth.services import find_user_by_email
 from ..domain_errors import explain
 from ..extensions import db
-from ..i18n import LANGUAGES
 from . import bp, exports, imports, services
 from .links import course_links
 from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
@@ -96,7 +95,7 @@ def _dates_and_code_ok(form: CourseForm, course_id: int | None = None) -> bool:
 
 
 def _values(form: CourseForm) -> dict:
-    values = {name: form.content(name) for name in CONTENT_FIELDS}
+    values = {name: form[name].data for name in CONTENT_FIELDS}
     values.update(code=form.code.data.strip(), subject=form.subject.data,
                   program_type=form.program_type.data, training_center=form.training_center.data,
                   region=form.region.data or None, languages=list(form.languages.data),
@@ -109,8 +108,7 @@ def _values(form: CourseForm) -> dict:
 
 def _fill(form: CourseForm, course) -> None:
     for name in CONTENT_FIELDS:
-        for lang in LANGUAGES:
-            form[name + "_" + lang].data = (getattr(course, name) or {}).get(lang, "")
+        form[name].data = getattr(course, name)
     form.region.data = course.region or ""
     form.report_months.data = ", ".join(str(m) for m in course.report_months or [])
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..courses.models import Course
-from ..db_types import UTCDateTime, utcnow
+from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 
 RATING, TEXT = "rating", "text"
@@ -61,7 +61,7 @@ class Question(db.Model):
         ForeignKey("evaluation_questionnaires.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(10), default=RATING)
-    text: Mapped[dict] = mapped_column(JSON, default=dict)  # {lang: text}
+    text: Mapped[dict] = mapped_column(TranslatedText, default=dict)
     required: Mapped[bool] = mapped_column(default=True)
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="questions")

@@ -83,7 +83,7 @@ def questions(course_id: int):
                 return redirect(url_for("evaluation.questions", course_id=course.id))
         elif form.validate_on_submit():
             try:
-                services.add_question(course, form.kind.data, form.text(), form.required.data)
+                services.add_question(course, form.kind.data, form.text.data, form.required.data)
             except services.QuestionsLocked:
                 db.session.rollback()
                 return _questions_page(course, form, opening, 409)

@@ -6,12 +6,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField,
-    TextAreaField,
 )
-from wtforms.validators import NumberRange, Optional, Length, ValidationError
+from wtforms.validators import NumberRange, Optional, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..courses.vocabulary import SUBJECTS
+from ..forms import ANY, TranslatedField
 from ..i18n import CONTENT_LANGUAGES, LANGUAGE_NAMES
 
 VISIBILITY_LABELS = {"public": _l("Public: anyone"),
@@ -31,14 +31,9 @@ def _languages():
 
 class MaterialForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=lambda: list(KIND_LABELS.items()))
-    title_en = StringField(_l("Title in English"), validators=[Length(max=300)])
-    title_fr = StringField(_l("Title in French"), validators=[Length(max=300)])
-    title_es = StringField(_l("Title in Spanish"), validators=[Length(max=300)])
-    title_ja = StringField(_l("Title in Japanese"), validators=[Length(max=300)])
-    description_en = TextAreaField(_l("Description in English"), validators=[Length(max=5000)])
-    description_fr = TextAreaField(_l("Description in French"), validators=[Length(max=5000)])
-    description_es = TextAreaField(_l("Description in Spanish"), validators=[Length(max=5000)])
-    description_ja = TextAreaField(_l("Description in Japanese"), validators=[Length(max=5000)])
+    title = TranslatedField(_l("Title"), max_length=300, japanese=True, required=ANY,
+                            message=_l("Give a title in at least one language."))
+    description = TranslatedField(_l("Description"), max_length=5000, japanese=True, rows=4)
     subjects = MultiCheckboxField(_l("Subjects"), choices=lambda: list(SUBJECTS.items()))
     keywords = StringField(_l("Keywords, separated by commas"), validators=[Length(max=500)])
     year = IntegerField(_l("Production year"), validators=[Optional(), NumberRange(1950, 2100)])
@@ -51,12 +46,6 @@ class MaterialForm(FlaskForm):
     allow_download = BooleanField(_l("Allow downloads"), default=True)
     file = FileField(_l("File"))
     file_id = HiddenField()
-
-    def validate_title_en(self, field):
-        if not any((getattr(self, "title_" + lang).data or "").strip()
-                   for lang in CONTENT_LANGUAGES):
-            raise ValidationError(_l("Give a title in at least one language."))
-
 
 class SubtitleForm(FlaskForm):
     lang = SelectField(_l("Language of the subtitles"), choices=_languages)

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from .. import dates, jobs
 from ..db_types import utcnow
 from ..extensions import db
-from ..i18n import CONTENT_LANGUAGES
 from ..uploads import services as uploads
 from .forms import MaterialForm, split_list
 from .models import DOCUMENT, ORIGINAL, PROCESSING, READY, Material, MaterialView
@@ -36,12 +35,7 @@ def slug_for(titles: dict) -> str:
 
 def apply_form(material: Material, form: MaterialForm) -> None:
     material.kind = form.kind.data
-    material.title = {lang: getattr(form, "title_" + lang).data.strip()
-                      for lang in CONTENT_LANGUAGES if (getattr(form, "title_" + lang).data
-                                                        or "").strip()}
-    material.description = {lang: getattr(form, "description_" + lang).data.strip()
-                            for lang in CONTENT_LANGUAGES
-                            if (getattr(form, "description_" + lang).data or "").strip()}
+    material.title, material.description = form.title.data, form.description.data
     material.subjects = list(form.subjects.data or [])
     material.keywords = split_list(form.keywords.data)
     material.courses = split_list(form.courses.data)
@@ -55,9 +49,7 @@ def apply_form(material: Material, form: MaterialForm) -> None:
 
 def fill_form(form: MaterialForm, material: Material) -> None:
     form.kind.data = material.kind
-    for lang in CONTENT_LANGUAGES:
-        getattr(form, "title_" + lang).data = (material.title or {}).get(lang, "")
-        getattr(form, "description_" + lang).data = (material.description or {}).get(lang, "")
+    form.title.data, form.description.data = material.title, material.description
     form.subjects.data = list(material.subjects or [])
     form.keywords.data = ", ".join(material.keywords or [])
     form.courses.data = ", ".join(material.courses or [])

@@ -18,7 +18,9 @@ from .forms import MaterialForm, SubtitleForm
 from .models import FAILED
 from .permissions import may_edit
 from .processing import retry as retry_processing
-from .services import LibraryError, get_material, remove_subtitles, set_subtitles
+from .services import (
+    SUBTITLE_LANGUAGES, LibraryError, get_material, remove_subtitles, set_subtitles,
+)
 
 UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)
 
@@ -73,7 +75,7 @@ def new():
             error = message("no_file")
         if error is None:
             material = manage.create(current_user, form, stored)
-            for lang in ("en", "fr", "es", "ja"):
+            for lang in SUBTITLE_LANGUAGES:
                 error = _store_subtitles(material, lang, request.files.get("subtitles_" + lang))
                 if error:
                     break
@@ -85,7 +87,8 @@ def new():
             db.session.rollback()  # drops the jobs queued with the material
     status = 400 if request.method == "POST" else 200
     return render_template("library/edit.html", form=form, material=None, error=error,
-                           subtitle_form=None, **_upload_context()), status
+                           subtitle_form=None, subtitle_languages=SUBTITLE_LANGUAGES,
+                           **_upload_context()), status
 
 
 @bp.route("/m/<slug>/edit", methods=["GET", "POST"])

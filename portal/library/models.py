@@ -8,7 +8,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db_types import UTCDateTime, utcnow
+from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
 
@@ -29,8 +29,8 @@ class Material(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     kind: Mapped[str] = mapped_column(String(10), default="video")
-    title: Mapped[dict] = mapped_column(JSON, default=dict)         # {lang: text}
-    description: Mapped[dict] = mapped_column(JSON, default=dict)   # {lang: text}
+    title: Mapped[dict] = mapped_column(TranslatedText, default=dict)
+    description: Mapped[dict] = mapped_column(TranslatedText, default=dict)
     subjects: Mapped[list] = mapped_column(JSON, default=list)      # subject slugs
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     courses: Mapped[list] = mapped_column(JSON, default=list)       # related course codes
