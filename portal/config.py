@@ -10,7 +10,6 @@ its check, and in production a configuration that is unsafe or incomplete.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,83 +18,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from limits import parse_many
+from .config_types import (
+    KINDS,
+    MASK,
+    at_least,
+    human_size,
+    one_of,
+    rate_limit,
+    schemes,
+    without_password,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 1024 * 1024
 MIN_SECRET_KEY = 32  # characters; secrets.token_hex(32) gives 64
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-MASK = "********"
 
 
 class ConfigError(RuntimeError):
     """Settings are missing or wrong; the message lists each problem and how to fix it."""
 
 
-# -- types: the environment's text -> a value (a ValueError says what was expected) ------------
-_SIZE = re.compile(r"^(\d+)\s*([kmg]i?b|b)?$", re.IGNORECASE)
-_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
-               "kib": 2**10, "mib": 2**20, "gib": 2**30}
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smh]?)$", re.IGNORECASE)
-_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
-
-
-def _size(text: str) -> int:
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError("a size in bytes, or with a unit: 5MiB, 64 MiB, 1GB")
-    return int(match[1]) * _SIZE_UNITS[(match[2] or "").lower()]
-
-
-def _duration(text: str) -> float:
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError("seconds, or a number with s, m or h: 90, 1.5s, 10m")
-    return float(match[1]) * _DURATION_UNITS[match[2].lower()]
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError("a whole number") from None
-
-
-def _url(text: str) -> str:
-    if not urlsplit(text).scheme or "://" not in text:
-        raise ValueError("a URL, scheme://...")
-    return text[:-1] if urlsplit(text).path == "/" else text  # https://host/ is https://host
-
-
-KINDS: dict[str, Callable[[str], Any]] = {
-    "str": str, "path": str, "int": _int, "size": _size, "duration": _duration, "url": _url,
-    "list": lambda text: tuple(item.strip() for item in text.split(",") if item.strip()),
-}
-
-
-# -- checks: a value -> None, or what it must be ------------------------------------------------
-def _one_of(*choices: str):
-    return lambda value: None if value in choices else "one of " + ", ".join(choices)
-
-
-def _at_least(low: float, shown: str | None = None):
-    return lambda value: None if value >= low else "at least %s" % (shown or low)
-
-
-def _schemes(*schemes: str):
-    return lambda value: (None if urlsplit(value).scheme in schemes
-                          else "a URL starting with " + " or ".join(s + "://" for s in schemes))
-
-
-def _rate_limit(value: str) -> str | None:
-    try:
-        parse_many(value)
-    except ValueError:
-        return "a rate limit such as '10 per 15 minutes'"
-    return None
-
-
-# -- defaults computed from the instance folder ----------------------------------------------------
+# -- defaults computed from the instance folder ---------------------------------------------------
 def _instance(conf: Mapping[str, Any]) -> Path:
     folder = Path(conf["INSTANCE_PATH"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,67 +76,69 @@ class Setting:
 S = Setting
 SETTINGS: tuple[Setting, ...] = (
     S("PORTAL_ENV", "str", "development", "`production`: Secure cookies, HSTS, start-up refuses "
-      "an unsafe or incomplete configuration", check=_one_of("development", "testing", "production")),
+      "an unsafe or incomplete configuration",
+      check=one_of("development", "testing", "production")),
     S("PORTAL_INSTANCE_DIR", "path", str(ROOT / "instance"), "the instance folder, home of the "
       "embedded defaults below", key="INSTANCE_PATH", shown_default="`instance/` beside the code"),
     S("SECRET_KEY", "str", _development_secret_key, "signs sessions and links; required outside "
       "development, %d+ characters in production" % MIN_SECRET_KEY, secret=True,
       shown_default="development: made once into `instance/secret_key`"),
     S("PUBLIC_URL", "url", None, "the portal's address in e-mailed links and CORS; required in "
-      "production, https", check=_schemes("https", "http"), shown_default="unset: the request's host"),
+      "production, https", check=schemes("https", "http"),
+      shown_default="unset: the request's host"),
     S("DATABASE_URL", "url", lambda c: "sqlite:///%s" % (_instance(c) / "portal.sqlite3"),
       "SQLAlchemy URL, e.g. `postgresql+psycopg://portal@db/portal`",
       key="SQLALCHEMY_DATABASE_URI", shown_default="SQLite file `instance/portal.sqlite3`"),
     S("STORAGE_URL", "url", lambda c: "file://%s" % (_instance(c) / "storage"), "`file:///folder` "
-      "or `s3://bucket/prefix` with the `S3_*` settings", check=_schemes("file", "s3"),
+      "or `s3://bucket/prefix` with the `S3_*` settings", check=schemes("file", "s3"),
       shown_default="`file://` + `instance/storage`"),
     S("SEARCH_INDEX_DIR", "path", lambda c: str(_instance(c) / "search-index"), "this host's "
       "search index, on its local disk", shown_default="`instance/search-index`"),
     S("REDIS_URL", "url", None, "jobs and shared rate limits, e.g. `redis://cache:6379/0`",
-      check=_schemes("redis", "rediss", "unix"),
+      check=schemes("redis", "rediss", "unix"),
       shown_default="unset: in-process jobs, rate-limit counters in memory"),
     S("JOBS_QUEUE", "str", "portal", "name of the Redis job queue"),
     S("MAIL_URL", "url", None, "`smtp://user:pass@mail:587?starttls=1`, `smtps://...:465`, or "
-      "`log://` to write mail to the log on purpose", check=_schemes("smtp", "smtps", "log"),
+      "`log://` to write mail to the log on purpose", check=schemes("smtp", "smtps", "log"),
       shown_default="unset: mail is written to the log (refused in production)"),
     S("MAIL_FROM", "str", "Portal <no-reply@portal.invalid>", "sender of the portal's mail"),
     S("MAX_CONTENT_LENGTH", "size", 64 * MiB, "largest request; large files go through the "
-      "resumable upload protocol in parts", check=_at_least(1)),
+      "resumable upload protocol in parts", check=at_least(1)),
     S("UPLOAD_PART_SIZE", "size", 5 * MiB, "part size of resumable uploads (larger when a file "
-      "needs it to stay within 10,000 parts)", check=_at_least(5 * MiB, "5 MiB, the S3 minimum")),
+      "needs it to stay within 10,000 parts)", check=at_least(5 * MiB, "5 MiB, the S3 minimum")),
     S("UPLOAD_FORM_MAX", "size", 32 * MiB, "largest file sent with a plain form (no JavaScript)",
-      check=_at_least(1)),
+      check=at_least(1)),
     S("READY_MAX_INDEX_LAG", "int", 200, "outbox rows this host's index may lag before `/readyz` "
-      "says not ready", check=_at_least(0)),
+      "says not ready", check=at_least(0)),
     S("TRUSTED_PROXIES", "int", 0, "reverse proxies in front (`1` behind nginx), so rate limits "
-      "see the client's address", check=_at_least(0)),
+      "see the client's address", check=at_least(0)),
     S("LOGIN_LIMIT_PER_ACCOUNT", "str", "10 per 15 minutes", "sign-in attempts per account",
-      check=_rate_limit),
+      check=rate_limit),
     S("LOGIN_LIMIT_PER_ADDRESS", "str", "50 per 15 minutes", "sign-in attempts per client "
-      "address", check=_rate_limit),
+      "address", check=rate_limit),
     S("PASSWORD_HASHING", "str", "default", "`cheapest`: Argon2id's smallest parameters, for test "
-      "suites (refused in production)", check=_one_of("default", "cheapest")),
+      "suites (refused in production)", check=one_of("default", "cheapest")),
     S("S3_ENDPOINT_URL", "url", None, "the S3-compatible store, e.g. `https://minio:9000`",
-      check=_schemes("https", "http"), shown_default="unset: AWS"),
+      check=schemes("https", "http"), shown_default="unset: AWS"),
     S("S3_PUBLIC_ENDPOINT_URL", "url", None, "the store's address as browsers reach it, when "
-      "servers use another", check=_schemes("https", "http"), shown_default="the endpoint"),
+      "servers use another", check=schemes("https", "http"), shown_default="the endpoint"),
     S("S3_REGION", "str", None, "e.g. `us-east-1`; `garage` for Garage",
       shown_default="unset: boto3's own"),
     S("S3_ADDRESSING_STYLE", "str", None, "`path` for MinIO, Ceph RGW and Garage",
-      check=_one_of("path", "virtual", "auto"),
+      check=one_of("path", "virtual", "auto"),
       shown_default="`path` with an endpoint, else `virtual`"),
     S("AWS_ACCESS_KEY_ID", "str", None, "the store's access key",
       shown_default="unset: boto3's own chain"),
     S("AWS_SECRET_ACCESS_KEY", "str", None, "the store's secret key", secret=True,
       shown_default="unset: boto3's own chain"),
     S("S3_CONNECT_TIMEOUT", "duration", 2.0, "with the two below, a store that is down is a clear "
-      "error within seconds", check=_at_least(0.1)),
+      "error within seconds", check=at_least(0.1)),
     S("S3_READ_TIMEOUT", "duration", 4.0, "longest wait for the store's next byte",
-      check=_at_least(0.1)),
+      check=at_least(0.1)),
     S("S3_MAX_ATTEMPTS", "int", 2, "attempts in all for one call to the store",
-      check=_at_least(1)),
+      check=at_least(1)),
     S("S3_COMPLETE_TIMEOUT", "duration", 600.0, "wait for the store to join the parts of a "
-      "multi-GB upload", check=_at_least(1)),
+      "multi-GB upload", check=at_least(1)),
     S("PDF_FONT", "path", None, "a TrueType font for action-plan PDFs",
       shown_default="unset: DejaVu or Liberation, found on the system"),
     S("TRAINING_CENTERS", "list", None, "training centres offered in course forms, "
@@ -200,7 +146,6 @@ SETTINGS: tuple[Setting, ...] = (
     S("DEMO_PASSWORD", "str", None, "password of the demo accounts (`flask seed-demo`)",
       secret=True, shown_default="unset: `portal-demo-2026`"),
 )
-BY_ENV = {setting.env: setting for setting in SETTINGS}
 
 
 # -- rules across settings: the configuration -> None, or a problem ------------------------------
@@ -253,7 +198,7 @@ def _production(conf) -> bool:
     return conf["PORTAL_ENV"] == "production"
 
 
-# -- reading ----------------------------------------------------------------------------------------
+# -- reading ---------------------------------------------------------------------------------------
 def load_config(instance: Path | str | None = None, environ: Mapping[str, str] | None = None,
                 overrides: Mapping[str, Any] | None = None) -> dict:
     """The Flask config from ``environ`` (default: ``os.environ``). ``overrides`` (Flask keys,
@@ -331,22 +276,7 @@ def _flask_settings(conf) -> dict:
     }
 
 
-# -- showing ----------------------------------------------------------------------------------------
-def human_size(size: int) -> str:
-    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if size and size % factor == 0:
-            return "%d %s" % (size // factor, unit)
-    return "%d B" % size
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user, _, host = parts.netloc.rpartition("@")
-    return parts._replace(netloc="%s:%s@%s" % (user.partition(":")[0], MASK, host)).geturl()
-
-
+# -- showing ---------------------------------------------------------------------------------------
 def shown(setting: Setting, value: Any) -> str:
     """A value as ``config show`` and the README print it, secrets masked."""
     if value in (None, "", ()):
@@ -354,7 +284,7 @@ def shown(setting: Setting, value: Any) -> str:
     if setting.secret:
         return MASK
     if setting.kind == "url":
-        return _without_password(str(value))
+        return without_password(str(value))
     if setting.kind == "size" and isinstance(value, int):
         return human_size(value)
     if setting.kind == "duration" and isinstance(value, (int, float)):

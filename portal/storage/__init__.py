@@ -9,8 +9,16 @@ from __future__ import annotations
 from .. import config
 from . import local, s3  # noqa: F401  (register the backends)
 from .base import (
-    MultipartNotFound, ObjectNotFound, PartRejected, RangeNotSatisfiable, StorageBackend,
-    StorageError, StorageUnavailable, WriteResult, backend_for, register,
+    MultipartNotFound,
+    ObjectNotFound,
+    PartRejected,
+    RangeNotSatisfiable,
+    StorageBackend,
+    StorageError,
+    StorageUnavailable,
+    WriteResult,
+    backend_for,
+    register,
 )
 
 # The backends' settings, typed and defaulted by the configuration table.
