@@ -49,6 +49,11 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache
 	find translations -name '*.mo' -delete
 
+# Issue 14: CPU per request of each dashboard against the home page (demo data, one process).
+.PHONY: bench-dashboards
+bench-dashboards: install-test catalogs
+	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)
+
 bench-uploads: install-test   # ~15 min; needs about 3x 4 GiB free in the temp folder
 	$(BIN)/python bench/uploads.py
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import event
 
 from portal.action_plans.models import ActionPlan
@@ -147,3 +146,47 @@ def test_review_panel_links_only_courses_not_closed(app, login_as):
     assert "/assignments/course/%d/matrix" % current_id in html
     assert "/assignments/course/%d/matrix" % closed_id not in html
     assert client.get("/courses").status_code == 200
+
+
+def _staffed_course_with_work(app, make_user, coordinator_id: int, code: str) -> int:
+    """A course coordinated by ``coordinator_id``, in Japan now, with a questionnaire, one
+    hand-in waiting for review and one extension request waiting for an answer."""
+    from portal.evaluation.models import Questionnaire
+    person = make_user("participant", name="Someone of " + code)
+    with app.app_context():
+        course = _course(code)
+        db.session.add(CourseCoordinator(course_id=course.id, user_id=coordinator_id))
+        db.session.add(Enrollment(course_id=course.id, user_id=person.id, status="in_progress"))
+        task = Assignment(course_id=course.id, phase="in-japan", title={"en": "Work of " + code},
+                          opens_at=utcnow() - timedelta(days=1),
+                          due_at=utcnow() + timedelta(days=3))
+        db.session.add_all([task, Questionnaire(course_id=course.id)])
+        db.session.flush()
+        db.session.add(Submission(assignment_id=task.id, user_id=person.id, state="submitted"))
+        db.session.add(Extension(assignment_id=task.id, user_id=person.id, state="requested",
+                                 reason="ill"))
+        db.session.commit()
+        return course.id
+
+
+def test_staff_dashboards_read_a_fixed_number_of_times_however_many_courses(app, make_user,
+                                                                             login_as):
+    """Courses, review and evaluation panels: the same number of queries with 1 course or 6,
+    and every course's links, waiting work and requests still shown."""
+    client, coordinator = login_as("coordinator")
+    first = _staffed_course_with_work(app, make_user, coordinator.id, "STAFF-0")
+    few, html = _dashboard_queries(app, client)
+    assert "Work of STAFF-0" in html and "/assignments/course/%d/matrix" % first in html
+    more = [_staffed_course_with_work(app, make_user, coordinator.id, "STAFF-%d" % n)
+            for n in range(1, 6)]
+    many, html = _dashboard_queries(app, client)
+    assert many == few, "the staff dashboard reads something once per course"
+    for course_id in [first, *more]:
+        assert "/assignments/course/%d/matrix" % course_id in html
+        assert "/courses/%d" % course_id in html
+    assert html.count("1 submission") == 6 and html.count("1 request") == 6
+    admin_client, _ = login_as("admin")
+    admin_few, _ = _dashboard_queries(app, admin_client)
+    _staffed_course_with_work(app, make_user, coordinator.id, "STAFF-9")
+    admin_many, html = _dashboard_queries(app, admin_client)
+    assert admin_many == admin_few and "Work of STAFF-9" in html
