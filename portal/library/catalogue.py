@@ -16,7 +16,7 @@ from sqlalchemy import select
 from .. import jobs
 from ..courses.vocabulary import SUBJECTS
 from ..extensions import db
-from ..i18n import CONTENT_LANGUAGES
+from ..i18n import CONTENT_LANGUAGES, clean_translations
 from ..storage import get_storage
 from .outbox import SYNC_JOB
 from .models import DOCUMENT, KINDS, ORIGINAL, READY, VISIBILITIES, Material
@@ -42,7 +42,7 @@ def _texts(value, name: str, required: bool = False) -> dict:
         value = {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ItemError("%s must be an object of language: text" % name)
-    texts = {k: v.strip() for k, v in value.items() if k in CONTENT_LANGUAGES and v.strip()}
+    texts = clean_translations(value)
     if required and not texts:
         raise ItemError("at least one %s in %s is required" % (name, "/".join(CONTENT_LANGUAGES)))
     return texts

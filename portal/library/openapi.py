@@ -1,6 +1,8 @@
 """The OpenAPI 3 description of the JSON API (served at /api/v1/openapi.json)."""
 from __future__ import annotations
 
+from ..i18n import CONTENT_LANGUAGES
+
 
 def _param(name: str, description: str, schema: dict | None = None, array: bool = False) -> dict:
     schema = schema or {"type": "string"}
@@ -58,8 +60,9 @@ ERROR = {"type": "object", "properties": {"error": {"type": "object", "propertie
 
 
 def document() -> dict:
-    lang = _param("lang", "Reader's language (en, fr, es, ja): boosted and used for titles.",
-                  {"type": "string", "enum": ["en", "fr", "es", "ja"]})
+    lang = _param("lang", "Reader's language (%s): boosted and used for titles."
+                  % ", ".join(CONTENT_LANGUAGES),
+                  {"type": "string", "enum": list(CONTENT_LANGUAGES)})
     return {
         "openapi": "3.0.3",
         "info": {"title": "Portal library API", "version": "1",
