@@ -13,7 +13,7 @@ from ..courses.models import Course
 from ..courses.panels import current_courses
 from ..extensions import db
 from .models import REQUESTED, SUBMITTED, Assignment, Extension, Submission
-from .views import due_next
+from .page_data import due_next
 
 nav_link("assignments.mine", _l("My assignments"), order=30, roles=(PARTICIPANT,))
 

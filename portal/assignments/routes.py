@@ -17,12 +17,12 @@ from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size
 from ..uploads.messages import message as upload_message
-from . import access, bp, extensions, files, notify, services
+from . import access, bp, deadline_extensions, files, notify, services
 from .forms import ExtensionRequestForm, WorkForm, to_utc
 from .models import DRAFT, RETURNED, SUBMITTED, SubmissionFile
 from .services import RuleBroken
 from .timing import moments_for
-from .views import my_assignments, work_context
+from .page_data import my_assignments, work_context
 
 
 @bp.route("/assignments")
@@ -174,7 +174,7 @@ def request_extension(assignment_id: int):
     if not ext_form.validate_on_submit():
         return _render_work(assignment, ext_form=ext_form, status=400)
     try:
-        extensions.request_extension(assignment, current_user, ext_form.reason.data,
+        deadline_extensions.request_extension(assignment, current_user, ext_form.reason.data,
                                      to_utc(ext_form.wanted.data, current_user.timezone))
         jobs.commit()
     except RuleBroken as broken:

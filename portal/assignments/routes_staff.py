@@ -17,7 +17,7 @@ from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size
 from ..uploads.messages import message as upload_message
-from . import access, bp, extensions, files, notify, reports, services
+from . import access, bp, deadline_extensions, files, notify, reports, services
 from .forms import (
     STATE_LABELS, AnswerForm, AssignmentForm, GrantForm, ReviewForm, to_utc,
 )
@@ -156,7 +156,7 @@ def _grant_form(assignment) -> GrantForm:
 def _render_extensions(assignment, form, status=200, error=None):
     return render_template("assignments/extensions.html", assignment=assignment, form=form,
                            answer_form=AnswerForm(formdata=None),
-                           requests=extensions.extensions_of(assignment), error=error), status
+                           requests=deadline_extensions.extensions_of(assignment), error=error), status
 
 
 @bp.route("/assignments/<int:assignment_id>/extensions", methods=["GET", "POST"])
@@ -168,7 +168,7 @@ def extensions_page(assignment_id: int):
         return _render_extensions(assignment, form, 400 if request.method == "POST" else 200)
     zone = current_user.timezone
     try:
-        ext = extensions.grant(assignment, form.participant.data, current_user,
+        ext = deadline_extensions.grant(assignment, form.participant.data, current_user,
                                to_utc(form.due_at.data, zone), to_utc(form.cutoff_at.data, zone),
                                form.answer.data or "")
         notify.extension_answered(ext)
@@ -194,7 +194,7 @@ def answer_extension(extension_id: int):
                                   " ".join(e for errs in form.errors.values() for e in errs))
     zone = current_user.timezone
     try:
-        ext = extensions.answer_request(ext, current_user, form.decision.data == "grant",
+        ext = deadline_extensions.answer_request(ext, current_user, form.decision.data == "grant",
                                         to_utc(form.due_at.data, zone),
                                         to_utc(form.cutoff_at.data, zone), form.answer.data or "")
         notify.extension_answered(ext)

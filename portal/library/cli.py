@@ -7,7 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from . import bp, indexing
-from .catalogue import export_catalogue, import_manifest
+from .manifest import export_catalogue, import_manifest
 
 
 @bp.cli.command("import")

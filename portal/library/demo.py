@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from .catalogue import ImportReport, import_manifest
+from .manifest import ImportReport, import_manifest
 from .processing import ffmpeg_exe
 
 SECONDS = 8

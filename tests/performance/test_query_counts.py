@@ -117,7 +117,7 @@ def test_participant_dashboard_reads_assignments_deadlines_and_work_at_once(app,
     assert many == few, "the participant dashboard reads assignments one by one"
     assert "Task 0" not in html  # handed in: not due next any more
     with app.test_request_context():
-        from portal.assignments.views import my_assignments
+        from portal.assignments.page_data import my_assignments
         from portal.auth.models import User
         rows = {r["assignment"].id: r for r in my_assignments(db.session.get(User, me.id))}
         assert rows[ids[0]]["state"] == "submitted" and rows[ids[1]]["state"] == "draft"

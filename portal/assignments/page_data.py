@@ -1,4 +1,4 @@
-"""What the participant's pages show, gathered in one place for the thin views."""
+"""What the participant's pages show (data for the thin views, not views), gathered in one place."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -12,7 +12,7 @@ from ..extensions import db
 from ..i18n import localize
 from ..uploads import services as uploads
 from ..uploads.messages import format_size
-from . import extensions, files, services
+from . import deadline_extensions, files, services
 from .forms import ExtensionRequestForm
 from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment
 from .timing import countdown
@@ -71,7 +71,7 @@ def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
         "instructions_html": services.render_markdown(localize(assignment.instructions).text),
         "statement": localize(assignment.statement), "form": form,
         "ext_form": ext_form or ExtensionRequestForm(),
-        "pending_request": extensions.pending_request(assignment, user.id),
+        "pending_request": deadline_extensions.pending_request(assignment, user.id),
         "purpose": purpose, "form_limit": min(uploads.form_limit(purpose),
                                                purpose.policy.max_size),
         "format_size": format_size,
