@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK = $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-test catalogs migrate demo translations-update clean bench bench-uploads
+.PHONY: run test lint install install-test catalogs migrate demo translations-update clean bench bench-uploads
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -36,8 +36,16 @@ run: demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite on every core (pytest-xdist: one worker per core; tests/parallel.py says what keeps
+# the workers apart). TEST_WORKERS=0 runs it in this process (for --pdb, or to compare).
+TEST_WORKERS ?= auto
 test: install-test catalogs
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Ruff (rules in pyproject.toml); `make test` runs the same check (tests/test_lint.py).
+LINT_PATHS = portal media_index tests bench deploy wsgi.py gunicorn.conf.py
+lint: install-test
+	$(BIN)/ruff check $(LINT_PATHS)
 
 translations-update: $(VENV)/.installed
 	$(FLASK) translations update

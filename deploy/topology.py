@@ -1,6 +1,6 @@
 """The production topology on one machine, for tests and demonstrations.
 
-    .venv/bin/python deploy/topology.py            # starts everything, prints the URLs, Ctrl-C stops
+    .venv/bin/python deploy/topology.py     # starts everything, prints the URLs, Ctrl-C stops
 
 PostgreSQL (the one already running, a fresh database in it), Redis (the local server, a queue of
 this run's own), moto standing in for S3, two web hosts (gunicorn) each with its own instance
@@ -10,6 +10,7 @@ Everything listens on 127.0.0.1 only and stops with the script.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -33,6 +34,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _catalogs_stale() -> bool:
+    """Whether a .mo file is missing or older than its .po. Fresh ones are left alone: test
+    workers may be reading them (`make test` and `make topology` build them first)."""
+    for po in (ROOT / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            return True
+    return False
+
+
 def wait_http(url: str, seconds: float = 60) -> None:
     deadline = time.time() + seconds
     while True:
@@ -41,9 +52,9 @@ def wait_http(url: str, seconds: float = 60) -> None:
             return
         except urllib.error.HTTPError:
             return  # it answers
-        except Exception:
+        except Exception as error:
             if time.time() > deadline:
-                raise RuntimeError("no answer from %s" % url)
+                raise RuntimeError("no answer from %s" % url) from error
             time.sleep(0.3)
 
 
@@ -105,10 +116,8 @@ def _stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def start(folder: Path, admin_database_url: str, redis_url: str = "redis://127.0.0.1:6379/0",
@@ -139,7 +148,8 @@ def start(folder: Path, admin_database_url: str, redis_url: str = "redis://127.0
     try:
         topo.spawn("s3", [PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)])
         wait_http(env["S3_ENDPOINT_URL"])
-        topo.flask("translations", "compile")
+        if _catalogs_stale():
+            topo.flask("translations", "compile")
         # Bucket and CORS for the portal's origin (browsers send parts to S3 directly).
         topo.flask("storage", "init", "--origin", "http://127.0.0.1:%d" % balancer_port)
         topo.flask("db", "upgrade")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import uuid
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -17,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db, limiter
+from tests import parallel
 
 PG_SKIP_REASON = ("PostgreSQL tests SKIPPED: set TEST_DATABASE_URL (e.g. "
                   "postgresql+psycopg://postgres@127.0.0.1:5432/test) to run them")
@@ -30,17 +30,38 @@ def pytest_report_header(config):
 
 
 def pytest_configure(config):
-    """Tests read the compiled catalogs: build any .mo older than its .po."""
+    """Tests read the compiled catalogs: build any .mo older than its .po (once, before any
+    xdist worker starts; written aside then renamed, so a reader never sees half a file)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
+    if hasattr(config, "workerinput"):
+        return
     for po in (Path(__file__).resolve().parent.parent / "translations").glob("*/LC_MESSAGES/*.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as src:
                 catalog = read_po(src)
-            with mo.open("wb") as dst:
+            part = mo.with_suffix(".mo.%s" % uuid.uuid4().hex[:8])
+            with part.open("wb") as dst:
                 write_mo(dst, catalog)
+            part.replace(mo)
+
+
+@pytest.hookimpl(tryfirst=True)   # ahead of xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist: tests sharing a module's server run on one worker, long ones first
+    (tests/parallel.py)."""
+    if not hasattr(config, "workerinput"):
+        return
+    keys = {}
+    for item in items:
+        whole_module = item.get_closest_marker("xdist_group") is not None
+        group = None if whole_module else parallel.xdist_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        keys[item] = parallel.schedule_key(item, whole_module)
+    items.sort(key=keys.__getitem__)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -146,19 +167,17 @@ class Mailbox:
 
 @pytest.fixture(scope="session")
 def smtp_server():
-    """A real SMTP server (aiosmtpd) collecting every message."""
-    from aiosmtpd.controller import Controller
-
-    box = Mailbox("127.0.0.1", _free_port())
+    """A real SMTP server (aiosmtpd) collecting every message, on a port of its own."""
+    messages = []
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
-            box.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            messages.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
-    controller = Controller(Handler(), hostname=box.host, port=box.port)
+    controller = parallel.any_port_controller(Handler(), "127.0.0.1")
     controller.start()
-    yield box
+    yield Mailbox(controller.hostname, controller.port, messages)
     controller.stop()
 
 
@@ -166,12 +185,6 @@ def smtp_server():
 def mailbox(smtp_server):
     smtp_server.messages.clear()
     return smtp_server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- app and clients

@@ -17,19 +17,24 @@ def s3_settings(endpoint: str) -> dict:
 
 
 class MotoServer:
-    """moto's threaded S3 server on a free port of 127.0.0.1. It can be stopped and started
-    again on the same port; moto keeps its state in the process, so nothing stored is lost."""
+    """moto's threaded S3 server on 127.0.0.1, on a port the kernel picks at the first start (so
+    parallel test workers never race for one). It can be stopped and started again on the same
+    port; moto keeps its state in the process, so nothing stored is lost."""
 
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
-        self.endpoint = "http://127.0.0.1:%d" % self.port
+    def __init__(self, port: int = 0):
+        self.port = port
         self._server = None
+
+    @property
+    def endpoint(self) -> str:
+        return "http://127.0.0.1:%d" % self.port
 
     def start(self) -> "MotoServer":
         from moto.server import ThreadedMotoServer
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
+        self.port = self._server.get_host_and_port()[1]
         return self
 
     def stop(self) -> None:

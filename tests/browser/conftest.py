@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,18 +25,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.parallel import listening_socket
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PASSWORD = "browser demo password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -60,7 +55,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, smtp_server, make_pg_database):
     if not Path(CHROMIUM).exists():
-        pytest.skip("BROWSER TESTS SKIPPED: no Chromium at %s (apt-get install chromium)" % CHROMIUM)
+        pytest.skip("BROWSER TESTS SKIPPED: no Chromium at %s (apt-get install chromium)"
+                    % CHROMIUM)
     instance = tmp_path_factory.mktemp("live-instance")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PORTAL_"))}
     env.update({"PORTAL_ENV": "testing", "PORTAL_INSTANCE_DIR": str(instance),
@@ -71,25 +67,28 @@ def live_server(tmp_path_factory, smtp_server, make_pg_database):
     # BROWSER_DATABASE=sqlite forces SQLite.
     pg_url = make_pg_database() if os.environ.get("BROWSER_DATABASE") != "sqlite" else None
     env["DATABASE_URL"] = pg_url or "sqlite:///" + str(instance / "portal.sqlite3")
-    port = _free_port()
-    server = LiveServer("http://127.0.0.1:%d" % port, instance, env, smtp_server)
-    server.flask("translations", "compile")
+    sock = listening_socket()
+    server = LiveServer("http://127.0.0.1:%d" % sock.getsockname()[1], instance, env, smtp_server)
+    # The catalogs were built before any test worker started (tests/conftest.py): compiling them
+    # again would rewrite files the other workers are reading.
     server.flask("db", "upgrade")
     server.flask("seed-demo")
     log = open(instance / "gunicorn.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4",
-                             "-b", "127.0.0.1:%d" % port, "--timeout", "60", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "-b", "fd://%d" % sock.fileno(), "--timeout", "60", "wsgi:app"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            pass_fds=[sock.fileno()])
+    sock.close()   # gunicorn has it now
     deadline = time.time() + 60
     while True:
         try:
             urllib.request.urlopen(server.url + "/healthz", timeout=2)
             break
-        except Exception:
+        except Exception as error:
             if time.time() > deadline or proc.poll() is not None:
                 proc.kill()
                 raise RuntimeError("gunicorn did not start:\n" +
-                                   (instance / "gunicorn.log").read_text()[-3000:])
+                                   (instance / "gunicorn.log").read_text()[-3000:]) from error
             time.sleep(0.3)
     yield server
     proc.terminate()

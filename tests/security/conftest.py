@@ -57,12 +57,11 @@ class World:
     def checksum(self) -> dict:
         """Per table: row count and a hash of every row (ordered), to prove nothing changed."""
         out = {}
-        with self.app.app_context():
-            with db.engine.connect() as conn:
-                for table in db.metadata.sorted_tables:
-                    rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
-                    out[table.name] = (len(rows), hashlib.sha256(
-                        repr([tuple(r) for r in rows]).encode()).hexdigest()[:16])
+        with self.app.app_context(), db.engine.connect() as conn:
+            for table in db.metadata.sorted_tables:
+                rows = conn.execute(table.select().order_by(*table.primary_key.columns)).all()
+                out[table.name] = (len(rows), hashlib.sha256(
+                    repr([tuple(r) for r in rows]).encode()).hexdigest()[:16])
         return out
 
 
@@ -113,8 +112,7 @@ def build_world(app) -> World:
     from portal.auth.models import User
     from portal.courses import imports
     from portal.courses.models import Course
-    from portal.library import demo as library_demo
-    from portal.library import services as library
+    from portal.library import demo as library_demo, services as library
     from portal.uploads import services as uploads
 
     world = World(app)
@@ -227,13 +225,10 @@ def served_world(world):
 
     from werkzeug.serving import make_server
 
-    from portal.storage.testing import free_port
-
-    port = free_port()
-    server = make_server("127.0.0.1", port, world.app, threaded=True)
+    server = make_server("127.0.0.1", 0, world.app, threaded=True)   # a port of its own
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    world.url = "http://127.0.0.1:%d" % port
+    world.url = "http://127.0.0.1:%d" % server.server_port
     yield world
     server.shutdown()
     thread.join(10)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.parallel import listening_socket
+
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = ("127.0.0.1", 6379)
 PASSWORD = "the real password of this official"
@@ -35,12 +37,6 @@ def _up(addr) -> bool:
 
 pytestmark = pytest.mark.skipif(not _up(REDIS), reason="REDIS TESTS SKIPPED: no Redis on "
                                 "127.0.0.1:6379")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Browser:
@@ -94,11 +90,14 @@ def server(tmp_path_factory, smtp_server, make_pg_database):
         "    services.create_user(%r, 'Target Official', 'participant', password=%r)\n"
         "    db.session.commit()\n") % (email, PASSWORD)], cwd=ROOT, env=env, check=True,
         timeout=120)
-    port = _free_port()
+    sock = listening_socket()   # a port of its own, even with other test workers about
+    port = sock.getsockname()[1]
     log = open(instance / "gunicorn.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4",
-                             "-b", "127.0.0.1:%d" % port, "wsgi_jobs_queue:app"], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "-b", "fd://%d" % sock.fileno(), "wsgi_jobs_queue:app"], cwd=ROOT,
+                            env=env, stdout=log, stderr=subprocess.STDOUT,
+                            pass_fds=[sock.fileno()])
+    sock.close()
     base = "http://127.0.0.1:%d" % port
     deadline = time.time() + 60
     while Browser(base).request("/healthz")[0] != 200 if _up(("127.0.0.1", port)) else True:
