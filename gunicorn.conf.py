@@ -8,11 +8,11 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+workers = int(os.environ.get("GUNICORN_WORKERS") or multiprocessing.cpu_count() + 1)
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 8))
+threads = int(os.environ.get("GUNICORN_THREADS") or 8)
 # A part of an upload is at most 64 MiB: at 1 Mbit/s that is ~9 minutes when not buffered.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 120)
 graceful_timeout = 30
 keepalive = 5
 max_requests = 5000          # recycle workers now and then: memory stays flat

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -119,6 +120,12 @@ class Connection:
                 break
             name, _, value = line.decode("latin-1").partition(":")
             resp_headers.setdefault(name.strip().lower(), []).append(value.strip())
+        data = await self._read_body(method, status, resp_headers)
+        if "close" in ",".join(resp_headers.get("connection", [])).lower():
+            self.close()
+        return status, resp_headers, data
+
+    async def _read_body(self, method, status, resp_headers) -> bytes:
         if "chunked" in ",".join(resp_headers.get("transfer-encoding", [])).lower():
             parts = []
             while True:
@@ -128,17 +135,14 @@ class Connection:
                     break
                 parts.append(await self.reader.readexactly(size))
                 await self.reader.readexactly(2)
-            data = b"".join(parts)
-        elif "content-length" in resp_headers:
-            data = await self.reader.readexactly(int(resp_headers["content-length"][0]))
-        elif method == "HEAD" or status in (204, 304):
-            data = b""
-        else:
-            data = await self.reader.read()
-            self.close()
-        if "close" in ",".join(resp_headers.get("connection", [])).lower():
-            self.close()
-        return status, resp_headers, data
+            return b"".join(parts)
+        if "content-length" in resp_headers:
+            return await self.reader.readexactly(int(resp_headers["content-length"][0]))
+        if method == "HEAD" or status in (204, 304):
+            return b""
+        data = await self.reader.read()
+        self.close()
+        return data
 
 
 class Browser:
@@ -269,9 +273,13 @@ class Recorder:
                 self.error_examples.append("%s: %s" % (label, detail))
 
 
+FIXED_PATHS = {"home": "/", "my assignments": "/assignments", "action plans": "/action-plans",
+               "course list": "/courses"}
+
+
 class User:
     def __init__(self, number: int, persona: str, cat: Catalogue, host: str, port: int,
-                 rng: random.Random, accounts: "Accounts"):
+                 rng: random.Random, accounts: Accounts):
         self.number, self.persona, self.cat, self.rng = number, persona, cat, rng
         self.accounts = accounts
         self.browser = Browser(host, port, "10.%d.%d.%d" % (
@@ -285,7 +293,7 @@ class User:
         try:
             status, data = await self.browser.call(method, path, **kw)
             ok, detail = status in expect, "status %d on %s" % (status, path)
-        except (asyncio.TimeoutError, ConnectionError, OSError, HTTPError,
+        except (TimeoutError, ConnectionError, OSError, HTTPError,
                 asyncio.IncompleteReadError) as exc:
             data, ok, detail = None, False, "%s on %s" % (type(exc).__name__, path)
             self.browser.close()
@@ -320,23 +328,28 @@ class User:
         if self.persona != "anonymous" and self.rng.random() < RELOGIN:
             await self.login(rec)
             return
-        labels, weights = zip(*MIX[self.persona])
+        labels, weights = zip(*MIX[self.persona], strict=True)
         label = self.rng.choices(labels, weights)[0]
         await self.timed(rec, label, "GET", self.path_for(label))
 
     def path_for(self, label: str) -> str:
-        rng, cat = self.rng, self.cat
         if label.startswith("dashboard"):
             return "/dashboard"
-        if label == "home":
-            return "/"
-        if label == "my assignments":
-            return "/assignments"
+        if label in FIXED_PATHS:
+            return FIXED_PATHS[label]
+        if label in ("assignment page", "review queue", "matrix"):
+            return self._course_path(label)
+        return self._library_path(label)
+
+    def _course_path(self, label: str) -> str:
         if label == "assignment page":
-            ids = cat.assignments.get(self.email or "") or [1]
-            return "/assignments/%d" % rng.choice(ids)
-        if label == "action plans":
-            return "/action-plans"
+            ids = self.cat.assignments.get(self.email or "") or [1]
+            return "/assignments/%d" % self.rng.choice(ids)
+        page = "queue" if label == "review queue" else "matrix"
+        return "/assignments/course/%d/%s" % (self.rng.choice(self.courses), page)
+
+    def _library_path(self, label: str) -> str:
+        rng, cat = self.rng, self.cat
         if label in ("search HTML", "search API"):
             _, params = rng.choice(cat.searches)
             base = "/library/search" if label == "search HTML" else "/api/v1/library/search"
@@ -346,12 +359,6 @@ class User:
         if label == "subtitles .vtt":
             slug, lang = rng.choice(cat.subtitles)
             return "/library/m/%s/subtitles/%s.vtt" % (slug, lang)
-        if label == "review queue":
-            return "/assignments/course/%d/queue" % rng.choice(self.courses)
-        if label == "matrix":
-            return "/assignments/course/%d/matrix" % rng.choice(self.courses)
-        if label == "course list":
-            return "/courses"
         raise KeyError(label)
 
 
@@ -363,7 +370,7 @@ class Accounts:
                       "instructor": list(cat.instructors), "coordinator": list(cat.coordinators)}
         for pool in self.pools.values():
             rng.shuffle(pool)
-        self.turn = {k: 0 for k in self.pools}
+        self.turn = dict.fromkeys(self.pools, 0)
 
     def next(self, persona: str) -> tuple[str, list[int]]:
         pool = self.pools[persona]
@@ -411,8 +418,8 @@ class PhaseResult:
 
     def rows(self) -> list[dict]:
         out = []
-        for label, values in sorted(self.rec.samples.items()):
-            values = sorted(values)
+        for label, samples in sorted(self.rec.samples.items()):
+            values = sorted(samples)
             out.append({"endpoint": label, "n": len(values), "rps": len(values) / self.seconds,
                         "p50": pct(values, 0.50), "p95": pct(values, 0.95),
                         "p99": pct(values, 0.99), "errors": self.rec.errors.get(label, 0)})
@@ -505,7 +512,7 @@ async def phase(name: str, users: list[User], seconds: float, pid: int,
 def make_users(count: int, cat: Catalogue, host: str, port: int, accounts: Accounts,
                seed: int, persona: str | None = None, first: int = 0) -> list[User]:
     rng = random.Random(seed)
-    names, weights = zip(*PERSONAS)
+    names, weights = zip(*PERSONAS, strict=True)
     return [User(first + n, persona or rng.choices(names, weights)[0], cat, host, port,
                  random.Random(seed * 7919 + n), accounts) for n in range(count)]
 
@@ -587,9 +594,9 @@ def wait_http(port: int, path: str, seconds: float = 90) -> None:
         try:
             urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5)
             return
-        except Exception:
+        except Exception as error:
             if time.time() > deadline:
-                raise RuntimeError("no answer on port %d" % port)
+                raise RuntimeError("no answer on port %d" % port) from error
             time.sleep(0.5)
 
 
@@ -605,10 +612,8 @@ def stop(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def nginx_conf(folder: Path, port: int, upstream: int) -> Path:
@@ -667,6 +672,25 @@ def report(results: list[PhaseResult]) -> str:
     return "\n".join(lines)
 
 
+def server_env(args, folder: Path) -> dict:
+    """The environment of both servers (and of the flask commands that prepare the data)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PORTAL_",
+                                                                     "GUNICORN_"))}
+    env.update({
+        "PORTAL_ENV": "production", "SECRET_KEY": uuid.uuid4().hex,
+        # start-up refuses production without these (portal/config.py): links name this host,
+        # mail goes to the log on purpose
+        "PUBLIC_URL": "http://127.0.0.1", "MAIL_URL": "log://",
+        "PORTAL_INSTANCE_DIR": str(folder / "instance"), "REDIS_URL": args.redis,
+        "STORAGE_URL": "file://%s" % (folder / "storage"),
+        "SEARCH_INDEX_DIR": str(folder / "index"), "TRUSTED_PROXIES": "1",
+        "PYTHONUNBUFFERED": "1"})
+    for name in ("workers", "threads"):
+        if getattr(args, name):
+            env["GUNICORN_%s" % name.upper()] = getattr(args, name)
+    return env
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=os.environ.get(
@@ -696,20 +720,7 @@ def main(argv=None) -> None:
     scale = loaddata.Scale(participants=1000, courses=30, materials=500) if args.small \
         else loaddata.Scale(materials=args.materials)
     folder = Path(tempfile.mkdtemp(prefix="portal-load-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "PORTAL_",
-                                                                     "GUNICORN_"))}
-    env.update({
-        "PORTAL_ENV": "production", "SECRET_KEY": uuid.uuid4().hex,
-        # start-up refuses production without these (portal/config.py): links name this host,
-        # mail goes to the log on purpose
-        "PUBLIC_URL": "http://127.0.0.1", "MAIL_URL": "log://",
-        "PORTAL_INSTANCE_DIR": str(folder / "instance"), "REDIS_URL": args.redis,
-        "STORAGE_URL": "file://%s" % (folder / "storage"),
-        "SEARCH_INDEX_DIR": str(folder / "index"), "TRUSTED_PROXIES": "1",
-        "PYTHONUNBUFFERED": "1"})
-    for name in ("workers", "threads"):
-        if getattr(args, name):
-            env["GUNICORN_%s" % name.upper()] = getattr(args, name)
+    env = server_env(args, folder)
     print("%d CPUs, load average %.1f; data in %s" % (os.cpu_count(), os.getloadavg()[0],
                                                       folder), flush=True)
     processes: list[subprocess.Popen] = []

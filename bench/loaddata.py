@@ -28,7 +28,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, time as dtime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 PASSWORD = "load benchmark password"
 CACHE = Path(tempfile.gettempdir()) / "portal-bench-cache"
-UTC = timezone.utc
 SUBJECTS = ("governance", "gender", "peacebuilding", "ict", "evaluation", "education", "health",
             "social-security", "economic-policy", "private-sector", "agriculture",
             "rural-development", "transportation", "urban-regional", "natural-resources-energy",
@@ -380,7 +379,7 @@ class _Generator:
             if a["opens_at"] > self.now:
                 continue
             overdue = a["due_at"] < self.now
-            for eid, uid, status in self.enrolled[a["course_id"]]:
+            for _eid, uid, status in self.enrolled[a["course_id"]]:
                 if status == "withdrawn":
                     continue
                 if overdue:
@@ -421,7 +420,11 @@ class _Generator:
 
     def action_plans(self) -> None:
         from portal.action_plans.models import (
-            ActionPlan, PlanVersion, ProgressReport, ReportActivity)
+            ActionPlan,
+            PlanVersion,
+            ProgressReport,
+            ReportActivity,
+        )
         from portal.courses.models import add_months
 
         rng, plans, versions, reports, activities = self.rng, [], [], [], []

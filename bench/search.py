@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from media_index.indexer import Indexer, Upsert, rebuild, status  # noqa: E402
-from media_index.searcher import Searcher  # noqa: E402
+from media_index.indexer import Indexer, Upsert, rebuild, status
+from media_index.searcher import Searcher
 
 TRANSCRIPT_MS = 20 * 60 * 1000
 CUE_MS = 4000
@@ -204,6 +204,45 @@ PREFIXES = [("wa", "en"), ("gestion des d", "fr"), ("recons", "en"), ("agua y", 
             ("kit", "en"), ("ri", "es"), ("éner", "fr"), ("dis", "en")]
 
 
+def _phrase(rng, text, words, lang):
+    first, second = rng.sample(words, 2)  # titles read "<First> and <second> in <place>"
+    return f'"{first} {TITLES[lang].split()[1]} {second}"'
+
+
+def _typo(rng, text, words, lang):
+    cut = rng.randrange(1, max(2, len(text) - 1))
+    return text[:cut] + text[cut + 1:]
+
+
+# How each kind of query makes its text from a topic word (or leaves it).
+QUERY_TEXT = {
+    "topic": lambda rng, text, words, lang: text,
+    "two topics": lambda rng, text, words, lang: " ".join(rng.sample(words, 2)),
+    "common+topic": lambda rng, text, words, lang: f"{rng.choice(GENERAL[lang])} {text}",
+    "place+topic": lambda rng, text, words, lang: f"{rng.choice(PLACES)} {text}",
+    "phrase": _phrase,
+    "typo": _typo,
+    "no match": lambda rng, text, words, lang: "".join(rng.choice("bcdfghjklmnpqrstvwxz")
+                                                       for _ in range(8)),
+    "hostile": lambda rng, text, words, lang: (
+        f'title_en:{text} "unbalanced * visibility:course {"x" * rng.randint(0, 1500)}'),
+}
+
+
+def _search_options(label, rng, lang) -> dict:
+    """Filters, order or page of the kinds of query that keep the topic word as it is."""
+    if label == "filtered":
+        return {"filters": rng.choice([
+            {"subject": rng.choice(sorted(SUBJECTS))}, {"year_from": 2010, "year_to": 2020},
+            {"kind": "video", "subtitle_language": lang}])}
+    if label == "sorted":
+        return {"sort": rng.choice(["newest", "views"])}
+    if label == "browse":
+        return dict(sort=rng.choice(["newest", "views"]),
+                    filters=rng.choice([{}, {"subject": rng.choice(sorted(SUBJECTS))}]))
+    return {"page": rng.choice([2, 3])}   # page 2-3
+
+
 def query_mix(seed: int, count: int):
     """``count`` varied searches as (label, text, lang, kwargs), deterministic from ``seed``.
 
@@ -219,34 +258,11 @@ def query_mix(seed: int, count: int):
         words = subject_words(rng.choice(sorted(SUBJECTS)), lang)
         extra: dict = {"allowed": rng.choice(READERS)}
         text = rng.choice(words)
-        if label == "two topics":
-            text = " ".join(rng.sample(words, 2))
-        elif label == "common+topic":
-            text = f"{rng.choice(GENERAL[lang])} {text}"
-        elif label == "place+topic":
-            text = f"{rng.choice(PLACES)} {text}"
-        elif label == "phrase":
-            first, second = rng.sample(words, 2)  # titles read "<First> and <second> in <place>"
-            text = f'"{first} {TITLES[lang].split()[1]} {second}"'
-        elif label == "typo":
-            cut = rng.randrange(1, max(2, len(text) - 1))
-            text = text[:cut] + text[cut + 1:]
-        elif label == "no match":
-            text = "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
-        elif label == "filtered":
-            extra["filters"] = rng.choice([
-                {"subject": rng.choice(sorted(SUBJECTS))}, {"year_from": 2010, "year_to": 2020},
-                {"kind": "video", "subtitle_language": lang}])
-        elif label == "sorted":
-            extra["sort"] = rng.choice(["newest", "views"])
-        elif label == "browse":
-            text = ""
-            extra.update(sort=rng.choice(["newest", "views"]),
-                         filters=rng.choice([{}, {"subject": rng.choice(sorted(SUBJECTS))}]))
-        elif label == "page 2-3":
-            extra["page"] = rng.choice([2, 3])
-        elif label == "hostile":
-            text = f'title_en:{text} "unbalanced * visibility:course {"x" * rng.randint(0, 1500)}'
+        if label in QUERY_TEXT:
+            text = QUERY_TEXT[label](rng, text, words, lang)
+        else:
+            extra.update(_search_options(label, rng, lang))
+            text = "" if label == "browse" else text
         yield label, text, lang, extra
 
 
@@ -257,7 +273,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def time_searches(base: Path, rounds: int, seed: int) -> dict:
     searcher = Searcher(base, refresh_interval=1.0)
-    for label, text, lang, extra in query_mix(seed + 1, 30):  # a worker that has served a few
+    for _label, text, lang, extra in query_mix(seed + 1, 30):  # a worker that has served a few
         searcher.search(text, lang=lang, **extra)
     timings: dict[str, list[tuple[float, float]]] = {"all": []}
     for label, text, lang, extra in query_mix(seed, rounds):

@@ -17,7 +17,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,10 +62,10 @@ def load(app, size: int, seed: int) -> float:
                             content_type="text/vtt", purpose="library")
         db.session.add(shared)
         db.session.flush()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         materials_rows, tracks = [], []
         for number, m in enumerate(materials(seed, size), 1):
-            created = datetime.fromtimestamp(m["created_ts"], timezone.utc)
+            created = datetime.fromtimestamp(m["created_ts"], UTC)
             materials_rows.append({
                 "id": number, "slug": m["id"], "kind": m["kind"], "title": m["title"],
                 "description": m["description"], "subjects": m["subjects"],
@@ -127,7 +127,7 @@ def time_http(app, queries: int, seed: int) -> dict[str, list[tuple[float, float
     assert response.status_code == 302, response.status_code
     mix = list(query_mix(seed, queries))
     timings: dict[str, list[tuple[float, float]]] = {"api": [], "page": [], "suggest": []}
-    for label, text, lang, extra in mix[:20]:  # warm-up
+    for _label, text, lang, extra in mix[:20]:  # warm-up
         (reader if extra.get("allowed") else anonymous).get(
             "/api/v1/library/search", query_string=params_for(text, lang, extra))
     searcher = app.extensions["search_index"].searcher
@@ -156,7 +156,7 @@ def time_http(app, queries: int, seed: int) -> dict[str, list[tuple[float, float
             timings["suggest"].append((wall, cpu))
     timings["kept"] = []
     for timed in (False, True):  # the same searches twice more: answers kept by the view
-        for label, text, lang, extra in mix:
+        for _label, text, lang, extra in mix:
             client = reader if extra.get("allowed") else anonymous
             wall, cpu, response = _timed(client.get, "/api/v1/library/search",
                                          query_string=params_for(text, lang, extra))

@@ -75,9 +75,9 @@ def wait_for(url: str, timeout: float = 60) -> None:
         try:
             requests.get(url, timeout=10)
             return
-        except requests.RequestException:
+        except requests.RequestException as error:
             if time.time() > deadline:
-                raise RuntimeError("%s did not answer" % url)
+                raise RuntimeError("%s did not answer" % url) from error
             time.sleep(0.2)
 
 

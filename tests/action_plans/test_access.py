@@ -50,8 +50,7 @@ def _post_routes(plan_id):
 def test_someone_elses_plan_is_not_found_on_every_route(app, world, full_plan, signin, who):
     c, plan_id, file_id = full_plan
     other = signin(getattr(world, who))
-    for url in _get_routes(plan_id, file_id) + [base for base in (
-            "/action-plans/%d/edit" % plan_id,)]:
+    for url in [*_get_routes(plan_id, file_id), "/action-plans/%d/edit" % plan_id]:
         response = other.get(url)
         assert response.status_code in (403, 404), (who, url, response.status_code)
     token = other.csrf_token("/")

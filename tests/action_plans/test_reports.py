@@ -1,6 +1,6 @@
 """Progress reports: refused before acceptance, drafts, submission, evidence, reminders."""
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 

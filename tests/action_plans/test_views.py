@@ -61,7 +61,8 @@ def test_progress_counts_only_the_latest_submitted_report(app, world, accepted_p
 
 
 @pytest.mark.parametrize("lang,words", [
-    ("fr", ["Vos plans d'action", "Enregistrer comme nouvelle version", "Ajouter une autre activité",
+    ("fr", ["Vos plans d'action", "Enregistrer comme nouvelle version",
+            "Ajouter une autre activité",
             "Rapport d'avancement", "Avancement des anciens"]),
     ("es", ["Sus planes de acción", "Guardar como nueva versión", "Añadir otra actividad",
             "Informe de avance", "Avance de los exparticipantes"]),
@@ -91,8 +92,10 @@ def test_pages_in_three_languages(app, world, accepted_plan, start_plan, signin,
 @pytest.mark.parametrize("lang", ["fr", "es"])
 def test_no_english_left_on_action_plan_pages(app, world, accepted_plan, signin, lang):
     """As tests/foundation/test_pages.py does for the shared pages."""
-    import polib
     from pathlib import Path
+
+    import polib
+
     from portal.auth.models import User
     po = polib.pofile(str(Path(__file__).resolve().parents[2] /
                           "translations/fr/LC_MESSAGES/messages.po"))
@@ -106,11 +109,11 @@ def test_no_english_left_on_action_plan_pages(app, world, accepted_plan, signin,
     view = "/action-plans/%d" % plan_id
     _submit_report(c, plan_id, a1=("done", 100), a2=("in_progress", 40))
     c.submit(view + "/sharing", {"shared": "1"}, page=view)
-    pages = {url: c for url in ("/action-plans", view, view + "/versions/1",
-                                view + "/reports/3", view + "/reports/6")}
+    pages = dict.fromkeys(("/action-plans", view, view + "/versions/1", view + "/reports/3",
+                           view + "/reports/6"), c)
     staff = signin(world.coordinator)
-    pages.update({url: staff for url in ("/action-plans/courses", "/action-plans/progress",
-                                         "/action-plans/courses/%d" % world.course)})
+    pages.update(dict.fromkeys(("/action-plans/courses", "/action-plans/progress",
+                                "/action-plans/courses/%d" % world.course), staff))
     pages["/practice"] = signin(world.peer)
     for url, client in pages.items():
         page = client.get(url).get_data(as_text=True)
@@ -146,6 +149,7 @@ def test_three_languages_in_pdf(app, world, start_plan, plan_form, signin):
 
 def test_demo_holds_an_alumnus_with_an_accepted_plan_and_a_report(app):
     from sqlalchemy import select
+
     from portal import demo, jobs
     from portal.action_plans.models import ActionPlan
     with app.app_context():

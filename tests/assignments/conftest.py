@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -86,7 +86,7 @@ def world(app, quick_user):
                       timezone="Africa/Dakar")
     bob = make_user("participant", name="Carlos Mendoza", language="es", country="BO",
                     timezone="America/La_Paz")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         course, other = make_course("FISH-1", now.date()), make_course("OTHER-1", now.date())
         db.session.add_all([course, other])

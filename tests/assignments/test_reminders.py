@@ -1,6 +1,6 @@
 """`flask send-reminders`: 7 days, 1 day before and once overdue, never twice, in the
 participant's language, not to those who handed in; extensions move the deadline."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -25,7 +25,7 @@ def _run(app, now):
 
 
 def test_event_windows():
-    now = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 5, 1, tzinfo=UTC)
     assert event_for(now + timedelta(days=6), None, now) == "7d"
     assert event_for(now + timedelta(days=8), None, now) is None
     assert event_for(now + timedelta(hours=20), None, now) == "1d"
@@ -35,7 +35,7 @@ def test_event_windows():
 
 
 def test_reminders_never_twice_and_in_each_language(app, world, mailbox, runner):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _set_due(app, world, now + timedelta(days=5))
     assert _run(app, now) == 2
     assert mailbox.to(world.alice.email)[-1]["Subject"] == \
@@ -51,7 +51,7 @@ def test_reminders_never_twice_and_in_each_language(app, world, mailbox, runner)
 
 
 def test_no_reminder_to_who_handed_in_and_extension_moves_it(app, world, mailbox):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     _set_due(app, world, now + timedelta(hours=10))
     with app.app_context():
         db.session.add(Submission(assignment_id=world.assignment_id, user_id=world.alice.id,
@@ -82,4 +82,4 @@ def test_relative_deadlines_follow_the_departure(app, world):
         assert [moved for moved, _ in refresh_relative_deadlines(course)] == [a]
         db.session.commit()
         assert a.due_at == due_after_departure(date(2027, 1, 31), 6)
-        assert a.due_at == datetime(2027, 7, 31, 14, 59, tzinfo=timezone.utc)  # 23:59 JST
+        assert a.due_at == datetime(2027, 7, 31, 14, 59, tzinfo=UTC)  # 23:59 JST

@@ -1,7 +1,7 @@
 """Review, versions, the zip of an assignment, extensions, the matrix and its CSV."""
 import io
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -97,7 +97,7 @@ def test_zip_has_a_folder_per_participant(app, world, signed_in):
 
 def test_extension_request_and_grant_lets_a_late_participant_submit(app, world, signed_in,
                                                                      mailbox):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         from portal.assignments.models import Assignment
         a = db.session.get(Assignment, world.assignment_id)
@@ -156,8 +156,9 @@ def test_matrix_country_filter_and_csv(app, world, signed_in):
     assert r.mimetype == "text/csv"
     lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Name,E-mail address,Country,Country report")
-    assert any(l.startswith("Aminata Diallo,") and l.endswith(",Submitted") for l in lines)
-    assert any(l.startswith("Carlos Mendoza,") and l.endswith(",Not started") for l in lines)
+    assert any(row.startswith("Aminata Diallo,") and row.endswith(",Submitted") for row in lines)
+    assert any(row.startswith("Carlos Mendoza,") and row.endswith(",Not started")
+               for row in lines)
 
 
 def test_staff_creates_and_edits_an_assignment_with_relative_due_date(app, world, signed_in):
@@ -174,8 +175,8 @@ def test_staff_creates_and_edits_an_assignment_with_relative_due_date(app, world
     assert r.status_code == 400
     assert tanaka.submit(new, form).status_code == 302
     from portal.assignments.models import Assignment
-    from portal.dates import add_months
     from portal.courses.models import Course
+    from portal.dates import add_months
     with app.app_context():
         a = db.session.scalars(select(Assignment).order_by(Assignment.id.desc())).first()
         course = db.session.get(Course, world.course_id)

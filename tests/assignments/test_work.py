@@ -1,7 +1,7 @@
 """The participant's work: drafts, files, submitting, receipts, versions, late and cut-off."""
 import hashlib
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -116,7 +116,7 @@ def test_autosave_answers_json(app, world, signed_in):
 
 
 def test_late_after_due_and_refused_after_cutoff(app, world, signed_in):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     set_assignment(app, world, due_at=now - timedelta(hours=2), cutoff_at=now + timedelta(days=1))
     alice = signed_in(world.alice)
     html = alice.get(url(world)).get_data(as_text=True)
@@ -134,7 +134,7 @@ def test_late_after_due_and_refused_after_cutoff(app, world, signed_in):
 
 
 def test_not_open_yet(app, world, signed_in):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     set_assignment(app, world, opens_at=now + timedelta(days=1))
     bob = signed_in(world.bob)
     assert "se abre el" in bob.get(url(world)).get_data(as_text=True)

@@ -1,9 +1,9 @@
 """Issue 4, "Done when": a participant completes a pre-arrival task in French with an
 attachment, the instructor returns it, the participant resubmits, the instructor accepts, and
 the coordinator sees it in the matrix. Demo data: FISH-FRA-2026, "Rapport pays"."""
-from datetime import datetime, timedelta, timezone
 import os
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -126,7 +126,7 @@ def test_countdown_kept_current_in_the_readers_language(page_in, live_server):
     _sign_in(page, "jean-baptiste@demo.example.org", live_server.password)
     # The page's clock stands still from here, so the minute timer fires exactly 60 s after the
     # page loads and what it writes does not depend on how fast the machine is.
-    page.clock.pause_at(datetime.now(timezone.utc) + timedelta(seconds=5))
+    page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=5))
     page.goto("/assignments")
     page.click("text=Rapport de poste")
     countdown = page.locator("[data-countdown]")

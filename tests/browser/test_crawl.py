@@ -96,30 +96,34 @@ def _crawl(page, base: str, starts: list[str], on_page) -> list[str]:
         shape = _shape(urlsplit(url).path)
         if shapes.get(shape, 0) >= PER_SHAPE:
             continue
-        try:
-            response = page.goto(url)
-        except Exception as error:  # a file served as a download, not a page
-            if "Download is starting" in str(error):
-                continue
-            raise
-        if response is None or response.status != 200 or \
-                "text/html" not in response.headers.get("content-type", ""):
+        if not _open_page(page, url):
             continue
-        if urlsplit(page.url).path == "/login" and url != "/login":
-            continue  # not for this role
         shapes[shape] = shapes.get(shape, 0) + 1
         visited.append(url)
         on_page(url, shapes[shape] == 1)
-        hrefs = page.eval_on_selector_all(
-            "a[href]:not([download])", "as => as.map(a => a.href)")
-        for href in hrefs:
-            href = urldefrag(href)[0]
-            if not href.startswith(base):
-                continue
-            local = href[len(base):] or "/"
-            if not SKIP.search(urlsplit(local).path) and local not in seen:
-                queue.append(local)
+        queue.extend(local for local in _local_links(page, base) if local not in seen)
     return visited
+
+
+def _open_page(page, url: str) -> bool:
+    """Go to ``url``; whether it is an HTML page this role may see."""
+    try:
+        response = page.goto(url)
+    except Exception as error:  # a file served as a download, not a page
+        if "Download is starting" in str(error):
+            return False
+        raise
+    if response is None or response.status != 200 or \
+            "text/html" not in response.headers.get("content-type", ""):
+        return False
+    return urlsplit(page.url).path != "/login" or url == "/login"  # else not for this role
+
+
+def _local_links(page, base: str) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]:not([download])", "as => as.map(a => a.href)")
+    local = [urldefrag(href)[0][len(base):] or "/" for href in hrefs
+             if urldefrag(href)[0].startswith(base)]
+    return [path for path in local if not SKIP.search(urlsplit(path).path)]
 
 
 AXED: set[str] = set()

@@ -125,8 +125,8 @@ def test_by_training_center_for_coordinators_and_admins(app, client, data, login
     for role in ("coordinator", "admin"):
         c, _ = login_as(role)
         html = c.get("/statistics/centers?year=%d" % this_year).get_data(as_text=True)
-        rows = dict((name, (int(n), int(p))) for name, n, p in re.findall(
-            r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>(\d+)</td></tr>', html))
+        rows = {name: (int(n), int(p)) for name, n, p in re.findall(
+            r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>(\d+)</td></tr>', html)}
         assert rows.pop("Total") == (2, 8)
         assert rows == {"Chubu": (1, 5), "Kansai": (1, 3)}
         assert "Statistics by training center" in html

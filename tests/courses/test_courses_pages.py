@@ -7,7 +7,6 @@ from pathlib import Path
 
 import polib
 import pytest
-from sqlalchemy import select
 
 from portal.courses.models import Enrollment
 from portal.extensions import db

@@ -2,7 +2,7 @@
 relative deadlines, report dates, their reminders, the closing day, and the participants told."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -27,7 +27,7 @@ def _assignment(course_id, title, due_at, months=None):
     from portal.assignments.models import Assignment
     return Assignment(course_id=course_id, phase="post-return", title=title,
                       instructions={"en": "Report."}, statement={},
-                      opens_at=datetime(2026, 11, 2, tzinfo=timezone.utc), due_at=due_at,
+                      opens_at=datetime(2026, 11, 2, tzinfo=UTC), due_at=due_at,
                       due_months_after_departure=months, asks="text")
 
 
@@ -53,7 +53,7 @@ def course_with_deadlines(app, login_as, make_user, make_course, enroll):
     amina_e = enroll(course_id, amina.id, "accepted")
     enroll(course_id, lucia.id, "accepted")
     enroll(course_id, gone.id, "withdrawn")
-    fixed_due = datetime(2027, 3, 1, 14, 59, tzinfo=timezone.utc)
+    fixed_due = datetime(2027, 3, 1, 14, 59, tzinfo=UTC)
     with app.app_context():
         relative = _assignment(course_id, {"en": "Progress report", "fr": "Rapport d'étape",
                                            "es": "Informe de seguimiento"},
@@ -63,8 +63,8 @@ def course_with_deadlines(app, login_as, make_user, make_course, enroll):
         db.session.add_all([relative, fixed])
         db.session.flush()
         db.session.add(Extension(assignment_id=relative.id, user_id=lucia.id, state="granted",
-                                 due_at=datetime(2027, 9, 15, tzinfo=timezone.utc),
-                                 decided_at=datetime(2027, 1, 1, tzinfo=timezone.utc)))
+                                 due_at=datetime(2027, 9, 15, tzinfo=UTC),
+                                 decided_at=datetime(2027, 1, 1, tzinfo=UTC)))
         plan = ActionPlan(enrollment_id=amina_e, language="fr", state="draft",
                           content={"title": "Eau"})
         db.session.add(plan)
@@ -137,7 +137,7 @@ def test_editing_the_departure_moves_what_is_counted_from_it(app, course_with_de
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     with app.app_context():
         relative = db.session.get(Assignment, ids["relative"])
-        assert relative.due_at == datetime(2027, 7, 31, *TOKYO_2359, tzinfo=timezone.utc)
+        assert relative.due_at == datetime(2027, 7, 31, *TOKYO_2359, tzinfo=UTC)
         assert db.session.get(Assignment, ids["fixed"]).due_at == fixed_due  # absolute
         plan = db.session.get(ActionPlan, ids["plan"])
         assert [(d.month, d.due) for d in reports.schedule(plan)] == [
@@ -183,7 +183,7 @@ def test_nobody_is_told_when_no_due_date_moved(app, course_with_deadlines, mailb
     assert mailbox.messages == []
     with app.app_context():
         due = db.session.get(Assignment, ids["relative"]).due_at
-    assert due == datetime(2027, 7, 25, *TOKYO_2359, tzinfo=timezone.utc)
+    assert due == datetime(2027, 7, 25, *TOKYO_2359, tzinfo=UTC)
 
 
 def test_a_change_refused_by_the_form_moves_nothing(app, course_with_deadlines, mailbox):
@@ -196,4 +196,4 @@ def test_a_change_refused_by_the_form_moves_nothing(app, course_with_deadlines, 
     assert mailbox.messages == []
     with app.app_context():
         due = db.session.get(Assignment, ids["relative"]).due_at
-    assert due == datetime(2027, 7, 25, *TOKYO_2359, tzinfo=timezone.utc)
+    assert due == datetime(2027, 7, 25, *TOKYO_2359, tzinfo=UTC)

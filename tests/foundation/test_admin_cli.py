@@ -166,9 +166,10 @@ def test_environment_overrides_defaults(tmp_path):
 
 def test_migrations_match_the_models(app):
     """`flask db check`: the migrated schema (made in conftest) equals the models."""
+    import warnings
+
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    import warnings
     with app.app_context(), db.engine.connect() as conn, warnings.catch_warnings():
         # SQLAlchemy cannot reflect the lower(email) index; it is tested below instead.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")

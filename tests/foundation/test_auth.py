@@ -1,10 +1,12 @@
 """Sign-in, sign-out, sessions, rate limits and redirects."""
+from datetime import UTC
+
 import pytest
 from sqlalchemy import select
 
 from portal.auth.models import User
-from tests.conftest import DEMO_PASSWORD
 from portal.extensions import db
+from tests.conftest import DEMO_PASSWORD
 
 
 def test_login_then_dashboard(auth, client, make_user):
@@ -16,7 +18,7 @@ def test_login_then_dashboard(auth, client, make_user):
 
 
 def test_login_is_case_insensitive_on_email(auth, make_user):
-    user = make_user(email="Grace.Wanjiru@Example.org")
+    make_user(email="Grace.Wanjiru@Example.org")
     assert auth.login("grace.wanjiru@EXAMPLE.ORG").status_code == 302
 
 
@@ -78,10 +80,10 @@ def test_remember_me_lasts_at_most_30_days(auth, client, make_user):
     response = auth.login(user.email, remember="y")
     cookies = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token")]
     assert cookies and "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
+    from datetime import datetime
     from email.utils import parsedate_to_datetime
-    from datetime import datetime, timezone
     expires = parsedate_to_datetime(cookies[0].split("Expires=")[1].split(";")[0])
-    assert (expires - datetime.now(timezone.utc)).days <= 30
+    assert (expires - datetime.now(UTC)).days <= 30
 
 
 def test_session_cookie_flags(auth, make_user):

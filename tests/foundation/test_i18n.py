@@ -2,7 +2,7 @@
 import re
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polib
@@ -125,11 +125,12 @@ def test_country_names_are_localized():
 
 def test_times_shown_in_the_users_zone_with_japan_time(app, make_user):
     from flask_login import login_user
+
     from portal.auth.models import User
     from portal.extensions import db
     from portal.i18n import format_moment
     ref = make_user(timezone="America/La_Paz", language="en")
-    moment = datetime(2026, 3, 1, 14, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 3, 1, 14, 0, tzinfo=UTC)
     with app.test_request_context():
         login_user(db.session.get(User, ref.id))
         text = format_moment(moment, with_japan=True)

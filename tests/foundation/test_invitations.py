@@ -160,7 +160,8 @@ def test_account_page_changes_language_and_timezone(login_as):
     assert response.status_code == 302
     page = c.get("/account").get_data(as_text=True)
     assert '<html lang="es">' in page
-    assert re.search(r'<option selected value="America/La_Paz"|value="America/La_Paz" selected', page)
+    assert re.search(r'<option selected value="America/La_Paz"|value="America/La_Paz" selected',
+                     page)
 
 
 def test_password_change_needs_current_password_and_ends_other_sessions(app, login_as):

@@ -31,7 +31,8 @@ def test_limit_holds_across_workers(database_url, tmp_path):
     email = "target-%s@example.org" % uuid.uuid4().hex[:12]
     apps = []
     for n in range(2):
-        app = create_app({"TESTING": True, "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path / str(n)),
+        app = create_app({"TESTING": True, "SECRET_KEY": "k",
+                          "INSTANCE_PATH": str(tmp_path / str(n)),
                           "SQLALCHEMY_DATABASE_URI": database_url,
                           "STORAGE_URL": "file://" + str(tmp_path / "storage"),
                           "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",

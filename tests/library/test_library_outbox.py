@@ -90,7 +90,7 @@ def test_two_syncs_at_once_neither_corrupt_nor_lose(app, lib):
         try:
             with app.app_context():
                 indexing.sync(batch=7, timeout=20)
-        except Exception as exc:  # noqa: BLE001  reported below
+        except Exception as exc:
             errors.append(exc)
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:

@@ -3,7 +3,7 @@ permissions inside the query (results, facets, suggestions), hostile input, the 
 the OpenAPI document."""
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -32,7 +32,7 @@ def _corpus(lib, vtt):
     lib.add("inclusive-education", {"es": "Educación inclusiva en el aula"},
             {"es": vtt((7, "Cada niño tiene derecho a aprender en la escuela."))},
             subjects=["education"], year=2020, audio_language="es",
-            created_at=datetime(2030, 5, 1, tzinfo=timezone.utc))  # the newest
+            created_at=datetime(2030, 5, 1, tzinfo=UTC))  # the newest
     lib.add("secret-registered", {"en": "Flood warning drills for registered users"},
             {"en": vtt((5, "Zanzibar evacuation drills."))}, subjects=["disaster-risk-reduction"],
             year=2023, visibility="registered", audio_language="sw")

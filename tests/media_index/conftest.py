@@ -11,8 +11,10 @@ def cues(*lines, step_ms=10_000, start_ms=0):
     result, at = [], start_ms
     for line in lines:
         if isinstance(line, tuple):
-            at, line = line
-        result.append((at, at + step_ms - 500, line))
+            at, text = line
+        else:
+            text = line
+        result.append((at, at + step_ms - 500, text))
         at += step_ms
     return result
 

@@ -1,8 +1,7 @@
 """Hostile or malformed input: results or nothing, never an exception, never hidden items."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from media_index.query import MAX_CLAUSES, parse_user_query
 

@@ -37,10 +37,10 @@ def test_term_ids_match_all_ids_with_segments_and_deletions(tmp_path, monkeypatc
 def test_fast_decoding_is_the_same_running_sum():
     from array import array
 
+    from whoosh.codec import whoosh3
     from whoosh.util.numlists import delta_decode
 
     from media_index.postings import install_fast_decoding
-    from whoosh.codec import whoosh3
 
     install_fast_decoding()
     deltas = array("I", [5, 1, 0, 7, 300, 2 ** 20])

@@ -2,8 +2,7 @@
 
 import pytest
 
-from media_index.transcripts import (
-    Cue, TranscriptError, group_windows, parse, to_webvtt)
+from media_index.transcripts import Cue, TranscriptError, group_windows, parse, to_webvtt
 
 VTT = """WEBVTT
 

@@ -13,6 +13,7 @@ otherwise: the runs take minutes and start servers of their own.
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -118,20 +119,19 @@ class Portal:
             try:
                 urllib.request.urlopen(self.url + "/healthz", timeout=2)
                 return
-            except Exception:
+            except Exception as error:
                 if time.time() > deadline or self.proc.poll() is not None:
                     self.kill9()
-                    raise RuntimeError("gunicorn did not start:\n" + self.log()[-3000:])
+                    raise RuntimeError("gunicorn did not start:\n" + self.log()[-3000:]) \
+                        from error
                 time.sleep(0.2)
 
     def kill9(self) -> None:
         """SIGKILL to the master and every worker (its process group): a crash."""
         if self.proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=30)
         self.proc = None
 

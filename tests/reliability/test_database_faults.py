@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -26,7 +26,7 @@ def course(local_app, portal):
     from portal.courses.models import Course, Enrollment
     from portal.extensions import db
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with local_app.app_context():
         c = Course(code="REL-PG-2026", title={"en": "Resilient water services"},
                    subject="water-resources", training_center="Tokyo",

@@ -20,7 +20,8 @@ _spec = importlib.util.spec_from_file_location(
 access_table = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(access_table)
 
-O, P2, AL, IO, I, CO, C, A, AN = ("owner", "other_participant", "alumnus", "instructor_other",
+# One-letter names keep the table below readable (hence E741, ambiguous names, is waived).
+O, P2, AL, IO, I, CO, C, A, AN = ("owner", "other_participant", "alumnus", "instructor_other",  # noqa: E741
                                   "instructor", "coordinator_other", "coordinator", "admin",
                                   "anonymous")
 EVERYONE = {AN, O, P2, AL, IO, I, CO, C, A}

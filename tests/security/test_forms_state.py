@@ -45,7 +45,7 @@ def test_state_changing_routes_refuse_missing_or_foreign_csrf_tokens(world):
     foreign = world.app.test_client()
     foreign_token = foreign.csrf_token("/")   # a valid token, of another (anonymous) session
     problems = []
-    for rule, url, owner, instructor, object_rule in _routes(world):
+    for rule, _url, owner, instructor, object_rule in _routes(world):
         world.client(_allowed_key(world, rule, owner, instructor, object_rule))  # sign in first
     before = world.checksum()
     for rule, url, owner, instructor, object_rule in _routes(world):
@@ -105,12 +105,16 @@ class FormReader(HTMLParser):
         if self._form is None:
             return
         if tag == "option" and self._select:
-            fields = self._form["fields"]
-            if "selected" in a or (self._select not in fields and a.get("value")):
-                fields[self._select] = a.get("value", "")
-            return
-        if not a.get("name"):
-            return
+            self._option(a)
+        elif a.get("name"):
+            self._field(tag, a)
+
+    def _option(self, a):
+        fields = self._form["fields"]
+        if "selected" in a or (self._select not in fields and a.get("value")):
+            fields[self._select] = a.get("value", "")
+
+    def _field(self, tag, a):
         name, fields = a["name"], self._form["fields"]
         if "required" in a:
             self._form["required"].add(name)
@@ -165,16 +169,15 @@ SENSITIVE = ("role", "owner_id", "user_id", "status", "state", "is_admin", "cour
 def sensitive_snapshot(world) -> dict:
     from portal.extensions import db
     snap = {}
-    with world.app.app_context():
-        with db.engine.connect() as conn:
-            for table in db.metadata.sorted_tables:
-                cols = [c for c in table.columns if c.name in SENSITIVE]
-                if not cols:
-                    continue
-                pk = list(table.primary_key.columns)
-                for row in conn.execute(select(*pk, *cols)):
-                    snap[(table.name, tuple(row[:len(pk)]))] = dict(
-                        zip([c.name for c in cols], row[len(pk):]))
+    with world.app.app_context(), db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            cols = [c for c in table.columns if c.name in SENSITIVE]
+            if not cols:
+                continue
+            pk = list(table.primary_key.columns)
+            for row in conn.execute(select(*pk, *cols)):
+                snap[(table.name, tuple(row[:len(pk)]))] = dict(
+                    zip([c.name for c in cols], row[len(pk):], strict=True))
     return snap
 
 
@@ -186,7 +189,6 @@ def test_extra_fields_posted_to_every_form_are_ignored(world):
               "uploader_id": victim, "course_id": other_course, "enrollment_id": 999,
               "status": "completed", "state": "accepted", "active": "1",
               "session_version": "0", "visibility": "public", "shared": "1"}
-    injected = {str(v) for v in extras.values()} | {True, 1}
     tried, problems = [], []
     for rule, url, owner, instructor, object_rule in _routes(world):
         if not {"GET", "POST"} <= rule.methods or rule.endpoint.startswith("auth."):

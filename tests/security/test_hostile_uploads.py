@@ -258,48 +258,60 @@ def test_hostile_corpus_through_every_upload_route(hostile_world, route):
         after_rows = stored_files(world)
         new = sorted(set(after_rows) - set(before_rows))
         if item.refused:
-            if outcome.status < 400:
-                problems.append("%s: accepted (%d)" % (where, outcome.status))
-                continue
-            fragment = expected_fragment(world.app, item.refused, outcome.lang)
-            if route == "protocol":
-                body = json.loads(outcome.body)["error"]["message"]
-            else:
-                body, fragment = outcome.body, html.escape(fragment, quote=True)
-            if fragment not in body:
-                problems.append("%s: message %r (%s) not in the answer" % (where, fragment,
-                                                                          outcome.lang))
-            if new or storage_objects(world) - before_objects:
-                problems.append("%s: refused, but something was stored" % where)
-            continue
-        if outcome.status >= 400:
+            problems += _refusal_problems(world, route, item, outcome, where,
+                                          new or storage_objects(world) - before_objects)
+        elif outcome.status >= 400:
             problems.append("%s: refused (%d) %s" % (where, outcome.status,
                                                      re.findall(r'class="error[^"]*"[^>]*>([^<]+)',
                                                                 outcome.body)[:2]))
-            continue
-        # What the portal made from an accepted document (a preview: portal/library/previews.py)
-        # is a JPEG it encoded itself, never the sender's bytes.
-        derived = [i for i in new if after_rows[i][4] == "library"]
-        for i in derived:
-            if after_rows[i][1] != "image/jpeg" or after_rows[i][2] == hashlib.sha256(
-                    item.data).hexdigest():
-                problems.append("%s: derived file %r" % (where, after_rows[i][:2]))
-        mine = [i for i in new if after_rows[i][3] == world.users[UPLOADER[route]][0]
-                and i not in derived]
-        if len(mine) != 1:
-            problems.append("%s: %d files stored" % (where, len(mine)))
-            continue
-        name, ctype, digest, *_ = after_rows[mine[0]]
-        if not name.endswith(item.clean) or any(c in name for c in ("/", "\\", "\x00",
-                                                                       "\u202e", "..")):
-            problems.append("%s: stored as %r, not %r" % (where, name, item.clean))
-        if digest != hashlib.sha256(item.data).hexdigest():
-            problems.append("%s: checksum differs" % where)
-        if ctype in DANGEROUS_TYPES:
-            problems.append("%s: recorded as %s" % (where, ctype))
-        check_served(world, UPLOADER[route], mine[0], item, problems, where)
+        else:
+            problems += _acceptance_problems(world, route, item, after_rows, new, where)
     assert tried == len(CORPUS)
     assert not problems, "\n".join(problems)
+
+
+def _refusal_problems(world, route, item, outcome, where, stored) -> list[str]:
+    """What is wrong with the answer to a file that must be refused."""
+    if outcome.status < 400:
+        return ["%s: accepted (%d)" % (where, outcome.status)]
+    problems = []
+    fragment = expected_fragment(world.app, item.refused, outcome.lang)
+    if route == "protocol":
+        body = json.loads(outcome.body)["error"]["message"]
+    else:
+        body, fragment = outcome.body, html.escape(fragment, quote=True)
+    if fragment not in body:
+        problems.append("%s: message %r (%s) not in the answer" % (where, fragment,
+                                                                  outcome.lang))
+    if stored:
+        problems.append("%s: refused, but something was stored" % where)
+    return problems
+
+
+def _acceptance_problems(world, route, item, after_rows, new, where) -> list[str]:
+    """What is wrong with what was stored (and is served) from an accepted file."""
+    problems = []
+    # What the portal made from an accepted document (a preview: portal/library/previews.py)
+    # is a JPEG it encoded itself, never the sender's bytes.
+    derived = [i for i in new if after_rows[i][4] == "library"]
+    for i in derived:
+        if after_rows[i][1] != "image/jpeg" or after_rows[i][2] == hashlib.sha256(
+                item.data).hexdigest():
+            problems.append("%s: derived file %r" % (where, after_rows[i][:2]))
+    mine = [i for i in new if after_rows[i][3] == world.users[UPLOADER[route]][0]
+            and i not in derived]
+    if len(mine) != 1:
+        return [*problems, "%s: %d files stored" % (where, len(mine))]
+    name, ctype, digest, *_ = after_rows[mine[0]]
+    if not name.endswith(item.clean) or any(c in name for c in ("/", "\\", "\x00",
+                                                                   "\u202e", "..")):
+        problems.append("%s: stored as %r, not %r" % (where, name, item.clean))
+    if digest != hashlib.sha256(item.data).hexdigest():
+        problems.append("%s: checksum differs" % where)
+    if ctype in DANGEROUS_TYPES:
+        problems.append("%s: recorded as %s" % (where, ctype))
+    check_served(world, UPLOADER[route], mine[0], item, problems, where)
+    return problems
 
 
 def test_refusals_speak_the_senders_language(hostile_world):

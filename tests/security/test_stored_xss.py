@@ -171,7 +171,7 @@ def plant_elsewhere(world) -> dict:
 def pages_to_view(world) -> list[tuple[str, str]]:
     """(persona key, url) of every HTML page some viewer gets with 200."""
     seen = []
-    for rule, url, owner, instructor, object_rule in forms_state._routes(world):
+    for rule, url, owner, instructor, _object_rule in forms_state._routes(world):
         if "GET" not in rule.methods:
             continue
         for persona in VIEWERS:

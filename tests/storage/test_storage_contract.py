@@ -10,8 +10,15 @@ import pytest
 
 from portal.storage import backend_for
 from portal.storage.base import (
-    MIN_PART_SIZE, InvalidKey, MultipartNotFound, ObjectNotFound, PartInfo, PartRejected,
-    RangeNotSatisfiable, SeekableReader, read_sha256,
+    MIN_PART_SIZE,
+    InvalidKey,
+    MultipartNotFound,
+    ObjectNotFound,
+    PartInfo,
+    PartRejected,
+    RangeNotSatisfiable,
+    SeekableReader,
+    read_sha256,
 )
 from portal.uploads.checks import UploadPolicy, UploadRefused, check_archive
 

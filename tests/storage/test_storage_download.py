@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -99,7 +99,7 @@ def test_local_conditional_requests(local_client, local_store):
     first.close()
     assert client.get("/f/files/a", headers={"If-None-Match": etag}).status_code == 304
     assert client.get("/f/files/a", headers={"If-Modified-Since": modified}).status_code == 304
-    earlier = format_datetime(datetime.now(timezone.utc) - timedelta(days=1), usegmt=True)
+    earlier = format_datetime(datetime.now(UTC) - timedelta(days=1), usegmt=True)
     response = client.get("/f/files/a", headers={"If-Modified-Since": earlier})
     assert response.status_code == 200
     response.close()

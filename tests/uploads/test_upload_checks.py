@@ -10,8 +10,15 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from portal.uploads.checks import (
-    HEAD_SIZE, UploadPolicy, UploadRefused, check_archive, check_declared, check_upload,
-    clean_filename, extension, sniff,
+    HEAD_SIZE,
+    UploadPolicy,
+    UploadRefused,
+    check_archive,
+    check_declared,
+    check_upload,
+    clean_filename,
+    extension,
+    sniff,
 )
 
 MiB = 1024 * 1024

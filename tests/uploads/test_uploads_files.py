@@ -6,7 +6,6 @@ import time
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from portal.db_types import utcnow
@@ -131,7 +130,7 @@ def test_form_accepts_a_file_the_widget_uploaded(api_as, backend, pdf):
     assert _form(other, file_id=str(file["id"])).status_code == 422
 
 
-# -- outage ------------------------------------------------------------------------------------------
+# -- outage ------------------------------------------------------------------------------
 def test_storage_outage_is_a_clear_error(api_as, uploads_app, pdf, make_api):
     server = MotoServer().start()
     try:
