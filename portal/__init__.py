@@ -46,13 +46,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .assignments import bp as assignments_bp
     from .auth import bp as auth_bp
     from .catalogue import bp as catalogue_bp
-    from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .evaluation import bp as evaluation_bp
+    from .health import bp as health_bp
+    from .home.routes import bp as home_bp
     from .library import api_bp as library_api_bp, bp as library_bp
     from .uploads import bp as uploads_bp
-    for blueprint in (core_bp, auth_bp, admin_bp, uploads_bp, courses_bp, library_bp,
-                      library_api_bp, assignments_bp, action_plans_bp, catalogue_bp,
+    for blueprint in (home_bp, health_bp, auth_bp, admin_bp, uploads_bp, courses_bp,
+                      library_bp, library_api_bp, assignments_bp, action_plans_bp, catalogue_bp,
                       evaluation_bp):
         app.register_blueprint(blueprint)
 
@@ -132,8 +133,8 @@ def _template_helpers(app: Flask) -> None:
     from . import i18n
     from .access import ROLES
     from .admin.forms import ROLE_LABELS
-    from .core.navigation import links_for_current_user
     from .courses.vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS
+    from .navigation import links_for_current_user
 
     app.jinja_env.globals.update(
         LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, get_locale=get_locale,

@@ -10,11 +10,11 @@ STAFF_INVITE = {"coordinator", "admin"}
 
 ACCESS = {
     "static": PUBLIC,
-    "core.home": PUBLIC,
-    "core.healthz": PUBLIC,
-    "core.readyz": PUBLIC,
-    "core.set_language": PUBLIC,
-    "core.dashboard": ANY,
+    "home.home": PUBLIC,
+    "health.healthz": PUBLIC,
+    "health.readyz": PUBLIC,
+    "home.set_language": PUBLIC,
+    "home.dashboard": ANY,
     "auth.login": PUBLIC,
     "auth.logout": ANY,
     "auth.accept_invitation": PUBLIC,

@@ -7,10 +7,10 @@ from flask_babel import lazy_gettext as _l
 bp = Blueprint("action_plans", __name__, cli_group=None)
 
 # routes register themselves on bp; reminders follow course dates (a signal receiver)
-from . import reminders, routes  # noqa: E402,F401
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT  # noqa: E402
-from ..core.dashboards import panel  # noqa: E402
-from ..core.navigation import nav_link  # noqa: E402
+from ..home.panels import panel  # noqa: E402
+from ..navigation import nav_link  # noqa: E402
+from . import reminders, routes  # noqa: E402,F401
 
 
 def may_download_evidence(user, stored_file) -> bool:

@@ -5,9 +5,9 @@ from flask import current_app
 
 
 def health() -> dict:
-    from ..core.routes import _check_database, _check_extension, _check_index_lag
-    return {"database": _check_database(), "storage": _check_extension("storage"),
-            "search_index": _check_extension("search_index"), "index_lag": _check_index_lag()}
+    from ..health import check_database, check_extension, check_index_lag
+    return {"database": check_database(), "storage": check_extension("storage"),
+            "search_index": check_extension("search_index"), "index_lag": check_index_lag()}
 
 
 def job_queue() -> dict:

@@ -6,12 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..core.dashboards import panel
-from ..core.navigation import nav_link
 from ..courses import services as courses
 from ..courses.models import Course
 from ..courses.panels import current_courses
 from ..extensions import db
+from ..home.panels import panel
+from ..navigation import nav_link
 from .models import REQUESTED, SUBMITTED, Assignment, Extension, Submission
 from .page_data import due_next
 

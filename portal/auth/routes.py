@@ -49,13 +49,13 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(safe_next(form.next.data, url_for("core.dashboard")))
+        return redirect(safe_next(form.next.data, url_for("home.dashboard")))
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             jobs.commit()
             _start_session(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, url_for("core.dashboard")))
+            return redirect(safe_next(form.next.data, url_for("home.dashboard")))
         jobs.commit()
         flash(_("That e-mail address and password do not match an active account."), "error")
         return render_template("auth/login.html", form=form), 401
@@ -73,7 +73,7 @@ def logout():
     if lang:
         session["lang"] = lang
     flash(_("You are signed out."), "info")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("home.home"))
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -95,7 +95,7 @@ def accept_invitation(token: str):
         jobs.commit()
         _start_session(user)
         flash(_("Welcome! Your account is ready."), "success")
-        return redirect(url_for("core.dashboard"))
+        return redirect(url_for("home.dashboard"))
     return render_template("auth/invitation.html", form=form, user=user), \
         400 if form.errors else 200
 

@@ -8,7 +8,7 @@ kept beside the course in ``CourseOutline`` and edited by the course's coordinat
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from ..core.navigation import nav_link
+from ..navigation import nav_link
 
 bp = Blueprint("catalogue", __name__)
 nav_link("catalogue.index", _l("Courses catalogue"), order=5)

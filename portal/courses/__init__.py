@@ -8,7 +8,7 @@ See ``services`` for the rules, which every view applies through ``services.cour
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from ..core.navigation import nav_link
+from ..navigation import nav_link
 from ..i18n import language_name
 
 bp = Blueprint("courses", __name__)

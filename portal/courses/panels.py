@@ -9,9 +9,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..core.dashboards import panel
 from ..db_types import utcnow
 from ..extensions import db
+from ..home.panels import panel
 from . import services
 from .models import Course, Enrollment
 

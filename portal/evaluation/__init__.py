@@ -6,7 +6,7 @@ course's staff.
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from ..core.navigation import nav_link
+from ..navigation import nav_link
 
 bp = Blueprint("evaluation", __name__)
 nav_link("evaluation.mine", _l("Evaluations"), order=40, roles=("participant",))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..core.dashboards import panel
 from ..courses.panels import current_courses, enrollments_with_courses
 from ..db_types import utcnow
 from ..extensions import db
+from ..home.panels import panel
 from .models import Question, Questionnaire, Respondent
 
 STAFF_PANEL_SIZE = 10

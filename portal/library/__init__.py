@@ -6,7 +6,7 @@ Two blueprints: ``bp`` (pages under /library, and the ``flask library`` commands
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from ..core.navigation import nav_link
+from ..navigation import nav_link
 
 bp = Blueprint("library", __name__, url_prefix="/library", cli_group="library")
 nav_link("library.home", _l("Library"), order=20)

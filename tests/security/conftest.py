@@ -106,7 +106,7 @@ def _light_library(users) -> dict:
 def build_world(app) -> World:
     from portal import demo
     from portal.action_plans.models import ActionPlan, ProgressReport
-    from portal.assignments import extensions
+    from portal.assignments import deadline_extensions
     from portal.assignments.models import Assignment, Submission
     from portal.auth import services as accounts
     from portal.auth.models import User
@@ -137,8 +137,8 @@ def build_world(app) -> World:
         sub = db.session.scalar(select(Submission))
         assert sub.user_id == users["jean-baptiste"].id
         assignment = db.session.get(Assignment, sub.assignment_id)
-        ext = extensions.request_extension(assignment, users["jean-baptiste"], "Flood at home",
-                                           None)
+        ext = deadline_extensions.request_extension(assignment, users["jean-baptiste"],
+                                                    "Flood at home", None)
         record = imports.create(fish, [], "nominees.csv", users["coordinator"])
         plan = db.session.scalar(select(ActionPlan).where(
             ActionPlan.enrollment.has(user_id=users["samuel"].id)))

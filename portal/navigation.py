@@ -1,6 +1,6 @@
 """Links in the header, registered by each domain:
 
-    from portal.core.navigation import nav_link
+    from portal.navigation import nav_link
     nav_link("library.home", _l("Library"), order=20)                 # everyone
     nav_link("courses.index", _l("Courses"), roles=("coordinator",))  # some roles
 
@@ -31,6 +31,6 @@ def nav_link(endpoint: str, label, order: int = 50, roles: tuple[str, ...] | Non
 def links_for_current_user() -> list[NavLink]:
     signed_in = current_user.is_authenticated
     role = current_user.role if signed_in else None
-    return [link for link in sorted(_LINKS.values(), key=lambda l: l.order)
+    return [link for link in sorted(_LINKS.values(), key=lambda link: link.order)
             if link.roles is None or (signed_in and ("authenticated" in link.roles
                                                      or role in link.roles))]

@@ -1,6 +1,6 @@
 """The dashboard is made of panels that each domain registers:
 
-    from portal.core.dashboards import panel
+    from portal.home.panels import panel
 
     @panel(order=20, roles=("participant",))
     def due_next(user):
@@ -11,8 +11,8 @@ A panel returns (template, context) or None to show nothing. The courses panels 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import render_template
 from markupsafe import Markup

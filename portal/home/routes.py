@@ -1,0 +1,38 @@
+"""Home, the per-role dashboard and the language switcher."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from .. import jobs
+from ..access import AUTHENTICATED, PUBLIC, allow
+from ..i18n import LANGUAGES
+from ..security import safe_next
+from . import panels
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@allow(PUBLIC)
+def home():
+    return render_template("home/home.html")
+
+
+@bp.route("/dashboard")
+@allow(AUTHENTICATED)
+def dashboard():
+    return render_template("home/dashboard.html", panels=panels.for_user(current_user))
+
+
+@bp.route("/language", methods=["POST"])
+@allow(PUBLIC)
+def set_language():
+    """The switcher on every page: a form post, so it works without JavaScript."""
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.language = lang
+            jobs.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("home.home")))
