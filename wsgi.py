@@ -1,4 +1,4 @@
 """WSGI entry point: ``flask --app wsgi ...`` and ``gunicorn wsgi:app``."""
-from portal import create_app
+from portal.app import create_app
 
 app = create_app()

@@ -35,7 +35,8 @@ def make_app(folder: str):
     os.environ["PORTAL_INSTANCE_DIR"] = folder
     from flask_migrate import upgrade
 
-    from portal import create_app, demo, jobs
+    from portal import demo, jobs
+    from portal.app import create_app
     app = create_app({"PASSWORD_HASHING": "cheapest", "RATELIMIT_ENABLED": False})
     quiet = logging.getLogger("portal.requests")  # one log line per request, kept off screen
     quiet.handlers[:] = [logging.FileHandler(os.path.join(folder, "requests.log"))]

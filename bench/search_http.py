@@ -32,7 +32,7 @@ PASSWORD = "benchmark password 1"
 def build_app(workdir: Path, size: int):
     from flask_migrate import upgrade
 
-    from portal import create_app
+    from portal.app import create_app
     from portal.extensions import db
 
     app = create_app({"TESTING": True, "PORTAL_ENV": "testing", "SECRET_KEY": "bench",

@@ -49,11 +49,11 @@ def make_app():
     """gunicorn's entry point: the portal, with the uploads blueprint and storage commands if
     create_app does not register them yet."""
     sys.path.insert(0, str(ROOT))
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app()
     if "uploads" not in app.blueprints:
-        from portal.uploads import bp
+        from portal.uploads.routes import bp
         app.register_blueprint(bp)
     if "storage" not in app.cli.commands:
         from portal.storage import cli

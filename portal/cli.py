@@ -9,10 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import ROOT, config as configuration, demo, jobs
+from . import config as configuration, demo, jobs
 from .access import ROLES
 from .auth import services as accounts
 from .auth.services import MIN_PASSWORD
+from .config import ROOT
 from .i18n import LANGUAGES
 
 

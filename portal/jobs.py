@@ -153,15 +153,15 @@ def _retry():
     return Retry(max=3, interval=[10, 60, 300])
 
 
+# Set by ``flask jobs worker``: the app its work horses (forked per job) run jobs in. Nothing
+# here builds an app, so this low layer never imports the application factory.
 _worker_app = None
 
 
 def execute(name: str, kwargs: dict) -> None:
     """Entry point of a queued job in the worker process (RQ calls it by dotted name)."""
-    global _worker_app
     if _worker_app is None:
-        from . import create_app
-        _worker_app = create_app()
+        raise RuntimeError("portal jobs run in `flask --app wsgi jobs worker`, not a bare rq worker")
     with _worker_app.app_context():
         try:
             _REGISTRY[name](**kwargs)

@@ -11,8 +11,16 @@ from .. import dates
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import LANGUAGES
-from .models import ACTIVITY_STATUSES, DRAFT, SUBMITTED, ActionPlan, ProgressReport, ReportActivity
-from .services import Invalid, PlanError, Problems
+from .models import (
+    ACTIVITY_STATUSES,
+    DRAFT,
+    SUBMITTED,
+    ActionPlan,
+    ProgressReport,
+    ReportActivity,
+    ReportFile,
+)
+from .services import Invalid, PlanError, Problems, is_author
 
 REPORT_FIELDS = ("achievements", "challenges", "next_steps", "applied")
 MAX_FILES = 10
@@ -117,7 +125,6 @@ def save(report: ProgressReport, typed: dict, submitting: bool) -> None:
 
 
 def attach(report: ProgressReport, stored) -> None:
-    from .models import ReportFile
     if len(report.files) >= MAX_FILES:
         raise Invalid({"evidence": ("too_many_files", {"count": MAX_FILES})})
     report.files.append(ReportFile(file_id=stored.id))
@@ -131,6 +138,19 @@ def detach(report: ProgressReport, file_row_id: int) -> None:
     if row is not None:
         report.files.remove(row)
         db.session.flush()
+
+
+def may_download_evidence(user, stored_file) -> bool:
+    """Evidence goes to the report's author and the course's staff (the download rule of the
+    ``plan-evidence`` upload purpose, portal/uploads/purposes.py)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    report = db.session.scalar(select(ProgressReport).join(ReportFile).where(
+        ReportFile.file_id == stored_file.id))
+    if report is None:
+        return stored_file.uploader_id == user.id  # sent, not yet attached
+    return is_author(user, report.plan) or (
+        report.state == SUBMITTED and report.plan.course.is_staff(user))
 
 
 def status_labels() -> dict[str, str]:

@@ -4,7 +4,7 @@ Someone else's plan, report or file answers 404, whoever asks.
 """
 from __future__ import annotations
 
-from flask import (Response, abort, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,12 +20,14 @@ from ..extensions import db
 from ..i18n import country_name, format_moment
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
-from . import bp, overview, reports, services
+from . import overview, reports, services
 from .diff import diff_versions
 from .forms import PlanForm, ReviewForm, RevisionForm, SharingForm, report_form
 from .messages import words
 from .models import ACCEPTED, EDITABLE, SUBMITTED, ActionPlan
 from .services import PlanError
+
+bp = Blueprint("action_plans", __name__, cli_group=None)
 
 STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
 

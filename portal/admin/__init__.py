@@ -1,5 +1,6 @@
-from flask import Blueprint
+"""Administration: users and roles (admins), invitations (coordinators and admins)."""
 
-bp = Blueprint("admin", __name__)
 
-from . import routes  # noqa: E402,F401
+def init_app(app) -> None:
+    from . import routes
+    app.register_blueprint(routes.bp)

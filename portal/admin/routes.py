@@ -1,7 +1,7 @@
 """Administration: users and roles (admin), invitations (coordinators and admins)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,8 +10,9 @@ from ..access import ADMIN, COORDINATOR, allow
 from ..auth import services as accounts
 from ..auth.models import User
 from ..extensions import db
-from . import bp
 from .forms import ROLE_LABELS, InviteForm, RoleForm, role_choices
+
+bp = Blueprint("admin", __name__)
 
 PER_PAGE = 50
 # Coordinators invite the people of their courses; only admins create staff accounts.

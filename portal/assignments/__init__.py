@@ -1,8 +1,14 @@
 """Assignments: what participants are asked to hand in, their submissions and versions,
 review, extensions, reminders and the coordinator's matrix."""
-from flask import Blueprint
 
-# cli_group=None: the commands are top-level (`flask send-reminders`).
-bp = Blueprint("assignments", __name__, cli_group=None)
 
-from . import cli, dashboards, routes, routes_staff  # noqa: E402,F401
+def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from ..access import PARTICIPANT
+    from ..navigation import nav_link
+    # dashboards: the panels; cli and routes_staff add to the blueprint. Each registers on import.
+    from . import cli, dashboards, routes, routes_staff  # noqa: F401
+
+    app.register_blueprint(routes.bp)
+    nav_link("assignments.mine", _l("My assignments"), order=30, roles=(PARTICIPANT,))

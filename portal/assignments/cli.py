@@ -6,8 +6,8 @@ from flask.cli import with_appcontext
 
 from .. import jobs
 from ..db_types import utcnow
-from . import bp
 from .reminders import send_reminders
+from .routes import bp
 
 
 @bp.cli.command("send-reminders")

@@ -1,7 +1,6 @@
-"""Dashboard panels and the header link of the assignments domain."""
+"""Dashboard panels of the assignments domain."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -11,11 +10,8 @@ from ..courses.models import Course
 from ..courses.panels import current_courses
 from ..extensions import db
 from ..home.panels import panel
-from ..navigation import nav_link
 from .models import REQUESTED, SUBMITTED, Assignment, Extension, Submission
 from .page_data import due_next
-
-nav_link("assignments.mine", _l("My assignments"), order=30, roles=(PARTICIPANT,))
 
 
 @panel(order=20, roles=(PARTICIPANT,))

@@ -17,11 +17,12 @@ from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size
 from ..uploads.messages import message as upload_message
-from . import access, bp, deadline_extensions, files, notify, reports, services
+from . import access, deadline_extensions, files, notify, reports, services
 from .forms import (
     STATE_LABELS, AnswerForm, AssignmentForm, GrantForm, ReviewForm, to_utc,
 )
 from .models import STATES, Assignment, Extension
+from .routes import bp
 from .services import RuleBroken
 
 STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)

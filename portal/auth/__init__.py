@@ -1,5 +1,6 @@
-from flask import Blueprint
+"""Accounts: sign-in, invitations, password resets, preferences."""
 
-bp = Blueprint("auth", __name__)
 
-from . import routes  # noqa: E402,F401  (routes register themselves on bp)
+def init_app(app) -> None:
+    from . import routes
+    app.register_blueprint(routes.bp)

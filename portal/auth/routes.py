@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -11,9 +11,11 @@ from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..extensions import limiter
 from ..security import safe_next
-from . import bp, services
+from . import services
 from .forms import (InvitationForm, LoginForm, PasswordChangeForm, PreferencesForm, ResetForm,
                     ResetRequestForm)
+
+bp = Blueprint("auth", __name__)
 
 
 def _account_key() -> str:

@@ -5,13 +5,13 @@ statistics by subject, region and year; coordinators and admins also see them by
 center. The catalogue outline (expected outputs, target organizations, eligibility, series) is
 kept beside the course in ``CourseOutline`` and edited by the course's coordinators.
 """
-from flask import Blueprint
-from flask_babel import lazy_gettext as _l
-
-from ..navigation import nav_link
-
-bp = Blueprint("catalogue", __name__)
-nav_link("catalogue.index", _l("Courses catalogue"), order=5)
 
 
-from . import routes  # noqa: E402,F401
+def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from ..navigation import nav_link
+    from . import routes
+
+    app.register_blueprint(routes.bp)
+    nav_link("catalogue.index", _l("Courses catalogue"), order=5)

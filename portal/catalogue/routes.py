@@ -2,7 +2,7 @@
 Information page, the outline form, and the statistics with their CSV exports."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,10 +16,12 @@ from ..storage.base import ObjectNotFound
 from ..uploads.checks import UploadRefused
 from ..uploads import services as uploads
 from ..uploads.messages import format_size
-from . import bp, documents, exports, services, statistics
+from . import documents, exports, services, statistics
 from .charts import bar_chart
 from .forms import FIELD_LABELS, OutlineForm
 from .models import OUTLINE_FIELDS, series_of
+
+bp = Blueprint("catalogue", __name__)
 
 PER_PAGE = 30
 

@@ -5,26 +5,25 @@ Visibility (issue 4, point 9): admins see every course; coordinators the courses
 coordinate; instructors the courses assigned to them; participants their own enrollments.
 See ``services`` for the rules, which every view applies through ``services.course_for``.
 """
-from flask import Blueprint
-from flask_babel import lazy_gettext as _l
-
-from ..navigation import nav_link
-from ..i18n import language_name
-
-bp = Blueprint("courses", __name__)
-nav_link("courses.index", _l("Courses"), order=10, roles=("authenticated",))
 
 
-@bp.app_context_processor
-def _vocabulary():
+def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from ..i18n import language_name
+    from ..navigation import nav_link
+    from . import panels, routes  # noqa: F401  (panels: the dashboard's, registered on import)
+
+    app.register_blueprint(routes.bp)
+    nav_link("courses.index", _l("Courses"), order=10, roles=("authenticated",))
+    app.context_processor(_vocabulary)
+    app.add_template_filter(language_name, "language_name")
+
+
+def _vocabulary() -> dict:
+    from ..i18n import language_name
     from .messages import import_result_message, row_problem_message
     from .vocabulary import PROGRAM_TYPES, REGIONS
     return {"PROGRAM_TYPES": PROGRAM_TYPES, "REGIONS": REGIONS, "language_name": language_name,
             "row_problem_message": row_problem_message,
             "import_result_message": import_result_message}
-
-
-bp.add_app_template_filter(language_name, "language_name")
-
-
-from . import panels, routes  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Course pages: list, create and edit, staff, enrollment states, imports, CSV export."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,12 +12,14 @@ from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
 from ..auth.services import find_user_by_email
 from ..domain_errors import explain
 from ..extensions import db
-from . import bp, exports, imports, services
+from . import exports, imports, services
 from .links import course_links
 from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
 from .messages import import_result_message
 from .models import EnrollmentImport
 from .vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS
+
+bp = Blueprint("courses", __name__)
 
 PER_PAGE = 50
 

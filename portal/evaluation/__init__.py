@@ -3,12 +3,13 @@ the end of the stay in Japan or later, optionally without signing (see ``models`
 answers are kept apart from who answered); results, year-to-year comparison and CSV for the
 course's staff.
 """
-from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
-from ..navigation import nav_link
 
-bp = Blueprint("evaluation", __name__)
-nav_link("evaluation.mine", _l("Evaluations"), order=40, roles=("participant",))
+def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
 
-from . import models, panels, routes  # noqa: E402,F401
+    from ..navigation import nav_link
+    from . import panels, routes  # noqa: F401  (panels: the dashboard's, registered on import)
+
+    app.register_blueprint(routes.bp)
+    nav_link("evaluation.mine", _l("Evaluations"), order=40, roles=("participant",))

@@ -2,7 +2,7 @@
 the course's coordinators; results, CSV and the comparison across the series' years."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -13,9 +13,11 @@ from ..catalogue.charts import bar_chart
 from ..courses import services as courses
 from ..domain_errors import flash_error
 from ..extensions import db
-from . import bp, exports, services
+from . import exports, services
 from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm
 from .models import SCALE
+
+bp = Blueprint("evaluation", __name__)
 
 
 @bp.route("/evaluation")

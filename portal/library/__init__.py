@@ -1,21 +1,19 @@
 """The distance-learning library: materials, search, the player, uploads and the index sync.
 
-Two blueprints: ``bp`` (pages under /library, and the ``flask library`` commands) and ``api_bp``
-(the JSON API under /api/v1). Registering ``bp`` also adds the ``flask index`` commands.
+Two blueprints: ``routes.bp`` (pages under /library, and the ``flask library`` commands) and
+``api.bp`` (the JSON API under /api/v1); ``init_app`` also adds the ``flask index`` commands.
 """
-from flask import Blueprint
-from flask_babel import lazy_gettext as _l
-
-from ..navigation import nav_link
-
-bp = Blueprint("library", __name__, url_prefix="/library", cli_group="library")
-nav_link("library.home", _l("Library"), order=20)
-
-from . import outbox, indexing, previews, processing  # noqa: E402,F401  (hook and jobs register)
-from . import cli, files, manage_routes, routes  # noqa: E402,F401
-from .api import bp as api_bp  # noqa: E402,F401
 
 
-@bp.record_once
-def _register(state) -> None:
-    state.app.cli.add_command(cli.index)
+def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from ..navigation import nav_link
+    # outbox: the session hook; indexing, previews, processing: their jobs; cli and
+    # manage_routes add to the blueprint. Each registers on import.
+    from . import api, cli, indexing, manage_routes, outbox, previews, processing, routes  # noqa: F401
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(api.bp)
+    app.cli.add_command(cli.index)
+    nav_link("library.home", _l("Library"), order=20)

@@ -6,8 +6,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from . import bp, indexing
+from . import indexing
 from .manifest import export_catalogue, import_manifest
+from .routes import bp
 
 
 @bp.cli.command("import")

@@ -13,11 +13,12 @@ from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size, message
 from ..uploads.purposes import get_purpose
 from ..uploads.services import form_limit
-from . import bp, manage
+from . import manage
 from .forms import MaterialForm, SubtitleForm
 from .models import FAILED
 from .permissions import may_edit
 from .processing import retry as retry_processing
+from .routes import bp
 from .services import (
     SUBTITLE_LANGUAGES, LibraryError, get_material, remove_subtitles, set_subtitles,
 )

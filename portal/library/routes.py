@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -13,11 +22,12 @@ from ..access import PUBLIC, allow
 from ..security import safe_next
 from ..storage import ObjectNotFound
 from ..uploads.services import download_response
-from . import bp
 from . import search as library_search
 from .models import AUDIO, DOCUMENT, LOW, ORIGINAL, POSTER, PREVIEW
 from .permissions import may_download, may_edit
 from .services import reader_language, record_view, viewer_key, visible_material
+
+bp = Blueprint("library", __name__, url_prefix="/library", cli_group="library")
 
 SAVE_DATA_KEY = "library_save_data"
 MEDIA_ROLES = (ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW)

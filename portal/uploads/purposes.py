@@ -88,7 +88,7 @@ _PURPOSES = declare(
             UploadPolicy(DOCUMENT_TYPES, 100 * MiB), STAFF, ASSIGNMENT_RULE),
     Purpose("plan-evidence", _l("Evidence for a progress report"),
             UploadPolicy(DOCUMENT_TYPES, 50 * MiB), frozenset({PARTICIPANT}),
-            "portal.action_plans:may_download_evidence"),
+            "portal.action_plans.reports:may_download_evidence"),
     Purpose("course-information", _l("Course General Information"),
             UploadPolicy(WORD_TYPES, 20 * MiB), frozenset({COORDINATOR, ADMIN}),
             "portal.catalogue.documents:may_download"),

@@ -4,7 +4,7 @@ Every upload route answers only to the upload's owner: anyone else's id is a 404
 """
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from .. import jobs
@@ -16,9 +16,11 @@ from ..storage import ObjectNotFound, StorageUnavailable
 from ..storage.base import PartRejected
 from .checks import UploadRefused
 from ..storage.models import StoredFile
-from . import bp, services
+from . import services
 from .messages import format_size, message
 from .purposes import get_purpose
+
+bp = Blueprint("uploads", __name__)
 
 
 def _error(code: str, status: int, params: dict | None = None):

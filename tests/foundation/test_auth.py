@@ -94,7 +94,7 @@ def test_session_cookie_flags(auth, make_user):
 
 
 def test_secure_cookies_outside_development(tmp_path):
-    from portal import create_app
+    from portal.app import create_app
     app = create_app({"PORTAL_ENV": "production", "SECRET_KEY": "x" * 32,
                       "PUBLIC_URL": "https://portal.test", "MAIL_URL": "log://",
                       "INSTANCE_PATH": str(tmp_path),
@@ -119,9 +119,9 @@ def test_idle_session_expires(app, auth, client, make_user, monkeypatch):
 def test_absolute_timeout_ends_session(app, auth, client, make_user, monkeypatch):
     user = make_user()
     auth.login(user.email)
-    import portal
-    real_time = portal.time.time
-    monkeypatch.setattr(portal.time, "time", lambda: real_time() + 13 * 3600)
+    from portal import app as portal_app
+    real_time = portal_app.time.time
+    monkeypatch.setattr(portal_app.time, "time", lambda: real_time() + 13 * 3600)
     response = client.get("/dashboard")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -212,7 +212,7 @@ def test_production_parameters_use_one_lane_and_old_hashes_are_remade(app, make_
 def test_the_signed_in_session_slides_once_a_minute(app, make_user, auth, monkeypatch):
     """The idle limit slides with use, but the cookie is signed again at most once a minute:
     most responses carry no Set-Cookie (bytes and signing saved)."""
-    import portal
+    from portal import app as portal_app
     user = make_user()
     assert auth.login(user.email).status_code == 302
 
@@ -222,7 +222,7 @@ def test_the_signed_in_session_slides_once_a_minute(app, make_user, auth, monkey
     assert session_cookies(auth.client.get("/dashboard"))  # the first slide after sign-in
     assert not session_cookies(auth.client.get("/dashboard"))
     assert not session_cookies(auth.client.get("/courses"))
-    real_time = portal.time.time
-    monkeypatch.setattr(portal.time, "time", lambda: real_time() + 61)
+    real_time = portal_app.time.time
+    monkeypatch.setattr(portal_app.time, "time", lambda: real_time() + 61)
     slid = session_cookies(auth.client.get("/courses"))
     assert slid and "Expires=" in slid[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import create_app
+from portal.app import create_app
 from portal.config import MASK, SETTINGS, ConfigError, load_config, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -161,7 +161,7 @@ def test_healthz_reports_each_component(client):
 
 
 def test_healthz_says_when_the_database_is_down(tmp_path):
-    from portal import create_app
+    from portal.app import create_app
     app = create_app({"TESTING": True, "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path),
                       # a port where nothing listens: a real refused connection
                       "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:9/x",

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from portal import create_app
+from portal.app import create_app
 from portal.config import load_config
 
 REDIS = ("127.0.0.1", 6379)

@@ -249,7 +249,7 @@ def test_a_file_sent_through_the_upload_layer_is_claimed_by_id(app, login_as, ti
 
 
 def test_the_form_uses_the_resumable_upload_widget_when_uploads_are_served(app, login_as):
-    from portal.uploads import bp as uploads_bp
+    from portal.uploads.routes import bp as uploads_bp
 
     if "uploads.create" not in app.view_functions:
         app.register_blueprint(uploads_bp)

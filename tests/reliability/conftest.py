@@ -212,7 +212,7 @@ def local_app(portal):
 
 
 def in_process_app(server: Portal, **config):
-    from portal import create_app
+    from portal.app import create_app
     return create_app({"TESTING": False, "PORTAL_ENV": "testing", "SECRET_KEY": SECRET,
                       "INSTANCE_PATH": str(server.instance),
                       "SQLALCHEMY_DATABASE_URI": server.database_url,

@@ -20,7 +20,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import create_app
+from portal.app import create_app
 from portal.extensions import db, limiter
 
 PASSWORD = "security world password"
@@ -189,7 +189,7 @@ class BrowserLikeClient(FlaskClient):
 def make_world_app(database_url, instance, mail_url):
     app = create_app(_config(database_url, instance, mail_url))
     app.test_client_class = BrowserLikeClient
-    from portal.uploads import bp as uploads_bp
+    from portal.uploads.routes import bp as uploads_bp
     if "uploads" not in app.blueprints:   # until create_app wires it (as tests/uploads does)
         app.register_blueprint(uploads_bp)
     return app

@@ -245,7 +245,7 @@ def _problems(world, tokens, rule) -> list[str]:
 
 def _all_rules():
     """Endpoints known at collection time (the world's app decides at run time)."""
-    from portal import create_app  # noqa: F401
+    from portal.app import create_app  # noqa: F401
     return sorted(set(access_table.ACCESS) | set(OBJECTS))
 
 

@@ -77,7 +77,7 @@ def test_a_crash_shows_the_generic_page_and_no_debugger(app):
 
 
 def test_production_config_never_enables_debug(tmp_path, monkeypatch):
-    from portal import create_app
+    from portal.app import create_app
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app({"PORTAL_ENV": "production", "SECRET_KEY": "x" * 32,
                       "PUBLIC_URL": "https://portal.test", "MAIL_URL": "log://",

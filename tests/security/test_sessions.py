@@ -129,11 +129,11 @@ def test_idle_limit_boundary(app, make_user, monkeypatch, hours, alive):
 def test_absolute_limit_holds_even_with_remember_me_activity(app, make_user, monkeypatch):
     """Active all day: the session still ends at the absolute limit; remember-me then starts
     a new period (it is a re-authentication the user chose), and not past its 30 days."""
-    import portal
+    from portal import app as portal_app
     user = make_user()
     c = _login(app, user.email, remember=False)
-    real_time = portal.time.time
-    monkeypatch.setattr(portal.time, "time", lambda: real_time() + 13 * 3600)
+    real_time = portal_app.time.time
+    monkeypatch.setattr(portal_app.time, "time", lambda: real_time() + 13 * 3600)
     assert c.get("/dashboard").status_code == 302
 
 

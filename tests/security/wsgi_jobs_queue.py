@@ -2,6 +2,6 @@
 their own (TEST_JOBS_QUEUE), so a run never takes or leaves jobs in another run's queue."""
 import os
 
-from portal import create_app
+from portal.app import create_app
 
 app = create_app({"JOBS_QUEUE": os.environ["TEST_JOBS_QUEUE"]})

@@ -28,7 +28,7 @@ def uploads_app(app):
     """The app with the uploads blueprint and the storage commands (until create_app wires
     them, after which this changes nothing)."""
     from portal.storage import cli as storage_cli
-    from portal.uploads import bp
+    from portal.uploads.routes import bp
 
     if "uploads" not in app.blueprints:
         app.register_blueprint(bp)

@@ -1,0 +1,146 @@
+"""The application factory: ``create_app`` builds the app and registers every domain.
+
+Nothing below the factory imports it (tests/test_architecture.py keeps the import graph without
+cycles): a domain package's ``init_app(app)`` registers its blueprints, header links, dashboard
+panels and commands when the factory calls it, never as a side effect of an import.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from flask import Flask, current_app, session
+from flask_babel import format_date, get_locale
+from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import (
+    access,
+    action_plans,
+    admin,
+    assignments,
+    auth,
+    catalogue,
+    cli,
+    components,
+    courses,
+    domain_errors,
+    errors,
+    evaluation,
+    health,
+    i18n,
+    library,
+    observability,
+    security,
+    uploads,
+)
+from .access import ROLES
+from .admin.forms import ROLE_LABELS
+from .auth.models import User, use_cheapest_hashing
+from .config import ROOT, load_config
+from .courses.vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .home import routes as home
+from .navigation import links_for_current_user
+from .storage import cli as storage_cli
+
+# In the order their blueprints were always registered (a URL two could match goes to the first).
+DOMAINS = (auth, admin, uploads, courses, library, assignments, action_plans, catalogue,
+           evaluation)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides what the environment gives."""
+    settings = load_config(overrides=config)
+    app = Flask(__name__, instance_path=str(Path(settings["INSTANCE_PATH"]).resolve()),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(settings)
+    if app.config.get("PORTAL_ENV") == "production":
+        app.debug = False  # a stray FLASK_DEBUG=1 must not propagate errors or reload templates
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=i18n.select_timezone,
+                   default_translation_directories=str(ROOT / "translations"))
+    if app.config.get("PASSWORD_HASHING") == "cheapest" and app.config["PORTAL_ENV"] != "production":
+        use_cheapest_hashing()
+    _init_login(app, login_manager)
+    components.init_app(app)  # storage and search in app.extensions, for the health check
+    # The origin browsers reach directly (presigned S3 URLs), allowed by the CSP.
+    app.config["STORAGE_BROWSER_ORIGIN"] = app.extensions["storage"].browser_origin
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(health.bp)
+    for domain in DOMAINS:
+        domain.init_app(app)  # its blueprints, header links, dashboard panels and commands
+
+    observability.init_app(app)  # first, so it times and logs every request
+    if app.config["TRUSTED_PROXIES"]:  # outermost: every layer sees the client as it is
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.before_request(access.enforce_declared_policy)
+    app.before_request(_enforce_absolute_timeout)
+    app.after_request(_slide_session)
+    app.after_request(security.set_security_headers)
+    errors.register(app)
+    domain_errors.register(app)
+    _template_helpers(app)
+
+    cli.register(app)
+    storage_cli.register(app)
+    return app
+
+
+def _init_login(app: Flask, login_manager) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None  # logged out, password changed or deactivated since
+        return user
+
+
+SLIDE_EVERY_S = 60
+
+
+def _slide_session(response):
+    """The idle limit slides with use: a permanent session's cookie is signed again (and so
+    gets a new timestamp and expiry) when it was last signed a minute ago or more."""
+    if session.permanent:
+        now = int(time.time())
+        if now - session.get("slid_at", 0) >= SLIDE_EVERY_S:
+            session["slid_at"] = now
+    return response
+
+
+def _enforce_absolute_timeout() -> None:
+    if not current_user.is_authenticated:
+        return
+    started = session.get("auth_at")
+    if started is None:
+        # Only a remember-me cookie restores a session without auth_at: a new period starts.
+        session["auth_at"] = int(time.time())
+    elif time.time() - started > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+        logout_user()
+        session.clear()
+
+
+def _template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, get_locale=get_locale,
+        localize=i18n.localize, content=i18n.content, format_moment=i18n.format_moment, format_date=format_date,
+        country_name=i18n.country_name, ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
+        SUBJECTS=SUBJECTS, PHASES=PHASES, ENROLLMENT_STATES=ENROLLMENT_STATES,
+        nav_links=links_for_current_user)
