@@ -67,7 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone,
                    default_translation_directories=str(ROOT / "translations"))
-    if app.config.get("PASSWORD_HASHING") == "cheapest" and app.config["PORTAL_ENV"] != "production":
+    if (app.config.get("PASSWORD_HASHING") == "cheapest"
+            and app.config["PORTAL_ENV"] != "production"):
         use_cheapest_hashing()
     _init_login(app, login_manager)
     components.init_app(app)  # storage and search in app.extensions, for the health check
@@ -140,7 +141,8 @@ def _enforce_absolute_timeout() -> None:
 def _template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, get_locale=get_locale,
-        localize=i18n.localize, content=i18n.content, format_moment=i18n.format_moment, format_date=format_date,
+        localize=i18n.localize, content=i18n.content, format_moment=i18n.format_moment,
+        format_date=format_date,
         country_name=i18n.country_name, ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
         SUBJECTS=SUBJECTS, PHASES=PHASES, ENROLLMENT_STATES=ENROLLMENT_STATES,
         nav_links=links_for_current_user)

@@ -161,7 +161,8 @@ _worker_app = None
 def execute(name: str, kwargs: dict) -> None:
     """Entry point of a queued job in the worker process (RQ calls it by dotted name)."""
     if _worker_app is None:
-        raise RuntimeError("portal jobs run in `flask --app wsgi jobs worker`, not a bare rq worker")
+        raise RuntimeError("portal jobs run in `flask --app wsgi jobs worker`, not in a bare "
+                           "rq worker")
     with _worker_app.app_context():
         try:
             _REGISTRY[name](**kwargs)

@@ -3,10 +3,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from portal.assignments import demo
 from portal.assignments.models import Assignment, Submission
 from portal.auth.models import User
 from portal.courses.models import Course
+from portal.demo import assignments as demo
 from portal.extensions import db
 
 

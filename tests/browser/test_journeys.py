@@ -250,7 +250,7 @@ def test_instructor_uploads_a_video_with_subtitles_and_finds_it_by_a_spoken_word
         page_in, live_server, axe, login, tmp_path):
     """English: Tanaka adds a video with English and Spanish subtitles, then finds it by a
     word only its speech contains, and the player opens at that moment."""
-    from portal.library.demo import make_video
+    from portal.demo.library import make_video
     video = tmp_path / "water-meters.mp4"
     make_video(video, seconds=6)
     (tmp_path / "en.vtt").write_text(VTT_EN, encoding="utf-8")

@@ -13,8 +13,7 @@ from portal.extensions import db
 
 def _load(app, refs):
     from portal.auth.models import User
-    from portal.catalogue import demo as catalogue_demo
-    from portal.evaluation import demo as evaluation_demo
+    from portal.demo import catalogue as catalogue_demo, evaluation as evaluation_demo
     with app.app_context():
         users = {k: db.session.get(User, v.id) for k, v in refs.items()}
         catalogue_demo.load(users, date.today())

@@ -113,7 +113,7 @@ def enrolled(app):
 @pytest.fixture(scope="session")
 def tiny_video(tmp_path_factory):
     """Bytes of a 4-second MP4 made with ffmpeg's test pattern and a tone."""
-    from portal.library.demo import make_video
+    from portal.demo.library import make_video
 
     path = tmp_path_factory.mktemp("media") / "tiny.mp4"
     make_video(path, seconds=4, size="160x90")

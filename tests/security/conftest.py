@@ -112,7 +112,8 @@ def build_world(app) -> World:
     from portal.auth.models import User
     from portal.courses import imports
     from portal.courses.models import Course
-    from portal.library import demo as library_demo, services as library
+    from portal.demo import library as library_demo
+    from portal.library import services as library
     from portal.uploads import services as uploads
 
     world = World(app)

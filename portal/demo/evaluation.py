@@ -13,11 +13,11 @@ from datetime import date
 from sqlalchemy import select
 
 from ..courses import services as courses
-from ..dates import fiscal_year_of
 from ..courses.models import Course, Enrollment
+from ..dates import fiscal_year_of
+from ..evaluation import services
+from ..evaluation.models import RATING, TEXT
 from ..extensions import db
-from . import services
-from .models import RATING, TEXT
 
 QUESTIONS = [
     (RATING, {"en": "How useful is what you learned for your work?",

@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .auth import services as accounts
-from .courses.models import Course, Enrollment
-from .dates import fiscal_year_of
-from .extensions import db
+from ..auth import services as accounts
+from ..courses.models import Course, Enrollment
+from ..dates import fiscal_year_of
+from ..extensions import db
+from . import action_plans, assignments, catalogue, evaluation, library
 
 DEFAULT_PASSWORD = "portal-demo-2026"
 DOMAIN = "demo.example.org"
@@ -59,7 +60,8 @@ def _courses(today: date) -> list[dict]:
              instructors=["tanaka", "mori"], enrolled={"aminata": "accepted",
                                                        "jean-baptiste": "accepted"}),
         dict(code="CBD-LOCAL-2026", subject="rural-development", program_type="group-region",
-             training_center="Kyushu", region=None, languages=["en", "es"], report_months=[3, 6, 12],
+             training_center="Kyushu", region=None, languages=["en", "es"],
+             report_months=[3, 6, 12],
              title={"en": "Community-based development with local residents",
                     "fr": "Développement communautaire avec les habitants",
                     "es": "Desarrollo comunitario con los residentes locales"},
@@ -124,15 +126,10 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
             if users[local].id not in enrolled:
                 course.enrollments.append(Enrollment(user=users[local], status=status))
     db.session.flush()
-    from .action_plans import demo as action_plans_demo
-    action_plans_demo.load(users, today)
-    from .library import demo as library_demo
-    library_demo.load(user_id=users["coordinator"].id)
-    from .assignments import demo as assignments_demo
-    assignments_demo.load(users, today)
-    from .catalogue import demo as catalogue_demo
-    catalogue_demo.load(users, today)
-    from .evaluation import demo as evaluation_demo
-    evaluation_demo.load(users, today)
+    action_plans.load(users, today)
+    library.load(user_id=users["coordinator"].id)
+    assignments.load(users, today)
+    catalogue.load(users, today)
+    evaluation.load(users, today)  # after the catalogue: it adds the courses evaluated
     return [(u.email, u.role, u.name) for u in users.values()]
 

@@ -7,8 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from .manifest import ImportReport, import_manifest
-from .processing import ffmpeg_exe
+from ..library.manifest import ImportReport, import_manifest
+from ..library.processing import ffmpeg_exe
 
 SECONDS = 8
 CUE_S = 2

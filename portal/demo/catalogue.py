@@ -3,7 +3,7 @@ e-mail, an existing outline is left as it is).
 
 Courses of the current and next fiscal year across subjects, centers, regions and languages,
 a course run three years in a row (WATER-YOKO, FY-2, FY-1, this FY: its evaluations are in
-``portal.evaluation.demo``), and demo participants from every region (accounts without a
+``portal.demo.evaluation``), and demo participants from every region (accounts without a
 password: they cannot sign in) so that the statistics mean something.
 """
 from __future__ import annotations
@@ -13,10 +13,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..auth import services as accounts
-from ..dates import fiscal_year_of
+from ..catalogue.models import CourseOutline
 from ..courses.models import Course, Enrollment
+from ..dates import fiscal_year_of
 from ..extensions import db
-from .models import CourseOutline
 
 DOMAIN = "participants.demo.example.org"
 # country, name, organization
@@ -44,7 +44,7 @@ def _courses(today: date) -> list[dict]:
     nxt = date(fy + 1, 6, 1)
     specs = [
         dict(code="WATER-YOKO-%d" % (fy - 2), fiscal_year=fy - 2, arrival=today - _D(740),
-             people=range(0, 8)),
+             people=range(8)),
         dict(code="WATER-YOKO-%d" % (fy - 1), fiscal_year=fy - 1, arrival=today - _D(375),
              people=range(8, 16)),
         dict(code="WATER-YOKO-%d" % fy, fiscal_year=fy, arrival=today - _D(40),
@@ -89,7 +89,7 @@ def _courses(today: date) -> list[dict]:
          "Administración y finanzas de los gobiernos locales", range(12, 17)),
         ("HEALTH-MCH-%d", "health", "Okinawa", "group-region", "africa", ["fr"], fy, 120,
          "Maternal and child health handbook", "Le carnet de santé mère-enfant",
-         "La libreta de salud materno-infantil", range(0, 5)),
+         "La libreta de salud materno-infantil", range(5)),
         ("AGRI-RICE-%d", "agriculture", "Tsukuba", "group-region", "africa", ["en", "fr"], fy,
          20, "Rice cultivation techniques for African farmers",
          "Techniques de riziculture pour les agriculteurs africains",

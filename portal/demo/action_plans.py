@@ -11,12 +11,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..action_plans.models import ACCEPTED, SUBMITTED, ActionPlan, PlanComment, PlanVersion
+from ..action_plans.reports import new_report
+from ..action_plans.services import _search_text
 from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
 from ..extensions import db
-from .models import ACCEPTED, SUBMITTED, ActionPlan, PlanComment, PlanVersion
-from .reports import new_report
-from .services import _search_text
 
 
 def _activity(key, description, responsible, start, end, indicator, target, resources):

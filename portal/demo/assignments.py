@@ -4,19 +4,19 @@ in a country report waiting for review, and the post-return course has its 3-mon
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from .. import dates
+from ..assignments.files import SUBMISSION_PURPOSE
+from ..assignments.models import Assignment, Submission, SubmissionFile, SubmissionVersion
 from ..courses.models import Course
 from ..extensions import db
 from ..i18n import JAPAN
 from ..storage import get_storage
 from ..storage.models import StoredFile
 from ..uploads.services import new_key
-from .files import SUBMISSION_PURPOSE
-from .models import Assignment, Submission, SubmissionFile, SubmissionVersion
 
 STATEMENT = {"en": "I confirm that this work is my own and that the figures come from my "
                    "organization's records.",
@@ -30,7 +30,7 @@ DEMO_PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 ob
 
 def _at(day: date, hour: int = 23, minute: int = 59) -> datetime:
     """A time of day in Japan, as UTC."""
-    return datetime.combine(day, time(hour, minute), JAPAN).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), JAPAN).astimezone(UTC)
 
 
 def _specs(today: date) -> list[dict]:
@@ -100,7 +100,7 @@ def _handed_in(assignment: Assignment, user, text: str, filename: str) -> None:
         Submission.assignment_id == assignment.id, Submission.user_id == user.id))
     if submission is not None:
         return
-    now = datetime.now(timezone.utc) - timedelta(hours=5)
+    now = datetime.now(UTC) - timedelta(hours=5)
     storage = get_storage()
     key = new_key()
     result = storage.write(key, io.BytesIO(DEMO_PDF), content_type="application/pdf")
