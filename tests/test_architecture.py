@@ -1,0 +1,75 @@
+"""The import graph of the application code has no cycles, and lower layers never reach up.
+
+The graph is read from the source (``ast``), every import counted, those inside functions too:
+an import moved into a function hides a cycle from Python's start-up but not from a reader.
+Relationship names in SQLAlchemy models are strings, not imports, and do not count.
+"""
+from __future__ import annotations
+
+import ast
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("portal", "media_index")
+# Modules that hold rules or data; they serve the web layer and never import it.
+LOWER = ("models", "services", "portal.dates", "portal.access", "portal.jobs", "portal.mail")
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    targets = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            for alias in node.names:  # `from . import jobs` imports the module portal.jobs
+                sub = "%s.%s" % (base, alias.name)
+                targets.add(sub if sub in modules else base)
+    return {t for t in targets if t in modules and t != name}
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imported(name, path, modules) for name, path in modules.items()}
+
+
+def test_the_graph_is_read_with_imports_inside_functions():
+    graph = import_graph()
+    assert "portal.library.routes" in graph["portal.library"]  # imported in init_app
+    assert "portal.library.indexing" in graph["portal.health"]  # inside check_index_lag
+    assert "portal.jobs" in graph["portal.mail"]  # `from . import jobs`: the module, not portal
+
+
+def test_no_import_cycles():
+    try:
+        TopologicalSorter(import_graph()).prepare()
+    except CycleError as error:
+        raise AssertionError("import cycle: %s" % " -> ".join(error.args[1])) from None
+
+
+def test_lower_layers_import_neither_routes_nor_the_app():
+    reaching_up = sorted(
+        (name, target) for name, targets in import_graph().items()
+        if name.endswith(LOWER) or name in LOWER
+        for target in targets
+        if target == "portal.app" or target.rpartition(".")[2].startswith("routes"))
+    assert reaching_up == []
+
+
+def test_only_entry_points_import_the_application_factory():
+    importers = sorted(name for name, targets in import_graph().items() if "portal.app" in targets)
+    assert importers == []  # wsgi.py, tests and bench import it; nothing inside the portal
