@@ -95,7 +95,8 @@ def main(argv=None) -> None:
     clients = {name: (signed_in(app, local), path) for name, local, path in PAGES}
     if args.profile:
         measure(clients, 0, args.warmup)
-        return profile(*clients[args.profile], args.requests)
+        profile(*clients[args.profile], args.requests)
+        return
     report(measure(clients, args.requests, args.warmup), args.requests)
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager
 
 from ..auth.services import external_url
 from ..access import PARTICIPANT, STAFF
@@ -90,13 +91,19 @@ def own_enrollment(user, enrollment_id: int) -> Enrollment | None:
     return enrollment
 
 
+@cache
+def _plans_query():
+    """Built once: making a statement costs more than running it (the dashboard shows it)."""
+    return (select(Enrollment, ActionPlan).join(Enrollment.course)
+            .outerjoin(ActionPlan, ActionPlan.enrollment_id == Enrollment.id)
+            .where(Enrollment.user_id == bindparam("user_id"), Enrollment.is_active)
+            .order_by(Course.arrival.desc(), Course.id).options(contains_eager(Enrollment.course)))
+
+
 def plans_of(user) -> list[tuple[Enrollment, ActionPlan | None]]:
-    enrollments = db.session.scalars(
-        select(Enrollment).join(Course).where(Enrollment.user_id == user.id, Enrollment.is_active)
-        .order_by(Course.arrival.desc())).all()
-    plans = {p.enrollment_id: p for p in db.session.scalars(
-        select(ActionPlan).where(ActionPlan.enrollment_id.in_([e.id for e in enrollments])))}
-    return [(e, plans.get(e.id)) for e in enrollments]
+    """The user's enrollments (not withdrawn), newest arrival first, with their courses and
+    plans: one query."""
+    return [(e, plan) for e, plan in db.session.execute(_plans_query(), {"user_id": user.id})]
 
 
 # -- the working copy ----------------------------------------------------------------------------
@@ -354,15 +361,18 @@ def state_labels() -> dict[str, str]:
             REVISING: _("Being revised")}
 
 
-def waiting_for_review(user, limit: int = 50) -> list[ActionPlan]:
-    """Submitted plans of the courses ``user`` is staff of, oldest first. Filtered in SQL and
-    loaded with what the panel shows: the program holds thousands of plans, and the dashboard
-    must not read them one by one."""
-    query = (select(ActionPlan).join(Enrollment, ActionPlan.enrollment_id == Enrollment.id)
-             .join(Course, Enrollment.course_id == Course.id)
+def waiting_for_review(user, limit: int = 50) -> list[tuple[ActionPlan, PlanVersion | None]]:
+    """Submitted plans of the courses ``user`` is staff of, oldest first, each with its latest
+    version, its author and course: one query, filtered in SQL (the program holds thousands
+    of plans, and the dashboard must not read them one by one)."""
+    latest = (select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == ActionPlan.id)
+              .correlate(ActionPlan).scalar_subquery())
+    query = (select(ActionPlan, PlanVersion).join(ActionPlan.enrollment)
+             .join(Enrollment.course).join(Enrollment.user)
+             .outerjoin(PlanVersion, (PlanVersion.plan_id == ActionPlan.id)
+                        & (PlanVersion.number == latest))
              .where(ActionPlan.state == SUBMITTED, Course.staffed_by(user))
              .order_by(ActionPlan.updated_at, ActionPlan.id).limit(limit)
-             .options(selectinload(ActionPlan.enrollment).selectinload(Enrollment.user),
-                      selectinload(ActionPlan.enrollment).selectinload(Enrollment.course),
-                      selectinload(ActionPlan.versions)))
-    return list(db.session.scalars(query))
+             .options(contains_eager(ActionPlan.enrollment).contains_eager(Enrollment.course),
+                      contains_eager(ActionPlan.enrollment).contains_eager(Enrollment.user)))
+    return [(plan, version) for plan, version in db.session.execute(query)]

@@ -1,10 +1,11 @@
 """What the participant's pages show (data for the thin views, not views), gathered in one place."""
 from __future__ import annotations
 
+from functools import cache
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
@@ -14,24 +15,32 @@ from ..uploads import services as uploads
 from ..uploads.messages import format_size
 from . import deadline_extensions, files, services
 from .forms import ExtensionRequestForm
-from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment
+from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment, Submission
 from .timing import countdown
+
+
+@cache
+def _assignments_query():
+    """Built once (making a statement costs more than running it): the assignments of a user's
+    courses (not withdrawn), each with the user's submission if any."""
+    me = bindparam("user_id")
+    return (select(Assignment, Submission).join(Course)
+            .join(Enrollment, Enrollment.course_id == Course.id)
+            .outerjoin(Submission, (Submission.assignment_id == Assignment.id)
+                       & (Submission.user_id == me))
+            .where(Enrollment.user_id == me, Enrollment.is_active)
+            .order_by(Assignment.due_at, Assignment.id))
 
 
 def my_assignments(user) -> list[dict]:
     """Every assignment of the user's courses, with their state and deadline, soonest first."""
     now = utcnow()
     rows = []
-    query = (select(Assignment).join(Course).join(Enrollment, Enrollment.course_id == Course.id)
-             .where(Enrollment.user_id == user.id, Enrollment.is_active)
-             .order_by(Assignment.due_at))
-    assignments = list(db.session.scalars(query))
     # Two queries for all of them: this list is on every participant's dashboard.
-    deadlines = services.deadlines_for(assignments, user.id)
-    submissions = services.submissions_by_assignment([a.id for a in assignments], user.id)
-    for assignment in assignments:
+    found = list(db.session.execute(_assignments_query(), {"user_id": user.id}))
+    deadlines = services.deadlines_for([a for a, _ in found], user.id)
+    for assignment, submission in found:
         deadline = deadlines[assignment.id]
-        submission = submissions.get(assignment.id)
         state = submission.state if submission else "missing"
         rows.append({"assignment": assignment, "deadline": deadline, "state": state,
                      "late": bool(submission and submission.late),

@@ -135,14 +135,6 @@ def deadlines_for(assignments: list[Assignment], user_id: int) -> dict[int, Dead
 
 
 # -- the participant's work ----------------------------------------------------------------------
-def submissions_by_assignment(assignment_ids: list[int], user_id: int) -> dict[int, Submission]:
-    """The user's submissions to these assignments (one query), by assignment id."""
-    if not assignment_ids:
-        return {}
-    return {s.assignment_id: s for s in db.session.scalars(select(Submission).where(
-        Submission.assignment_id.in_(assignment_ids), Submission.user_id == user_id))}
-
-
 def find_submission(assignment: Assignment, user_id: int) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.assignment_id == assignment.id,
                                                       Submission.user_id == user_id))
