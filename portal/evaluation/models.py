@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,8 +27,15 @@ from ..courses.models import Course
 from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 
-RATING, TEXT = "rating", "text"
-KINDS = (RATING, TEXT)
+
+class QuestionKind(StrEnum):
+    """Stored as its value: templates compare with the plain strings."""
+    RATING = "rating"  # from 1 to 5, on the SCALE below
+    TEXT = "text"
+
+
+RATING, TEXT = QuestionKind
+KINDS = tuple(QuestionKind)
 SCALE = (1, 2, 3, 4, 5)
 
 

@@ -47,7 +47,8 @@ def answer(course_id: int):
         return _answer_page(course, questionnaire, state, {}, {}, False, status)
     if not CsrfForm().validate_on_submit():  # the answer fields are read below
         abort(400)
-    cleaned, problems = services.check_answers(questionnaire, request.form)
+    typed = {q.id: request.form.get("q-%d" % q.id, "") for q in questionnaire.questions}
+    cleaned, problems = services.check_answers(questionnaire, typed)
     signed = request.form.get("signed") == "1"
     if problems:
         return _answer_page(course, questionnaire, state, request.form, problems, signed, 400)

@@ -21,15 +21,15 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import dates
 from ..auth.models import User
 from ..catalogue.models import CourseOutline, code_stem, series_of
 from ..courses import services as courses
 from ..courses.models import Course
-from ..db_types import utcnow
-from ..extensions import db
 from ..domain_errors import DomainError
-from ..i18n import LANGUAGES
+from ..extensions import db
 from .models import (
+    KINDS,
     RATING,
     SCALE,
     TEXT,
@@ -91,7 +91,7 @@ def add_question(course: Course, kind: str, text: dict, required: bool) -> Quest
     if respondent_count(questionnaire):
         raise QuestionsLocked()
     position = max([q.position for q in questionnaire.questions] + [0]) + 1
-    question = Question(kind=kind if kind in (RATING, TEXT) else RATING, text=text,
+    question = Question(kind=kind if kind in KINDS else RATING, text=text,
                         required=required, position=position)
     questionnaire.questions.append(question)
     db.session.flush()
@@ -143,7 +143,7 @@ def has_answered(questionnaire: Questionnaire, user) -> bool:
 
 def state(questionnaire: Questionnaire | None, user, today: date | None = None) -> str:
     """no-questions, not-open, answered or open."""
-    today = today or utcnow().date()
+    today = today or dates.today()
     if questionnaire is None or not questionnaire.questions:
         return "no-questions"
     if has_answered(questionnaire, user):
@@ -153,11 +153,12 @@ def state(questionnaire: Questionnaire | None, user, today: date | None = None) 
     return "open"
 
 
-def check_answers(questionnaire: Questionnaire, values: dict[str, str]) -> tuple[dict, dict]:
-    """(cleaned {question_id: rating or text}, problems {question_id: code}) from the form."""
+def check_answers(questionnaire: Questionnaire, answers: dict[int, str]) -> tuple[dict, dict]:
+    """(cleaned {question_id: rating or text}, problems {question_id: code}) from the answers
+    as typed ({question_id: text})."""
     cleaned, problems = {}, {}
     for q in questionnaire.questions:
-        raw = (values.get("q-%d" % q.id) or "").strip()
+        raw = (answers.get(q.id) or "").strip()
         if q.kind == RATING:
             if raw.isdigit() and int(raw) in SCALE:
                 cleaned[q.id] = int(raw)
@@ -306,6 +307,3 @@ def previous_in_series(course: Course) -> Course | None:
     earlier = [c for c in series(course) if c.fiscal_year < course.fiscal_year]
     return earlier[-1] if earlier else None
 
-
-def question_text_complete(text: dict) -> bool:
-    return all((text.get(lang) or "").strip() for lang in LANGUAGES)

@@ -1,23 +1,32 @@
 """Forms for materials and subtitles."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField,
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
 )
-from wtforms.validators import NumberRange, Optional, Length
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..courses.vocabulary import SUBJECTS
 from ..forms import ANY, TranslatedField
 from ..i18n import CONTENT_LANGUAGES, LANGUAGE_NAMES
+from .manage import MaterialDetails
+from .models import MaterialKind
 
 VISIBILITY_LABELS = {"public": _l("Public: anyone"),
                      "registered": _l("Registered: anyone signed in"),
                      "course": _l("Course members: the related courses only")}
-KIND_LABELS = {"video": _l("Video"), "document": _l("Document")}
+KIND_LABELS = {MaterialKind.VIDEO: _l("Video"), MaterialKind.DOCUMENT: _l("Document")}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -46,6 +55,32 @@ class MaterialForm(FlaskForm):
     allow_download = BooleanField(_l("Allow downloads"), default=True)
     file = FileField(_l("File"))
     file_id = HiddenField()
+
+    def details(self) -> MaterialDetails:
+        """The cleaned values, for the service."""
+        return MaterialDetails(
+            kind=self.kind.data, title=self.title.data, description=self.description.data,
+            subjects=list(self.subjects.data or []), keywords=split_list(self.keywords.data),
+            courses=split_list(self.courses.data), year=self.year.data,
+            audio_language=self.audio_language.data or None,
+            producer=(self.producer.data or "").strip() or None,
+            visibility=self.visibility.data, allow_download=bool(self.allow_download.data))
+
+    def show(self, details: MaterialDetails) -> None:
+        """Fill the fields with a material's current values."""
+        for name, value in asdict(details).items():
+            getattr(self, name).data = value
+        self.subjects.data = list(details.subjects or [])
+        self.keywords.data = ", ".join(details.keywords or [])
+        self.courses.data = ", ".join(details.courses or [])
+        self.audio_language.data = details.audio_language or ""
+        self.producer.data = details.producer or ""
+
+    def posted_file(self):
+        """The file sent with the form itself (no upload widget), or None."""
+        upload = self.file.data
+        return upload if upload is not None and getattr(upload, "filename", "") else None
+
 
 class SubtitleForm(FlaskForm):
     lang = SelectField(_l("Language of the subtitles"), choices=_languages)

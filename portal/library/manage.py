@@ -5,6 +5,7 @@ import re
 import secrets
 import unicodedata
 from collections import Counter
+from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from sqlalchemy import func, select
@@ -12,9 +13,9 @@ from sqlalchemy import func, select
 from .. import dates, jobs
 from ..db_types import utcnow
 from ..extensions import db
+from ..storage.models import StoredFile
 from ..uploads import services as uploads
-from .forms import MaterialForm, split_list
-from .models import DOCUMENT, ORIGINAL, PROCESSING, READY, Material, MaterialView
+from .models import DOCUMENT, ORIGINAL, PROCESSING, READY, Material, MaterialKind, MaterialView
 from .permissions import MANAGERS
 from .processing import PROCESS_JOB
 from .services import attach_file
@@ -33,54 +34,52 @@ def slug_for(titles: dict) -> str:
     return slug
 
 
-def apply_form(material: Material, form: MaterialForm) -> None:
-    material.kind = form.kind.data
-    material.title, material.description = form.title.data, form.description.data
-    material.subjects = list(form.subjects.data or [])
-    material.keywords = split_list(form.keywords.data)
-    material.courses = split_list(form.courses.data)
-    material.year = form.year.data
-    material.audio_language = form.audio_language.data or None
-    material.producer = (form.producer.data or "").strip() or None
-    material.visibility = form.visibility.data
-    material.allow_download = bool(form.allow_download.data)
+@dataclass(frozen=True)
+class MaterialDetails:
+    """What an uploader edits on a material, as plain values (the form's cleaned data)."""
+    kind: str
+    title: dict
+    description: dict
+    subjects: list[str]
+    keywords: list[str]
+    courses: list[str]
+    year: int | None
+    audio_language: str | None
+    producer: str | None
+    visibility: str
+    allow_download: bool
+
+
+def apply_details(material: Material, details: MaterialDetails) -> None:
+    for name, value in asdict(details).items():
+        setattr(material, name, value)
     material.updated_at = utcnow()
 
 
-def fill_form(form: MaterialForm, material: Material) -> None:
-    form.kind.data = material.kind
-    form.title.data, form.description.data = material.title, material.description
-    form.subjects.data = list(material.subjects or [])
-    form.keywords.data = ", ".join(material.keywords or [])
-    form.courses.data = ", ".join(material.courses or [])
-    form.year.data = material.year
-    form.audio_language.data = material.audio_language or ""
-    form.producer.data = material.producer or ""
-    form.visibility.data = material.visibility
-    form.allow_download.data = material.allow_download
+def details_of(material: Material) -> MaterialDetails:
+    return MaterialDetails(**{f.name: getattr(material, f.name) for f in fields(MaterialDetails)})
 
 
-def receive_file(user, form: MaterialForm):
-    """The stored file from the upload widget (its id) or from the form itself; None if none.
-    Raises ``UploadRefused`` for a refused file."""
-    if form.file_id.data:
-        return uploads.claim_file(form.file_id.data, user, "material")
-    upload = form.file.data
-    if upload is not None and getattr(upload, "filename", ""):
-        return uploads.store_form_file(user, "material", upload)
+def receive_file(user, file_id: str | None, posted) -> StoredFile | None:
+    """The stored file from the upload widget (its id) or the file posted with the form (a
+    werkzeug ``FileStorage``); None if neither. Raises ``UploadRefused`` for a refused file."""
+    if file_id:
+        return uploads.claim_file(file_id, user, "material")
+    if posted is not None:
+        return uploads.store_form_file(user, "material", posted)
     return None
 
 
-def attach_original(material: Material, stored) -> None:
+def attach_original(material: Material, stored: StoredFile) -> None:
     """Make ``stored`` the material's file; videos and audio are processed by a job."""
     if stored.content_type.startswith(VIDEO_TYPES):
-        material.kind = "video"
+        material.kind = MaterialKind.VIDEO
         attach_file(material, ORIGINAL, stored)
         material.state, material.failure_reason = PROCESSING, None
         db.session.flush()
         jobs.enqueue(PROCESS_JOB, material_id=material.id)
     else:
-        material.kind = "document"
+        material.kind = MaterialKind.DOCUMENT
         attach_file(material, DOCUMENT, stored)
         material.state = READY
         db.session.flush()
@@ -94,9 +93,9 @@ def queue_preview(material: Material, stored) -> None:
         jobs.enqueue(PREVIEW_JOB, material_id=material.id)
 
 
-def create(user, form: MaterialForm, stored) -> Material:
+def create(user, details: MaterialDetails, stored: StoredFile | None) -> Material:
     material = Material(slug="", created_by_id=user.id, state=READY)
-    apply_form(material, form)
+    apply_details(material, details)
     material.slug = slug_for(material.title)
     db.session.add(material)
     db.session.flush()
@@ -114,7 +113,7 @@ def editable_materials(user) -> list[Material]:
 
 def visits_per_month(months: int = 12, today: date | None = None) -> list[tuple[str, int]]:
     """Counted views per calendar month, oldest first, the last ``months`` months."""
-    today = today or utcnow().date()
+    today = today or dates.today()
     keys = []
     year, month = today.year, today.month
     for _ in range(months):

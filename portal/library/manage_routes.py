@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
+from ..extensions import db
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size, message
@@ -60,22 +61,28 @@ def _store_subtitles(material, lang, upload) -> str | None:
     return None
 
 
+def _received(form: MaterialForm):
+    """(the stored file or None, an error message or None) from the form's upload."""
+    try:
+        stored = manage.receive_file(current_user, form.file_id.data, form.posted_file())
+    except UploadRefused as refused:
+        return None, explain(refused)
+    except StorageUnavailable:
+        return None, message("storage_unavailable")
+    if form.file_id.data and stored is None:
+        return None, message("no_file")
+    return stored, None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*UPLOADERS)
 def new():
     form = MaterialForm()
     error = None
     if request.method == "POST" and form.validate():
-        try:
-            stored = manage.receive_file(current_user, form)
-        except UploadRefused as refused:
-            stored, error = None, explain(refused)
-        except StorageUnavailable:
-            stored, error = None, message("storage_unavailable")
-        if form.file_id.data and stored is None and error is None:
-            error = message("no_file")
+        stored, error = _received(form)
         if error is None:
-            material = manage.create(current_user, form, stored)
+            material = manage.create(current_user, form.details(), stored)
             for lang in SUBTITLE_LANGUAGES:
                 error = _store_subtitles(material, lang, request.files.get("subtitles_" + lang))
                 if error:
@@ -84,7 +91,6 @@ def new():
                 jobs.commit()
                 flash(_("The material was saved."), "success")
                 return redirect(url_for("library.edit", slug=material.slug))
-            from ..extensions import db
             db.session.rollback()  # drops the jobs queued with the material
     status = 400 if request.method == "POST" else 200
     return render_template("library/edit.html", form=form, material=None, error=error,
@@ -99,16 +105,11 @@ def edit(slug):
     form = MaterialForm()
     error = None
     if request.method == "GET":
-        manage.fill_form(form, material)
+        form.show(manage.details_of(material))
     elif form.validate():
-        try:
-            stored = manage.receive_file(current_user, form)
-        except UploadRefused as refused:
-            stored, error = None, explain(refused)
-        except StorageUnavailable:
-            stored, error = None, message("storage_unavailable")
+        stored, error = _received(form)
         if error is None:
-            manage.apply_form(material, form)
+            manage.apply_details(material, form.details())
             if stored is not None:
                 manage.attach_original(material, stored)
             jobs.commit()
@@ -135,7 +136,7 @@ def add_subtitles(slug):
         error = explain(LibraryError("language_invalid"))
     if error:
         main = MaterialForm(formdata=None)
-        manage.fill_form(main, material)
+        main.show(manage.details_of(material))
         return render_template("library/edit.html", form=main, material=material,
                                subtitle_form=form, subtitle_error=error,
                                **_upload_context()), 400

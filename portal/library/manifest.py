@@ -18,8 +18,17 @@ from ..courses.vocabulary import SUBJECTS
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES, clean_translations
 from ..storage import get_storage
+from .models import (
+    DOCUMENT,
+    KINDS,
+    ORIGINAL,
+    PROCESSING,
+    READY,
+    VISIBILITIES,
+    Material,
+    MaterialKind,
+)
 from .outbox import SYNC_JOB
-from .models import DOCUMENT, KINDS, ORIGINAL, READY, VISIBILITIES, Material
 from .services import SLUG, LibraryError, attach_file, get_material, set_subtitles, store_file
 
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime",
@@ -112,7 +121,7 @@ def _sha256(path: Path) -> str:
 
 def _content_type(path: Path, kind: str) -> str:
     suffix = path.suffix.lower()
-    if kind == "video" and suffix in VIDEO_TYPES:
+    if kind == MaterialKind.VIDEO and suffix in VIDEO_TYPES:
         return VIDEO_TYPES[suffix]
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
@@ -131,16 +140,16 @@ def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
     db.session.flush()
     if values["file"]:
         path = _inside(base, values["file"])
-        role = ORIGINAL if values["kind"] == "video" else DOCUMENT
+        role = ORIGINAL if values["kind"] == MaterialKind.VIDEO else DOCUMENT
         current = material.file(role)
         if current is None or current.sha256 != _sha256(path):
             with path.open("rb") as f:
                 stored = store_file(f, path.name, _content_type(path, values["kind"]), user_id,
                                     purpose="material")
             attach_file(material, role, stored)
-            if values["kind"] == "video":
+            if values["kind"] == MaterialKind.VIDEO:
                 from .processing import PROCESS_JOB
-                material.state = "processing"
+                material.state = PROCESSING
                 jobs.enqueue(PROCESS_JOB, material_id=material.id)
             else:
                 from .manage import queue_preview
@@ -202,7 +211,7 @@ def export_catalogue(folder: Path) -> int:
                 "subjects": m.subjects, "year": m.year, "audio_language": m.audio_language,
                 "duration_s": m.duration_s, "visibility": m.visibility, "courses": m.courses,
                 "keywords": m.keywords, "producer": m.producer}
-        stored = m.file(ORIGINAL if m.kind == "video" else DOCUMENT)
+        stored = m.file(ORIGINAL if m.kind == MaterialKind.VIDEO else DOCUMENT)
         if stored is not None:
             suffix = Path(stored.name).suffix.lower() or ".bin"
             relative = "media/%s%s" % (m.slug, suffix)

@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
-    JSON, BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint,
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,14 +20,36 @@ from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
 
-KINDS = ("video", "document")
+
+class MaterialKind(StrEnum):
+    """Stored as its value, like the enums below: templates compare with the plain strings."""
+    VIDEO = "video"
+    DOCUMENT = "document"
+
+
+class MaterialState(StrEnum):
+    """A video is processing (a job makes its renditions), then ready or failed; a document is
+    ready at once."""
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class FileRole(StrEnum):
+    """What one of a material's stored files is for."""
+    ORIGINAL = "original"
+    LOW = "low"  # the low-bandwidth rendition
+    AUDIO = "audio"
+    POSTER = "poster"
+    DOCUMENT = "document"
+    PREVIEW = "preview"
+
+
+KINDS = tuple(MaterialKind)
 VISIBILITIES = ("public", "registered", "course")
-PROCESSING, READY, FAILED = "processing", "ready", "failed"
-STATES = (PROCESSING, READY, FAILED)
-# File roles: what a material's stored files are for.
-ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW = (
-    "original", "low", "audio", "poster", "document", "preview")
-FILE_ROLES = (ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW)
+# Short names of the members, for the modules that use them often.
+PROCESSING, READY, FAILED = MaterialState
+ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW = FileRole
 
 
 class Material(db.Model):
@@ -28,7 +58,7 @@ class Material(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[str] = mapped_column(String(10), default="video")
+    kind: Mapped[str] = mapped_column(String(10), default=MaterialKind.VIDEO)
     title: Mapped[dict] = mapped_column(TranslatedText, default=dict)
     description: Mapped[dict] = mapped_column(TranslatedText, default=dict)
     subjects: Mapped[list] = mapped_column(JSON, default=list)      # subject slugs

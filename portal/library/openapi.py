@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..i18n import CONTENT_LANGUAGES
+from .models import KINDS, VISIBILITIES, MaterialState
 
 
 def _param(name: str, description: str, schema: dict | None = None, array: bool = False) -> dict:
@@ -37,7 +38,7 @@ SEARCH = {"type": "object", "required": ["query", "total", "page", "per_page", "
               "suggestion": {"type": "string", "nullable": True,
                              "description": "A respelled query (\"did you mean\")."}}}
 MATERIAL = {"type": "object", "required": ["id", "kind", "title", "url"], "properties": {
-    "id": {"type": "string"}, "kind": {"type": "string", "enum": ["video", "document"]},
+    "id": {"type": "string"}, "kind": {"type": "string", "enum": list(KINDS)},
     "title": {"type": "string"}, "title_lang": {"type": "string"},
     "titles": {"type": "object", "additionalProperties": {"type": "string"}},
     "descriptions": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -47,8 +48,8 @@ MATERIAL = {"type": "object", "required": ["id", "kind", "title", "url"], "prope
     "audio_language": {"type": "string", "nullable": True},
     "duration_s": {"type": "integer", "nullable": True},
     "producer": {"type": "string", "nullable": True},
-    "visibility": {"type": "string", "enum": ["public", "registered", "course"]},
-    "state": {"type": "string", "enum": ["processing", "ready", "failed"]},
+    "visibility": {"type": "string", "enum": list(VISIBILITIES)},
+    "state": {"type": "string", "enum": list(MaterialState)},
     "coming_soon": {"type": "boolean"}, "view_count": {"type": "integer"},
     "url": {"type": "string"},
     "subtitles": {"type": "object", "additionalProperties": {"type": "string"}},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,9 +11,20 @@ from ..auth.models import User
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 
-# Upload states: open (parts coming) -> completing -> complete | refused; open -> aborted|expired.
-OPEN, COMPLETING, COMPLETE, REFUSED, ABORTED, EXPIRED = (
-    "open", "completing", "complete", "refused", "aborted", "expired")
+
+class UploadState(StrEnum):
+    """open (parts coming) -> completing -> complete | refused; open -> aborted | expired.
+    Stored as its value."""
+    OPEN = "open"
+    COMPLETING = "completing"
+    COMPLETE = "complete"
+    REFUSED = "refused"
+    ABORTED = "aborted"
+    EXPIRED = "expired"
+
+
+# Short names of the members, for the modules that use them often.
+OPEN, COMPLETING, COMPLETE, REFUSED, ABORTED, EXPIRED = UploadState
 
 
 class StoredFile(db.Model):
