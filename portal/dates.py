@@ -99,6 +99,12 @@ def phase_condition(model, phase: str, day: date | None = None):
     return and_(since, until)
 
 
+def not_closed_condition(model, day: date | None = None):
+    """The SQL condition on ``model`` (Course): not in the "closed" phase on ``day``."""
+    _, field, after = PHASE_STARTS[-1]
+    return not_(_begun(getattr(model, field), day or today(), after))
+
+
 # -- when dates change ----------------------------------------------------------------------------
 class CourseDates(NamedTuple):
     """The dates a coordinator sets; everything else is derived from them."""

@@ -8,8 +8,8 @@ from flask import g
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
+from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..db_types import utcnow
 from ..extensions import db
 from ..home.panels import panel
 from . import services
@@ -38,7 +38,7 @@ def current_courses(user) -> list[Course]:
     """The courses not closed that ``user`` teaches or coordinates (admins: all), newest
     arrival first (once per request)."""
     if "dashboard_courses" not in g:
-        query = services.course_list(user).where(Course.closes_on >= utcnow().date())
+        query = services.course_list(user).where(dates.not_closed_condition(Course))
         g.dashboard_courses = list(db.session.scalars(query))
     return g.dashboard_courses
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
+from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..courses.panels import current_courses, enrollments_with_courses
-from ..db_types import utcnow
 from ..extensions import db
 from ..home.panels import panel
 from .models import Question, Questionnaire, Respondent
@@ -19,7 +19,7 @@ def to_answer(user):
     """The participant's courses whose questionnaire is open and not answered yet."""
     courses = [e.course for e in enrollments_with_courses(user) if e.is_participating]
     waiting = {q.course_id: q for q in unanswered(user, [c.id for c in courses])}
-    today = utcnow().date()
+    today = dates.today()
     items = [(c, "open") for c in courses
              if c.id in waiting and today >= waiting[c.id].opening_day()]
     return ("evaluation/_panel_answer.html", {"items": items}) if items else None
@@ -39,6 +39,6 @@ def unanswered(user, course_ids: list[int]) -> list[Questionnaire]:
 
 @panel(order=60, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
 def course_evaluations(user):
-    today = utcnow().date()
+    today = dates.today()
     found = [c for c in current_courses(user) if c.arrival <= today][:STAFF_PANEL_SIZE]
     return ("evaluation/_panel_staff.html", {"courses": found}) if found else None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from media_index.transcripts import TranscriptError, parse, to_webvtt
 
+from .. import dates
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
@@ -147,7 +148,7 @@ def viewer_key(user, session) -> str:
 
 def record_view(material: Material, viewer: str, today: date | None = None) -> bool:
     """Count one view per viewer per day; returns True when this one counted."""
-    today = today or utcnow().date()
+    today = today or dates.today()
     exists = db.session.scalar(select(MaterialView.id).where(
         MaterialView.material_id == material.id, MaterialView.viewer == viewer,
         MaterialView.day == today))

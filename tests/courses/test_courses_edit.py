@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.courses.models import Course
-from portal.dates import fiscal_year_of, phase_condition, report_due_dates
+from portal.dates import fiscal_year_of, not_closed_condition, phase_condition, report_due_dates
 from portal.extensions import db
 
 
@@ -139,6 +139,27 @@ def test_phases_follow_the_dates_in_python_and_sql(app, make_course):
         last = report_due_dates(course)[-1][1]
         assert course.phase(last) == "post-return"
         assert course.phase(course.closes_on + d(1)) == "closed"
+
+
+def test_not_closed_in_sql_is_every_phase_but_closed(app, make_course):
+    """Dashboards list the courses not closed with this condition: it agrees with the phases."""
+    today = date.today()
+    make_course(code="open", pre_arrival_opens=today - timedelta(60),
+                arrival=today - timedelta(30), departure=today - timedelta(1))
+    make_course(code="gone", pre_arrival_opens=today - timedelta(600),
+                arrival=today - timedelta(500), departure=today - timedelta(400))
+    with app.app_context():
+        course = db.session.execute(select(Course).where(Course.code == "open")).scalar_one()
+
+        def not_closed(day):
+            return db.session.execute(select(Course.code).where(
+                not_closed_condition(Course, day)).order_by(Course.code)).scalars().all()
+
+        assert not_closed(today) == ["open"]
+        assert not_closed(course.closes_on) == ["open"]
+        assert course.phase(course.closes_on) == "post-return"
+        assert not_closed(course.closes_on + timedelta(1)) == []
+        assert course.phase(course.closes_on + timedelta(1)) == "closed"
 
 
 def test_list_filters_by_year_phase_and_subject(app, login_as, make_course):
