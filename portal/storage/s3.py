@@ -6,10 +6,11 @@
 is set), ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (else boto3's usual chain),
 ``S3_CONNECT_TIMEOUT``/``S3_READ_TIMEOUT`` (seconds) and ``S3_MAX_ATTEMPTS`` (attempts in all).
 
-The defaults (2 s to connect, 4 s without a byte while reading, 2 attempts) make a store that is
-down, unreachable or hung fail with :class:`StorageUnavailable` in under 10 seconds. The one
-exception is joining a multipart upload, which may legitimately take minutes before answering:
-it waits up to ``S3_COMPLETE_TIMEOUT`` (600 s) for a store that accepted the connection.
+The defaults, the configuration table's (2 s to connect, 4 s without a byte while reading, 2
+attempts), make a store that is down, unreachable or hung fail with :class:`StorageUnavailable`
+in under 10 seconds. The one exception is joining a multipart upload, which may legitimately take
+minutes before answering: it waits up to ``S3_COMPLETE_TIMEOUT`` (600 s) for a store that
+accepted the connection.
 """
 from __future__ import annotations
 
@@ -23,13 +24,30 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
-    BotoCoreError, ClientError, ConnectionError as BotoConnectionError, HTTPClientError,
+    BotoCoreError,
+    ClientError,
+    ConnectionError as BotoConnectionError,
+    HTTPClientError,
 )
 
+from .. import config
 from .base import (
-    MultipartInfo, MultipartNotFound, ObjectInfo, ObjectNotFound, ObjectStat, PartInfo,
-    PartRejected, RangeNotSatisfiable, StorageBackend, StorageError, StorageUnavailable,
-    WriteResult, read_sha256, register, validate_key, validate_part_number,
+    MultipartInfo,
+    MultipartNotFound,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStat,
+    PartInfo,
+    PartRejected,
+    RangeNotSatisfiable,
+    StorageBackend,
+    StorageError,
+    StorageUnavailable,
+    WriteResult,
+    read_sha256,
+    register,
+    validate_key,
+    validate_part_number,
 )
 from .http import content_disposition
 
@@ -102,9 +120,13 @@ def _read_full(stream: IO[bytes], size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _setting(settings: Mapping[str, object], name: str, default=None):
+# Settings not given fall back on the configuration table's defaults, the only ones.
+_DEFAULTS = {setting.env: setting.default for setting in config.SETTINGS}
+
+
+def _setting(settings: Mapping[str, object], name: str):
     value = settings.get(name)
-    return default if value in (None, "") else value
+    return _DEFAULTS[name] if value in (None, "") else value
 
 
 @register("s3")
@@ -114,9 +136,8 @@ class S3Storage(StorageBackend):
     def __init__(self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None,
                  public_endpoint_url: str | None = None, region: str | None = None,
                  addressing_style: str | None = None, access_key: str | None = None,
-                 secret_key: str | None = None, connect_timeout: float = 2,
-                 read_timeout: float = 4, max_attempts: int = 2,
-                 complete_timeout: float = 600):
+                 secret_key: str | None = None, connect_timeout: float, read_timeout: float,
+                 max_attempts: int, complete_timeout: float):
         if not bucket:
             raise ValueError("s3:// STORAGE_URL needs a bucket: s3://bucket/prefix")
         style = addressing_style or ("path" if endpoint_url else "virtual")
@@ -158,10 +179,10 @@ class S3Storage(StorageBackend):
             addressing_style=_setting(settings, "S3_ADDRESSING_STYLE"),
             access_key=_setting(settings, "AWS_ACCESS_KEY_ID"),
             secret_key=_setting(settings, "AWS_SECRET_ACCESS_KEY"),
-            connect_timeout=float(_setting(settings, "S3_CONNECT_TIMEOUT", 2)),
-            read_timeout=float(_setting(settings, "S3_READ_TIMEOUT", 4)),
-            max_attempts=int(_setting(settings, "S3_MAX_ATTEMPTS", 2)),
-            complete_timeout=float(_setting(settings, "S3_COMPLETE_TIMEOUT", 600)),
+            connect_timeout=float(_setting(settings, "S3_CONNECT_TIMEOUT")),
+            read_timeout=float(_setting(settings, "S3_READ_TIMEOUT")),
+            max_attempts=int(_setting(settings, "S3_MAX_ATTEMPTS")),
+            complete_timeout=float(_setting(settings, "S3_COMPLETE_TIMEOUT")),
         )
 
     def __repr__(self) -> str:

@@ -16,20 +16,34 @@ from ..domain_errors import DomainError
 from ..extensions import db
 from ..storage import get_storage
 from ..storage.base import (
-    MAX_PARTS, MIN_PART_SIZE, MultipartNotFound, ObjectNotFound, SeekableReader, WriteResult,
+    MAX_PARTS,
+    MIN_PART_SIZE,
+    MultipartNotFound,
+    ObjectNotFound,
+    SeekableReader,
+    WriteResult,
     read_sha256,
 )
 from ..storage.http import playable_inline
 from ..storage.models import (
-    ABORTED, COMPLETE, COMPLETING, OPEN, REFUSED, StoredFile, Upload,
+    ABORTED,
+    COMPLETE,
+    COMPLETING,
+    OPEN,
+    REFUSED,
+    StoredFile,
+    Upload,
 )
 from .checks import (
-    HEAD_SIZE, ZIP_TYPES, UploadRefused, check_archive, check_declared, check_upload,
+    HEAD_SIZE,
+    ZIP_TYPES,
+    UploadRefused,
+    check_archive,
+    check_declared,
+    check_upload,
 )
 from .purposes import Purpose, get_purpose
 
-DEFAULT_PART_SIZE = MIN_PART_SIZE  # small parts: a dropped connection loses little
-DEFAULT_FORM_MAX = 32 * 1024 * 1024
 COMPLETING_TIMEOUT = timedelta(minutes=15)  # a completion older than this was interrupted
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
@@ -52,7 +66,7 @@ def _purpose_for(user, name: str | None) -> Purpose:
 
 def part_size_for(size: int) -> int:
     """At least 5 MiB (the S3 minimum), large enough for at most 10,000 parts, whole MiB."""
-    wanted = int(current_app.config.get("UPLOAD_PART_SIZE", DEFAULT_PART_SIZE))
+    wanted = current_app.config["UPLOAD_PART_SIZE"]
     size_needed = -(-size // MAX_PARTS)
     mib = 1024 * 1024
     return -(-max(wanted, MIN_PART_SIZE, size_needed) // mib) * mib
@@ -256,8 +270,7 @@ def abort(upload: Upload) -> None:
 
 # -- small files through an ordinary form ----------------------------------------------------------
 def form_limit(purpose: Purpose) -> int:
-    return min(purpose.policy.max_size,
-               int(current_app.config.get("UPLOAD_FORM_MAX", DEFAULT_FORM_MAX)))
+    return min(purpose.policy.max_size, current_app.config["UPLOAD_FORM_MAX"])
 
 
 def store_form_file(user, purpose_name: str | None, file) -> StoredFile:

@@ -351,13 +351,14 @@ def test_limit_plus_one_byte_on_the_assignment_form(hostile_world):
 
 def test_limit_plus_one_byte_on_the_plain_form(hostile_world):
     world = hostile_world
+    configured = world.app.config["UPLOAD_FORM_MAX"]
     world.app.config["UPLOAD_FORM_MAX"] = 256 * 1024
     try:
         at, over = _fits_and_one_more(256 * 1024)
         assert ROUTES["form"](world, at).status == 200
         refused = ROUTES["form"](world, over)
     finally:
-        world.app.config.pop("UPLOAD_FORM_MAX")
+        world.app.config["UPLOAD_FORM_MAX"] = configured
     assert refused.status == 422
     assert html.escape(expected_fragment(world.app, "too_large_for_form", "fr"),
                        quote=True) in refused.body
