@@ -35,8 +35,6 @@ class ExtensionState(StrEnum):
 DRAFT, SUBMITTED, RETURNED, ACCEPTED = SubmissionState
 STATES = tuple(SubmissionState)
 REQUESTED, GRANTED, REFUSED = ExtensionState
-ASKS = ("text", "files", "both")
-ASSIGNMENT_PHASES = ("pre-arrival", "in-japan", "post-return")
 
 
 class Assignment(db.Model):

@@ -108,14 +108,6 @@ def outline_of(course: Course) -> CourseOutline | None:
     return db.session.get(CourseOutline, course.id)
 
 
-def outlines_of(course_ids: list[int]) -> dict[int, CourseOutline]:
-    if not course_ids:
-        return {}
-    rows = db.session.execute(select(CourseOutline).where(
-        CourseOutline.course_id.in_(course_ids))).scalars()
-    return {o.course_id: o for o in rows}
-
-
 def save_outline(course: Course, values: dict, series: str | None) -> CourseOutline:
     """Create or update the course's outline from {field: {lang: text}} and a series."""
     outline = outline_of(course)

@@ -79,10 +79,6 @@ def _enrollments_of(user) -> list[Enrollment]:
         .join(Course).order_by(Course.arrival.desc())).scalars())
 
 
-def all_courses() -> list[Course]:
-    return list(db.session.execute(select(Course).order_by(Course.arrival.desc())).scalars())
-
-
 def course_list(user, fiscal_year: int | None = None, phase: str | None = None,
                 subject: str | None = None, text: str = "") -> Select:
     """The courses ``user`` sees, filtered, newest arrival first."""
