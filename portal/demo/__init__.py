@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from .. import dates
 from ..auth import services as accounts
 from ..courses.models import Course, Enrollment
-from ..dates import fiscal_year_of
 from ..extensions import db
 from . import action_plans, assignments, catalogue, evaluation, library
 
@@ -93,7 +93,7 @@ def _courses(today: date) -> list[dict]:
 def load(password: str | None = None, today: date | None = None) -> list[tuple[str, str, str]]:
     """Create or refresh the demo data; returns (email, role, name) of the demo accounts."""
     password = password or current_app.config["DEMO_PASSWORD"] or DEFAULT_PASSWORD
-    today = today or date.today()
+    today = today or dates.today()
     users = {}
     for local, name, role, country, lang, tz, org in PEOPLE:
         email = "%s@%s" % (local, DOMAIN)
@@ -114,7 +114,7 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
                       "report_months", "title", "description"):
             setattr(course, field, spec[field])
         course.objectives = spec.get("objectives", course.objectives or {})
-        course.fiscal_year = fiscal_year_of(spec["arrival"])
+        course.fiscal_year = dates.fiscal_year_of(spec["arrival"])
         course.pre_arrival_opens, course.arrival, course.departure = (
             spec["opens"], spec["arrival"], spec["departure"])
         course.instructors = [users[i] for i in spec["instructors"]]
