@@ -6,6 +6,7 @@ def init_app(app) -> None:
 
     from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
     from ..navigation import nav_link
+
     # panels: the dashboard's; reminders: follow course dates (a signal receiver); cli: the
     # command on the blueprint. Each registers on import.
     from . import cli, panels, reminders, routes  # noqa: F401

@@ -7,6 +7,7 @@ def init_app(app) -> None:
 
     from ..access import PARTICIPANT
     from ..navigation import nav_link
+
     # dashboards: the panels; cli and routes_staff add to the blueprint. Each registers on import.
     from . import cli, dashboards, routes, routes_staff  # noqa: F401
 

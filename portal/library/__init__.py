@@ -9,9 +9,19 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from ..navigation import nav_link
+
     # outbox: the session hook; indexing, previews, processing: their jobs; cli and
     # manage_routes add to the blueprint. Each registers on import.
-    from . import api, cli, indexing, manage_routes, outbox, previews, processing, routes  # noqa: F401
+    from . import (  # noqa: F401
+        api,
+        cli,
+        indexing,
+        manage_routes,
+        outbox,
+        previews,
+        processing,
+        routes,
+    )
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(api.bp)
