@@ -304,11 +304,13 @@ def write_folder(folder: Path) -> Path:
         if not video.exists():  # generated once per instance folder
             make_video(video, frequency=330 + 40 * number)
         subtitles = {}
-        for lang, lines in zip(LANGS, cues):
+        for lang, lines in zip(LANGS, cues, strict=True):
             write_vtt(folder / "subs" / ("%s.%s.vtt" % (slug, lang)), lines)
             subtitles[lang] = "subs/%s.%s.vtt" % (slug, lang)
-        items.append({"id": slug, "kind": "video", "title": dict(zip(LANGS, titles)),
-                      "description": dict(zip(LANGS, descriptions)), "subjects": subjects,
+        items.append({"id": slug, "kind": "video",
+                      "title": dict(zip(LANGS, titles, strict=True)),
+                      "description": dict(zip(LANGS, descriptions, strict=True)),
+                      "subjects": subjects,
                       "year": year, "audio_language": audio, "visibility": visibility,
                       "courses": courses, "keywords": keywords,
                       "file": "media/%s.mp4" % slug, "subtitles": subtitles})

@@ -30,14 +30,14 @@ EXPLAINED = {
     "child process with limits (argument list, no shell; paths are temporary files we made)",
     ("portal/library/routes.py", "B704"): "the search page's content, rendered by our own "
     "autoescaped templates and kept as a string (ResultsCache)",
-    ("portal/library/demo.py", "B603"): "ffmpeg generating the demo media (argument list)",
+    ("portal/demo/library.py", "B603"): "ffmpeg generating the demo media (argument list)",
     ("portal/cli.py", "B603"): "pybabel/msgfmt for `flask translations` (argument list)",
     ("portal/library/processing.py", "B404"): "see B603",
-    ("portal/library/demo.py", "B404"): "see B603",
+    ("portal/demo/library.py", "B404"): "see B603",
     ("portal/library/previews.py", "B404"): "see B603",
     ("portal/cli.py", "B404"): "see B603",
     ("portal/storage/testing.py", "B105"): "moto's fixed test credentials, test helper only",
-    ("portal/demo.py", "B105"): "the documented demo password (seed-demo, never production "
+    ("portal/demo/__init__.py", "B105"): "the documented demo password (seed-demo, never production "
                                  "accounts); DEMO_PASSWORD overrides it",
 }
 RUFF_TO_BANDIT = {"S704": "B704", "S603": "B603", "S404": "B404", "S105": "B105"}
