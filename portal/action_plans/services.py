@@ -126,7 +126,8 @@ def start_plan(enrollment: Enrollment, language: str) -> ActionPlan:
     return plan
 
 
-def _search_text(content: dict) -> str:
+def search_text_of(content: dict) -> str:
+    """The words the practice search matches in a plan (its text sections and activities)."""
     parts = [content.get(s) or "" for s in TEXT_SECTIONS]
     parts += [a.get("description") or "" for a in content.get("activities") or []]
     return " ".join(parts).lower()[:50_000]
@@ -240,7 +241,7 @@ def submit(plan: ActionPlan, content: dict, language: str, user, edit_count=None
         if plan.enrollment.is_alumnus:
             version.status, version.decided_at = ACCEPTED, utcnow()
             plan.state = ACCEPTED
-            plan.search_text = _search_text(version.content)
+            plan.search_text = search_text_of(version.content)
             db.session.flush()
             return version
     plan.state = SUBMITTED
@@ -313,7 +314,7 @@ def review(plan: ActionPlan, user, comments: dict[str, str], decision: str) -> l
         version.decided_at, version.decided_by_id = utcnow(), user.id
         plan.state = RETURNED if decision == "return" else ACCEPTED
         if decision == "accept":
-            plan.search_text = _search_text(version.content)
+            plan.search_text = search_text_of(version.content)
         plan.edit_count += 1
         author = plan.author
         send_mail(author.email, "action_plan_decision", author.language, plan=plan,

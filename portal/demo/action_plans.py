@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..action_plans.models import ACCEPTED, SUBMITTED, ActionPlan, PlanComment, PlanVersion
 from ..action_plans.reports import new_report
-from ..action_plans.services import _search_text
+from ..action_plans.services import search_text_of
 from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
 from ..extensions import db
@@ -106,7 +106,7 @@ def _make(enrollment, course, spec, users, pending: bool) -> None:
     content = spec["content"]
     plan = ActionPlan(enrollment=enrollment, language=spec["language"], content=content,
                       shared=spec["shared"], state=SUBMITTED if pending else ACCEPTED,
-                      search_text="" if pending else _search_text(content))
+                      search_text="" if pending else search_text_of(content))
     db.session.add(plan)
     reviewer = course.instructors[0] if course.instructors else None
     version = PlanVersion(plan=plan, number=1, content=content, language=spec["language"],
