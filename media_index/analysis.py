@@ -16,8 +16,15 @@ from __future__ import annotations
 
 import re
 
-from whoosh.analysis import (Analyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter,
-                             Token, Tokenizer)
+from whoosh.analysis import (
+    Analyzer,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StopFilter,
+    Token,
+    Tokenizer,
+)
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .analysis import LANGUAGES
 from .schema import KINDS, MATERIAL, META_ID, VISIBILITIES, WINDOW, text_field

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
@@ -27,7 +28,6 @@ from whoosh.query import Term
 from . import layout
 from .documents import material_documents
 from .schema import MATERIAL, META, META_ID, WINDOW, build_schema
-
 
 # About 50 materials with 20-minute transcripts in two or three languages.
 SMALL_SEGMENT_DOCS = 5_000

@@ -15,9 +15,9 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from whoosh import index as whoosh_index
 
@@ -29,8 +29,8 @@ from .postings import install_fast_decoding
 from .query import Clause, parse_user_query, plan_query
 from .ranking import rank
 from .schema import text_field
-from .view import Allowed, Filters, IndexView
 from .typeahead import TitleSuggestion, suggest_titles
+from .view import Allowed, Filters, IndexView
 
 SORTS = {"relevance": None, "newest": "created_ts", "views": "view_count"}
 MAX_PER_PAGE = 100

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError

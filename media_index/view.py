@@ -8,14 +8,14 @@ they were computed from; the `Searcher` makes a new view on refresh.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 from whoosh.query import And, NullQuery, Or, Query, Term
 
 from .postings import term_ids, term_postings
-from .segments import Column, FieldLengths, Lexicon
 from .schema import MATERIAL, build_schema
+from .segments import Column, FieldLengths, Lexicon
 from .spelling import Speller
 
 FACET_FIELDS = {  # facet name -> index field
@@ -37,7 +37,7 @@ class Allowed:
     everything: bool = False
 
     @classmethod
-    def of(cls, value) -> "Allowed":
+    def of(cls, value) -> Allowed:
         """Accept an `Allowed`, a mapping with the same keys, or None (anonymous)."""
         if isinstance(value, Allowed):
             return value
@@ -73,7 +73,7 @@ class Filters:
     year_to: int | None = None
 
     @classmethod
-    def of(cls, value: Mapping | None) -> "Filters":
+    def of(cls, value: Mapping | None) -> Filters:
         """Build from request-like values, ignoring empty or malformed ones."""
         value = value or {}
         sets = {name: _strings(value.get(name)) for name in FACET_FIELDS}
@@ -124,7 +124,7 @@ class IndexView:
     _term_budget: int = 500_000
     _speller: Speller | None = None
     _lengths: dict = field(default_factory=dict)
-    _lexicon: "Lexicon | None" = None
+    _lexicon: Lexicon | None = None
     _vocabularies: dict = field(default_factory=dict)
     _sort_keys: dict = field(default_factory=dict)
     # Whole answers of the last searches: the same words, filters and reader on the same index
@@ -258,13 +258,13 @@ class IndexView:
         return term_postings(None, fieldname, text, leaves=leaves) if leaves else ([], [])
 
     @property
-    def lexicon(self) -> "Lexicon":
+    def lexicon(self) -> Lexicon:
         """Which segments hold which terms (what query planning asks first)."""
         if self._lexicon is None:
             self._lexicon = Lexicon(self.searcher.reader())
         return self._lexicon
 
-    def lengths(self, fieldname: str) -> "FieldLengths":
+    def lengths(self, fieldname: str) -> FieldLengths:
         """Per-document lengths of a field, loaded as documents are scored."""
         if fieldname not in self._lengths:
             self._lengths[fieldname] = FieldLengths(self.searcher.reader(), fieldname)
@@ -291,7 +291,7 @@ class IndexView:
             self._sort_keys[fieldname] = {d: column[d] for d in self.facet_map()["_material"]}
         return self._sort_keys[fieldname]
 
-    def column(self, fieldname: str) -> "Column":
+    def column(self, fieldname: str) -> Column:
         """Fast per-document values of a sortable field."""
         if fieldname not in self._columns:
             self._columns[fieldname] = Column(self.searcher.reader(), fieldname)

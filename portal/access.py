@@ -7,8 +7,8 @@ course models (``Course.is_staff``, ``Enrollment.is_active``...; docs/ACCESS.md)
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -48,13 +48,13 @@ def policy_of(endpoint: str | None) -> frozenset[str] | None:
 
 def check(audiences: frozenset[str]) -> None:
     if PUBLIC in audiences:
-        return
+        return None
     if not current_user.is_authenticated:
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             abort(401)
         return abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
     if AUTHENTICATED in audiences or current_user.role in audiences:
-        return
+        return None
     abort(403)
 
 

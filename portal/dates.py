@@ -7,7 +7,7 @@ store derived dates to recompute them. ``docs/DATES.md`` explains the flow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 
 from blinker import Namespace
@@ -39,7 +39,7 @@ def add_months(day: date, months: int) -> date:
 
 def end_of_day_in_japan(day: date) -> datetime:
     """23:59 Japan time on ``day``, in UTC."""
-    return datetime.combine(day, END_OF_DAY, JAPAN).astimezone(timezone.utc)
+    return datetime.combine(day, END_OF_DAY, JAPAN).astimezone(UTC)
 
 
 def due_after_departure(departure: date, months: int) -> datetime:

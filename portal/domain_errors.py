@@ -99,8 +99,7 @@ def json_error(error: DomainError):
 def register(app) -> None:
     """A DomainError no view caught becomes the error page (or JSON) in the reader's
     language, with its status."""
-    from .errors import MESSAGES as PAGES
-    from .errors import _wants_json, render_error
+    from .errors import MESSAGES as PAGES, _wants_json, render_error
     from .extensions import db
 
     @app.errorhandler(DomainError)

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, render_template, request, session
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError

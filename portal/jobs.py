@@ -14,7 +14,8 @@ This module is the only one that keeps state in ``session.info``.
 from __future__ import annotations
 
 import logging
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import click
 from flask import current_app

@@ -63,11 +63,11 @@ class ActionPlan(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     enrollment: Mapped[Enrollment] = relationship()
-    versions: Mapped[list["PlanVersion"]] = relationship(
+    versions: Mapped[list[PlanVersion]] = relationship(
         back_populates="plan", order_by="PlanVersion.number", cascade="all, delete-orphan")
-    comments: Mapped[list["PlanComment"]] = relationship(
+    comments: Mapped[list[PlanComment]] = relationship(
         order_by="PlanComment.id", cascade="all, delete-orphan")
-    reports: Mapped[list["ProgressReport"]] = relationship(
+    reports: Mapped[list[ProgressReport]] = relationship(
         back_populates="plan", order_by="ProgressReport.month", cascade="all, delete-orphan")
 
     @property
@@ -79,12 +79,12 @@ class ActionPlan(db.Model):
         return self.enrollment.course
 
     @property
-    def accepted_version(self) -> "PlanVersion | None":
+    def accepted_version(self) -> PlanVersion | None:
         accepted = [v for v in self.versions if v.status == ACCEPTED]
         return accepted[-1] if accepted else None
 
     @property
-    def latest_version(self) -> "PlanVersion | None":
+    def latest_version(self) -> PlanVersion | None:
         return self.versions[-1] if self.versions else None
 
     @property
@@ -154,9 +154,9 @@ class ProgressReport(db.Model):
 
     plan: Mapped[ActionPlan] = relationship(back_populates="reports")
     version: Mapped[PlanVersion | None] = relationship()
-    activities: Mapped[list["ReportActivity"]] = relationship(
+    activities: Mapped[list[ReportActivity]] = relationship(
         order_by="ReportActivity.position", cascade="all, delete-orphan")
-    files: Mapped[list["ReportFile"]] = relationship(
+    files: Mapped[list[ReportFile]] = relationship(
         order_by="ReportFile.id", cascade="all, delete-orphan")
 
 

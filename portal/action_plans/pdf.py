@@ -13,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale, format_date
-from flask_babel import gettext as _
+from flask_babel import force_locale, format_date, gettext as _
 from fpdf import FPDF
 
 from ..i18n import country_name, localize

@@ -4,8 +4,17 @@ Someone else's plan, report or file answers 404, whoever asks.
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -304,9 +313,9 @@ def _upload_widget():
     from flask import current_app
     if "uploads.create" not in current_app.view_functions:
         return None
+    from ..uploads.messages import format_size
     from ..uploads.purposes import get_purpose
     from ..uploads.services import form_limit
-    from ..uploads.messages import format_size
     purpose = get_purpose("plan-evidence")
     return {"purpose": purpose, "form_limit": form_limit(purpose), "format_size": format_size}
 

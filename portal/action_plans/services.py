@@ -12,18 +12,28 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
-from ..auth.services import external_url
-from ..access import PARTICIPANT, STAFF
-from ..courses.models import Course, Enrollment
 from .. import domain_errors
+from ..access import PARTICIPANT, STAFF
+from ..auth.services import external_url
+from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..mail import send_mail
 from .models import (
-    ACCEPTED, ACTIVITY_FIELDS, DRAFT, EDITABLE, RETURNED, REVISING, SECTIONS, SUBMITTED,
-    TEXT_SECTIONS, ActionPlan, PlanComment, PlanVersion,
+    ACCEPTED,
+    ACTIVITY_FIELDS,
+    DRAFT,
+    EDITABLE,
+    RETURNED,
+    REVISING,
+    SECTIONS,
+    SUBMITTED,
+    TEXT_SECTIONS,
+    ActionPlan,
+    PlanComment,
+    PlanVersion,
 )
 
 MAX_TEXT = 20_000  # characters per section: plenty for a plan, bounded for the database
@@ -108,11 +118,11 @@ def plans_of(user) -> list[tuple[Enrollment, ActionPlan | None]]:
 
 # -- the working copy ----------------------------------------------------------------------------
 def empty_activity() -> dict:
-    return {"key": secrets.token_hex(4), **{f: "" for f in ACTIVITY_FIELDS}}
+    return {"key": secrets.token_hex(4), **dict.fromkeys(ACTIVITY_FIELDS, "")}
 
 
 def empty_content() -> dict:
-    return {**{s: "" for s in TEXT_SECTIONS}, "activities": [empty_activity()]}
+    return {**dict.fromkeys(TEXT_SECTIONS, ""), "activities": [empty_activity()]}
 
 
 def start_plan(enrollment: Enrollment, language: str) -> ActionPlan:

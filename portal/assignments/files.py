@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..storage import get_storage
 from ..storage.http import ascii_fallback

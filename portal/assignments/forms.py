@@ -1,14 +1,19 @@
 """Forms of the assignments domain. Times are typed in the editor's own time zone."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateTimeLocalField, IntegerField, RadioField, SelectField,
-    SelectMultipleField, TextAreaField,
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -35,7 +40,7 @@ def to_utc(local: datetime | None, zone: str) -> datetime | None:
     if local is None:
         return None
     tz = ZoneInfo(zone if is_valid_timezone(zone) else "UTC")
-    return local.replace(tzinfo=tz).astimezone(timezone.utc)
+    return local.replace(tzinfo=tz).astimezone(UTC)
 
 
 def to_local(moment: datetime | None, zone: str) -> datetime | None:

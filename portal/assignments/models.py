@@ -89,12 +89,12 @@ class Submission(db.Model):
 
     assignment: Mapped[Assignment] = relationship()
     user: Mapped[User] = relationship()
-    versions: Mapped[list["SubmissionVersion"]] = relationship(
+    versions: Mapped[list[SubmissionVersion]] = relationship(
         back_populates="submission", order_by="SubmissionVersion.number",
         cascade="all, delete-orphan")
 
     @property
-    def current(self) -> "SubmissionVersion | None":
+    def current(self) -> SubmissionVersion | None:
         return self.versions[-1] if self.versions else None
 
 
@@ -117,15 +117,15 @@ class SubmissionVersion(db.Model):
 
     submission: Mapped[Submission] = relationship(back_populates="versions")
     reviewer: Mapped[User | None] = relationship()
-    files: Mapped[list["SubmissionFile"]] = relationship(
+    files: Mapped[list[SubmissionFile]] = relationship(
         back_populates="version", order_by="SubmissionFile.id", cascade="all, delete-orphan")
 
     @property
-    def attachments(self) -> list["SubmissionFile"]:
+    def attachments(self) -> list[SubmissionFile]:
         return [f for f in self.files if f.kind == "attachment"]
 
     @property
-    def feedback_files(self) -> list["SubmissionFile"]:
+    def feedback_files(self) -> list[SubmissionFile]:
         return [f for f in self.files if f.kind == "feedback"]
 
 

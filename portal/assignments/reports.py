@@ -7,7 +7,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
@@ -15,7 +15,10 @@ from ..courses.models import Enrollment
 from ..extensions import db
 from ..i18n import country_name
 from .models import (
-    ACCEPTED, SUBMITTED, Assignment, Submission,
+    ACCEPTED,
+    SUBMITTED,
+    Assignment,
+    Submission,
 )
 from .services import assignments_of_course
 

@@ -3,8 +3,7 @@ versions, files and extension requests."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -15,14 +14,13 @@ from ..extensions import db
 from ..i18n import format_moment
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
-from ..uploads.messages import format_size
-from ..uploads.messages import message as upload_message
+from ..uploads.messages import format_size, message as upload_message
 from . import access, deadline_extensions, files, notify, services
 from .forms import ExtensionRequestForm, WorkForm, to_utc
 from .models import DRAFT, RETURNED, SUBMITTED, SubmissionFile
+from .page_data import my_assignments, work_context
 from .services import RuleBroken
 from .timing import moments_for
-from .page_data import my_assignments, work_context
 
 bp = Blueprint("assignments", __name__, cli_group=None)
 

@@ -3,7 +3,13 @@ an assignment, extensions, and the participants-by-assignments matrix."""
 from __future__ import annotations
 
 from flask import (
-    Response, abort, flash, redirect, render_template, request, url_for,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,11 +21,15 @@ from ..extensions import db
 from ..i18n import is_country, localize
 from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused
-from ..uploads.messages import format_size
-from ..uploads.messages import message as upload_message
+from ..uploads.messages import format_size, message as upload_message
 from . import access, deadline_extensions, files, notify, reports, services
 from .forms import (
-    STATE_LABELS, AnswerForm, AssignmentForm, GrantForm, ReviewForm, to_utc,
+    STATE_LABELS,
+    AnswerForm,
+    AssignmentForm,
+    GrantForm,
+    ReviewForm,
+    to_utc,
 )
 from .models import STATES, Assignment, Extension
 from .routes import bp

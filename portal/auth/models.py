@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    tokens: Mapped[list["AccountToken"]] = relationship(back_populates="user",
+    tokens: Mapped[list[AccountToken]] = relationship(back_populates="user",
                                                         foreign_keys="AccountToken.user_id",
                                                         cascade="all, delete-orphan")
 

@@ -21,8 +21,14 @@ from ..access import AUTHENTICATED, PUBLIC, allow
 from ..extensions import limiter
 from ..security import safe_next
 from . import services
-from .forms import (InvitationForm, LoginForm, PasswordChangeForm, PreferencesForm, ResetForm,
-                    ResetRequestForm)
+from .forms import (
+    InvitationForm,
+    LoginForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    ResetForm,
+    ResetRequestForm,
+)
 
 bp = Blueprint("auth", __name__)
 

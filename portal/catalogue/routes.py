@@ -13,8 +13,8 @@ from ..courses.vocabulary import PROGRAM_TYPES, REGIONS, SUBJECTS
 from ..domain_errors import explain
 from ..extensions import db
 from ..storage.base import ObjectNotFound
-from ..uploads.checks import UploadRefused
 from ..uploads import services as uploads
+from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size
 from . import documents, exports, services, statistics
 from .charts import bar_chart

@@ -7,16 +7,28 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (DateField, EmailField, IntegerField, SelectField, SelectMultipleField,
-                     StringField)
-from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional,
-                                Regexp, ValidationError)
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import ANY, TranslatedField
 from ..i18n import language_name
-from .vocabulary import (ENROLLMENT_STATES, PROGRAM_TYPES, REGIONS, SUBJECTS,
-                         TRAINING_CENTERS)
+from .vocabulary import ENROLLMENT_STATES, PROGRAM_TYPES, REGIONS, SUBJECTS, TRAINING_CENTERS
 
 # The languages a course may be taught in, a wider list than the languages of its content.
 INSTRUCTION_LANGUAGES = ("en", "fr", "es", "ja", "ar", "pt", "ru")

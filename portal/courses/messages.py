@@ -1,8 +1,7 @@
 """The words of import problems, in the reader's language (codes are stored, words are not)."""
 from __future__ import annotations
 
-from flask_babel import ngettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, ngettext
 
 from ..domain_errors import Messages
 

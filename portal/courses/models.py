@@ -5,8 +5,18 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask import g, has_request_context
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, event, exists, false, \
-    select, true
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    event,
+    exists,
+    false,
+    select,
+    true,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,7 +95,7 @@ class Course(db.Model):
 
     instructors: Mapped[list[User]] = relationship(secondary="course_instructors")
     coordinators: Mapped[list[User]] = relationship(secondary="course_coordinators")
-    enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="course",
+    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course",
                                                            cascade="all, delete-orphan")
 
     # -- who may do what (docs/ACCESS.md) ---------------------------------------------------

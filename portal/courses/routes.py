@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -13,8 +12,8 @@ from ..auth.services import find_user_by_email
 from ..domain_errors import explain
 from ..extensions import db
 from . import exports, imports, services
-from .links import course_links
 from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
+from .links import course_links
 from .messages import import_result_message
 from .models import EnrollmentImport
 from .vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS

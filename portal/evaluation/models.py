@@ -53,7 +53,7 @@ class Questionnaire(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()
-    questions: Mapped[list["Question"]] = relationship(
+    questions: Mapped[list[Question]] = relationship(
         back_populates="questionnaire", order_by="Question.position, Question.id",
         cascade="all, delete-orphan")
 
@@ -96,7 +96,7 @@ class Response(db.Model):
         ForeignKey("evaluation_questionnaires.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    answers: Mapped[list["Answer"]] = relationship(cascade="all, delete-orphan")
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
 
 
 class Answer(db.Model):

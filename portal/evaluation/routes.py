@@ -3,8 +3,7 @@ the course's coordinators; results, CSV and the comparison across the series' ye
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from .. import jobs

@@ -209,7 +209,7 @@ def open_for(user, today: date | None = None) -> list[tuple[Course, str]]:
 @dataclass
 class QuestionResult:
     question: Question
-    distribution: dict[int, int] = field(default_factory=lambda: {s: 0 for s in SCALE})
+    distribution: dict[int, int] = field(default_factory=lambda: dict.fromkeys(SCALE, 0))
     texts: list[tuple[str, str | None]] = field(default_factory=list)  # (text, signer)
 
     @property

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from media_index.indexer import Delete, Indexer, IndexBusy, Upsert, ensure_index, rebuild, status
+from media_index.indexer import Delete, IndexBusy, Indexer, Upsert, ensure_index, rebuild, status
 from media_index.searcher import Searcher
 
 from .. import jobs

@@ -21,7 +21,11 @@ from .permissions import may_edit
 from .processing import retry as retry_processing
 from .routes import bp
 from .services import (
-    SUBTITLE_LANGUAGES, LibraryError, get_material, remove_subtitles, set_subtitles,
+    SUBTITLE_LANGUAGES,
+    LibraryError,
+    get_material,
+    remove_subtitles,
+    set_subtitles,
 )
 
 UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)

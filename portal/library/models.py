@@ -78,9 +78,9 @@ class Material(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    files: Mapped[list["MaterialFile"]] = relationship(
+    files: Mapped[list[MaterialFile]] = relationship(
         back_populates="material", cascade="all, delete-orphan", lazy="selectin")
-    subtitles: Mapped[list["SubtitleTrack"]] = relationship(
+    subtitles: Mapped[list[SubtitleTrack]] = relationship(
         back_populates="material", cascade="all, delete-orphan", lazy="selectin",
         order_by="SubtitleTrack.lang")
 
@@ -90,7 +90,7 @@ class Material(db.Model):
                 return f.file
         return None
 
-    def track(self, lang: str) -> "SubtitleTrack | None":
+    def track(self, lang: str) -> SubtitleTrack | None:
         return next((t for t in self.subtitles if t.lang == lang), None)
 
     @property

@@ -106,7 +106,7 @@ def make_preview(material_id: int) -> None:
                                     material.created_by_id)
             attach_file(material, PREVIEW, stored)
         jobs.commit()
-    except Exception as exc:  # noqa: BLE001  no preview; the document itself is untouched
+    except Exception as exc:
         db.session.rollback()
         log.warning("no preview for %s: %s", material.slug, exc)
 
@@ -114,6 +114,6 @@ def make_preview(material_id: int) -> None:
 if __name__ == "__main__":  # the child process of render()
     try:
         _render_here(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
-    except Exception as exc:  # noqa: BLE001  reported to the parent on stderr
+    except Exception as exc:
         print("%s: %s" % (type(exc).__name__, exc), file=sys.stderr)
         sys.exit(1)

@@ -113,7 +113,7 @@ def process(material_id: int) -> None:
                 attach_file(material, role, stored)
         material.duration_s = duration
         material.state, material.failure_reason = READY, None
-    except Exception as exc:  # noqa: BLE001  whatever it was, the material says so
+    except Exception as exc:
         db.session.rollback()
         material = db.session.get(Material, material_id)
         expected = isinstance(exc, (ProcessingError, OSError, subprocess.SubprocessError))

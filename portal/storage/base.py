@@ -19,9 +19,10 @@ import hashlib
 import io
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, ClassVar, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # Flask is needed only to build download responses
@@ -143,7 +144,7 @@ class StorageBackend(ABC):
 
     @classmethod
     @abstractmethod
-    def from_url(cls, url: str, settings: Mapping[str, object]) -> "StorageBackend":
+    def from_url(cls, url: str, settings: Mapping[str, object]) -> StorageBackend:
         """Build the backend from ``STORAGE_URL`` and the other settings (S3_*, AWS_*)."""
 
     # -- objects ---------------------------------------------------------------------------
@@ -230,7 +231,7 @@ class StorageBackend(ABC):
 
     @abstractmethod
     def download_response(self, key: str, *, filename: str, content_type: str,
-                          inline: bool = False, max_age: int = 0) -> "Response":
+                          inline: bool = False, max_age: int = 0) -> Response:
         """A Flask response that gives the object to the browser.
 
         Served as an attachment named ``filename`` unless ``inline`` (media played in the page).

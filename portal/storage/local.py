@@ -16,15 +16,31 @@ import secrets
 import shutil
 import stat as statmod
 import tempfile
-from datetime import datetime, timezone
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Iterator, Mapping
+from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from .base import (
-    CHUNK_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, MultipartInfo, MultipartNotFound, ObjectInfo,
-    ObjectNotFound, ObjectStat, PartInfo, PartRejected, RangeNotSatisfiable, StorageBackend, StorageError,
-    WriteResult, copy_hashing, register, validate_key, validate_part_number,
+    CHUNK_SIZE,
+    MAX_PART_SIZE,
+    MIN_PART_SIZE,
+    MultipartInfo,
+    MultipartNotFound,
+    ObjectInfo,
+    ObjectNotFound,
+    ObjectStat,
+    PartInfo,
+    PartRejected,
+    RangeNotSatisfiable,
+    StorageBackend,
+    StorageError,
+    WriteResult,
+    copy_hashing,
+    register,
+    validate_key,
+    validate_part_number,
 )
 from .http import content_disposition, security_headers
 
@@ -64,7 +80,7 @@ class LocalStorage(StorageBackend):
             raise ValueError("file:// STORAGE_URL needs an absolute path, got %r" % str(root))
 
     @classmethod
-    def from_url(cls, url: str, settings: Mapping[str, object]) -> "LocalStorage":
+    def from_url(cls, url: str, settings: Mapping[str, object]) -> LocalStorage:
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
             raise ValueError("file:// STORAGE_URL must be file:///absolute/path, got %r" % url)
@@ -174,14 +190,13 @@ class LocalStorage(StorageBackend):
         folder = self.root / ".multipart" / token
         folder.mkdir(parents=True)
         meta = {"key": key, "content_type": content_type,
-                "initiated": datetime.now(timezone.utc).isoformat()}
+                "initiated": datetime.now(UTC).isoformat()}
         (folder / "meta.json").write_text(json.dumps(meta))
         return token
 
     def part_target(self, key, token, part_number, *, expires=3600) -> None:
         self._upload_dir(key, token)
         validate_part_number(part_number)
-        return None
 
     def write_part(self, key, token, part_number, stream) -> PartInfo:
         """Store one part the portal received (``part_target`` is ``None`` here), replacing a
@@ -335,7 +350,7 @@ def _etag(st: os.stat_result) -> str:
 
 
 def _mtime(st: os.stat_result) -> datetime:
-    return datetime.fromtimestamp(st.st_mtime, timezone.utc)
+    return datetime.fromtimestamp(st.st_mtime, UTC)
 
 
 def _unlink(path) -> None:

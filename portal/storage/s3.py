@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO, Iterator, Mapping
+from typing import IO
 from urllib.parse import urlsplit
 
 import boto3
@@ -169,7 +170,7 @@ class S3Storage(StorageBackend):
                           if public_endpoint_url else self.client)
 
     @classmethod
-    def from_url(cls, url: str, settings: Mapping[str, object]) -> "S3Storage":
+    def from_url(cls, url: str, settings: Mapping[str, object]) -> S3Storage:
         parts = urlsplit(url)
         return cls(
             parts.netloc, parts.path,

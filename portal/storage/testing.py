@@ -29,7 +29,7 @@ class MotoServer:
     def endpoint(self) -> str:
         return "http://127.0.0.1:%d" % self.port
 
-    def start(self) -> "MotoServer":
+    def start(self) -> MotoServer:
         from moto.server import ThreadedMotoServer
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from babel.units import format_unit
-from flask_babel import format_decimal, get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l
 
 from ..domain_errors import Messages
 

@@ -10,13 +10,13 @@ from flask_login import current_user
 from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..domain_errors import explain
-from ..extensions import db
 from ..errors import render_error
+from ..extensions import db
 from ..storage import ObjectNotFound, StorageUnavailable
 from ..storage.base import PartRejected
-from .checks import UploadRefused
 from ..storage.models import StoredFile
 from . import services
+from .checks import UploadRefused
 from .messages import format_size, message
 from .purposes import get_purpose
 
