@@ -33,7 +33,7 @@ def rank(view, leaves, matched: set[int], limit: int) -> list[tuple[int, float]]
         lengths = view.lengths(fieldname)
         factor, constant, slope = boost * idf * (K1 + 1), K1 * (1 - B), K1 * B / average
         get = scores.get
-        for docnum, frequency in zip(ids, weights):
+        for docnum, frequency in zip(ids, weights, strict=True):
             if docnum in matched:
                 length = lengths.get(docnum)
                 if length is None:

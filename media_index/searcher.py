@@ -205,7 +205,7 @@ class Searcher:
     def _hits(self, view, plan, ranked, lang) -> list[Hit]:
         stored = [(view.searcher.stored_fields(docnum), score) for docnum, score in ranked]
         pages = [(fields["id"], docnum, set(fields.get("subtitle_languages", "").split(",")))
-                 for (fields, _), (docnum, _) in zip(stored, ranked)]
+                 for (fields, _), (docnum, _) in zip(stored, ranked, strict=True)]
         moments = find_moments(view, plan, pages, lang)
         return [Hit(fields["id"], round(float(score), 4), _snippet(view, fields, plan.terms, lang),
                     tuple(moments.get(fields["id"], ()))) for fields, score in stored]

@@ -55,7 +55,7 @@ def check(audiences: frozenset[str]) -> None:
         return abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
     if AUTHENTICATED in audiences or current_user.role in audiences:
         return None
-    abort(403)
+    return abort(403)
 
 
 def enforce_declared_policy() -> None:

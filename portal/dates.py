@@ -100,9 +100,10 @@ def phase_condition(model, phase: str, day: date | None = None):
 
 
 def not_closed_condition(model, day: date | None = None):
-    """The SQL condition on ``model`` (Course): not in the "closed" phase on ``day``."""
+    """The SQL condition on ``model`` (Course): not in the "closed" phase on ``day`` (a date or
+    a bind parameter, for statements built once)."""
     _, field, after = PHASE_STARTS[-1]
-    return not_(_begun(getattr(model, field), day or today(), after))
+    return not_(_begun(getattr(model, field), today() if day is None else day, after))
 
 
 # -- when dates change ----------------------------------------------------------------------------

@@ -93,7 +93,7 @@ def errors_last_hours(hours: int = 24) -> list[tuple[str, int]]:
             from redis import Redis
             r = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
             values = r.mget([ERROR_KEY % k for k in keys])
-            return [(k, int(v or 0)) for k, v in zip(keys, values)]
+            return [(k, int(v or 0)) for k, v in zip(keys, values, strict=True)]
         except Exception:
             log.warning("could not read error counts from Redis")
     return [(k, _local_errors.get(k, 0)) for k in keys]

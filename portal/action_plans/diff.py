@@ -66,6 +66,6 @@ def diff_text(old: str, new: str) -> Markup:
 def diff_versions(old: dict, new: dict) -> list[SectionDiff]:
     labels = section_labels()
     result = []
-    for (key, before), (_key, after) in zip(_sections(old), _sections(new)):
+    for (key, before), (_key, after) in zip(_sections(old), _sections(new), strict=True):
         result.append(SectionDiff(key, labels[key], before != after, diff_text(before, after)))
     return result

@@ -103,7 +103,8 @@ class PlanVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     content: Mapped[dict] = mapped_column(JSON, default=dict)
     language: Mapped[str] = mapped_column(String(5))
-    status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)  # submitted|returned|accepted
+    # submitted | returned | accepted
+    status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)
     reason: Mapped[str | None] = mapped_column(Text)  # why an accepted plan was revised
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -99,7 +99,8 @@ def render(version: PlanVersion) -> bytes:
 
         def heading(text, size=13):
             pdf.set_font(pdf.body_font, "B", size)
-            pdf.multi_cell(w, size * 0.55, pdf.clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
+            pdf.multi_cell(w, size * 0.55, pdf.clean(text), new_x="LMARGIN", new_y="NEXT",
+                           align="L")
             pdf.ln(1.5)
 
         def para(text, size=10.5, bold=False):

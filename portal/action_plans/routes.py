@@ -190,10 +190,7 @@ def _readable(plan_id: int) -> tuple[ActionPlan, str]:
 
 def _render_view(plan, how, status=200, **extra):
     versions = services.readable_versions(plan, how)
-    if how == "shared":
-        shown = plan.accepted_version
-    else:
-        shown = plan.latest_version
+    shown = plan.accepted_version if how == "shared" else plan.latest_version
     context = dict(plan=plan, how=how, versions=versions, shown=shown,
                    comments=services.comments_by_section(plan) if how != "shared" else {},
                    schedule=reports.schedule(plan) if how != "shared" else [],
@@ -439,7 +436,7 @@ def progress():
     countries = sorted({c for (c,) in db.session.execute(
         select(User.country).join(Enrollment, Enrollment.user_id == User.id)
         .where(Enrollment.is_alumnus, User.country.is_not(None)))},
-        key=lambda c: country_name(c))
+        key=country_name)
     return render_template("action_plans/progress.html", groups=groups, total=total,
                            chart=chart, country=country, subject=subject, countries=countries,
                            statuses=overview.CHART_STATUSES, status_labels=labels)

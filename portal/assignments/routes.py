@@ -124,6 +124,7 @@ def _save_draft(assignment, text: str):
             db.session.rollback()
             if attempt == 2:
                 raise
+    return None  # not reached: the second attempt returns or raises
 
 
 def _upload_error(exc) -> str:

@@ -167,7 +167,8 @@ def _grant_form(assignment) -> GrantForm:
 def _render_extensions(assignment, form, status=200, error=None):
     return render_template("assignments/extensions.html", assignment=assignment, form=form,
                            answer_form=AnswerForm(formdata=None),
-                           requests=deadline_extensions.extensions_of(assignment), error=error), status
+                           requests=deadline_extensions.extensions_of(assignment),
+                           error=error), status
 
 
 @bp.route("/assignments/<int:assignment_id>/extensions", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 """Accounts and single-use account tokens (invitations, password resets)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import datetime
@@ -89,10 +90,8 @@ class User(UserMixin, db.Model):
 
 def dummy_password_check() -> None:
     """Spend the time of a real check, so timing does not tell whether an account exists."""
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, "not the password")
-    except VerificationError:
-        pass
 
 
 _DUMMY_HASH = _hasher.hash("dummy-password-for-timing")

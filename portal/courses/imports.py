@@ -268,7 +268,7 @@ def language_code(text: str, default: str) -> str | None:
 
 
 def default_language(course: Course) -> str:
-    return next((l for l in (course.languages or []) if l in LANGUAGES), "en")
+    return next((lang for lang in (course.languages or []) if lang in LANGUAGES), "en")
 
 
 def check(course: Course, rows: list[dict]) -> list[CheckedRow]:

@@ -7,6 +7,7 @@ writer (its lock makes two syncs at once take turns; the marker is committed wit
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def sync(batch: int = BATCH, timeout: float = 5.0) -> int:
     try:
         while True:
             counter: dict = {}
-            indexer.sync(lambda last: _changes_after(last, batch, counter))
+            indexer.sync(functools.partial(_changes_after, batch=batch, counter=counter))
             applied += counter.get("applied", 0)
             if counter.get("fetched", 0) < batch or counter.get("applied", 0) < counter["fetched"]:
                 break

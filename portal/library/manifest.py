@@ -65,6 +65,21 @@ def _strings(value, name: str) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
+def _check_shapes(item: dict, year, duration, subtitles, lang) -> None:
+    for name, value in (("year", year), ("duration_s", duration)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ItemError("%s must be a whole number" % name)
+    if not isinstance(subtitles, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in subtitles.items()):
+        raise ItemError("subtitles must be an object of language: path")
+    if lang is not None and (not isinstance(lang, str) or len(lang) > 8):
+        raise ItemError("audio_language must be a language code")
+    for name in ("file", "producer"):
+        if item.get(name) is not None and not isinstance(item[name], str):
+            raise ItemError("%s must be a string" % name)
+
+
 def validate(item) -> dict:
     """Check one manifest item; returns the clean values or raises ItemError."""
     if not isinstance(item, dict):
@@ -82,20 +97,9 @@ def validate(item) -> dict:
     if visibility not in VISIBILITIES:
         raise ItemError("visibility must be one of %s" % ", ".join(VISIBILITIES))
     year, duration = item.get("year"), item.get("duration_s")
-    for name, value in (("year", year), ("duration_s", duration)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
-            raise ItemError("%s must be a whole number" % name)
     subtitles = item.get("subtitles") or {}
-    if not isinstance(subtitles, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in subtitles.items()):
-        raise ItemError("subtitles must be an object of language: path")
     lang = item.get("audio_language")
-    if lang is not None and (not isinstance(lang, str) or len(lang) > 8):
-        raise ItemError("audio_language must be a language code")
-    for name in ("file", "producer"):
-        if item.get(name) is not None and not isinstance(item[name], str):
-            raise ItemError("%s must be a string" % name)
+    _check_shapes(item, year, duration, subtitles, lang)
     return {"slug": slug, "kind": item["kind"], "title": _texts(item.get("title"), "title", True),
             "description": _texts(item.get("description"), "description"),
             "subjects": subjects, "keywords": _strings(item.get("keywords"), "keywords"),

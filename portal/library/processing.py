@@ -33,10 +33,11 @@ def ffmpeg_exe() -> str:
     try:
         import imageio_ffmpeg
         return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception:  # the wheel is missing or has no binary for this platform
+    except Exception as missing:  # the wheel is missing or has no binary for this platform
         found = shutil.which("ffmpeg")
         if not found:
-            raise ProcessingError("ffmpeg not found (install imageio-ffmpeg or ffmpeg)")
+            raise ProcessingError(
+                "ffmpeg not found (install imageio-ffmpeg or ffmpeg)") from missing
         return found
 
 

@@ -7,6 +7,7 @@ so these folders cannot collide with objects.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -354,10 +355,8 @@ def _mtime(st: os.stat_result) -> datetime:
 
 
 def _unlink(path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def _prune(folder: Path, root: Path) -> None:

@@ -14,6 +14,7 @@ accepted the connection.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import secrets
@@ -228,10 +229,8 @@ class S3Storage(StorageBackend):
         return WriteResult(size, digest.hexdigest())
 
     def _abort_quietly(self, full: str, token: str) -> None:
-        try:
+        with contextlib.suppress(BotoCoreError, ClientError):  # the sweeper removes what is left
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=token)
-        except (BotoCoreError, ClientError):
-            pass  # the sweeper removes what is left
 
     def open(self, key, start=0, stop=None) -> IO[bytes]:
         if start < 0 or (stop is not None and stop < start):

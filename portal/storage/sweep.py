@@ -39,8 +39,17 @@ def sweep(storage: StorageBackend, *, stale_after: timedelta = timedelta(days=7)
     is touched); drop rows of unfinished uploads older than ``keep_rows``. Commits."""
     now = now or utcnow()
     report = SweepReport()
+    _expire_stale(storage, report, now - stale_after, dry_run)
+    _abort_orphan_multiparts(storage, report, now - grace, dry_run)
+    _delete_orphan_objects(storage, report, now - grace, dry_run)
+    _forget_rows(report, now - keep_rows, dry_run)
+    return report
+
+
+def _expire_stale(storage: StorageBackend, report: SweepReport, before: datetime,
+                  dry_run: bool) -> None:
     stale = db.session.scalars(select(Upload).where(
-        Upload.state.in_((OPEN, COMPLETING)), Upload.updated_at < now - stale_after)).all()
+        Upload.state.in_((OPEN, COMPLETING)), Upload.updated_at < before)).all()
     for upload in stale:
         report.expired_uploads += 1
         report.removed.append("upload %s (%s)" % (upload.id, upload.key))
@@ -50,30 +59,37 @@ def sweep(storage: StorageBackend, *, stale_after: timedelta = timedelta(days=7)
     if not dry_run:
         jobs.commit()
 
+
+def _abort_orphan_multiparts(storage: StorageBackend, report: SweepReport, before: datetime,
+                             dry_run: bool) -> None:
     live_tokens = set(db.session.scalars(select(Upload.token).where(
         Upload.backend == storage.name, Upload.state.in_((OPEN, COMPLETING)))))
     for multipart in storage.list_multipart(PREFIX):
-        if multipart.token in live_tokens or multipart.initiated > now - grace:
+        if multipart.token in live_tokens or multipart.initiated > before:
             continue
         report.orphan_multiparts += 1
         report.removed.append("multipart %s" % multipart.key)
         if not dry_run:
             storage.abort_multipart(multipart.key, multipart.token)
 
+
+def _delete_orphan_objects(storage: StorageBackend, report: SweepReport, before: datetime,
+                           dry_run: bool) -> None:
     for batch in _batches(storage.list(PREFIX)):
         known = set(db.session.scalars(select(StoredFile.key).where(
             StoredFile.backend == storage.name, StoredFile.key.in_([o.key for o in batch]))))
         for obj in batch:
-            if obj.key in known or obj.modified > now - grace:
+            if obj.key in known or obj.modified > before:
                 continue
             report.orphan_objects += 1
             report.removed.append("object %s" % obj.key)
             if not dry_run:
                 storage.delete(obj.key)
 
-    old = Upload.state.in_((ABORTED, EXPIRED, REFUSED)) & (Upload.updated_at < now - keep_rows)
+
+def _forget_rows(report: SweepReport, before: datetime, dry_run: bool) -> None:
+    old = Upload.state.in_((ABORTED, EXPIRED, REFUSED)) & (Upload.updated_at < before)
     report.forgotten_rows = len(db.session.scalars(select(Upload.id).where(old)).all())
     if not dry_run:
         db.session.execute(delete(Upload).where(old))
         jobs.commit()
-    return report
