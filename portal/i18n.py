@@ -5,12 +5,14 @@ made with the language switcher (kept in the session), then Accept-Language, the
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
+from babel.dates import get_date_format
 from flask import request, session
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
@@ -116,10 +118,11 @@ def language_name(code: str) -> str:
     return Locale.parse(str(get_locale() or DEFAULT_LANGUAGE)).languages.get(code, code)
 
 
-def content(values: dict[str, str] | None, tag: str = "span", class_: str = "") -> Markup:
-    """A content field as HTML in the reader's language; a fallback carries its ``lang``
-    attribute and is followed by the name of its language."""
-    shown = localize(values)
+def content(values: dict[str, str] | None, tag: str = "span", class_: str = "",
+            lang: str | None = None) -> Markup:
+    """A content field as HTML in the reader's language (``lang``, default the request's);
+    a fallback carries its ``lang`` attribute and is followed by the name of its language."""
+    shown = localize(values, lang)
     attrs = Markup(' class="%s"') % class_ if class_ else Markup()
     if shown.fallback:
         attrs += Markup(' lang="%s"') % shown.lang
@@ -129,9 +132,16 @@ def content(values: dict[str, str] | None, tag: str = "span", class_: str = "") 
     return html
 
 
+def date_formatter() -> Callable[[date], str]:
+    """Flask-Babel's ``format_date`` for many dates of one page: the reader's locale and
+    pattern looked up once, then only applied (the same text, ``date`` values only)."""
+    locale = get_locale()
+    return partial(get_date_format("medium", locale=locale).apply, locale=locale)
+
+
 def as_utc(moment: datetime) -> datetime:
     """Databases may hand back naive datetimes; every stored time is UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def format_moment(moment: datetime | None, with_japan: bool = False) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from functools import cache
 
 from flask import g
-from sqlalchemy import bindparam, select
+from flask_babel import get_locale
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..extensions import db
-from ..home.panels import panel
+from ..home.panels import panel, url_with_id
+from ..i18n import content, date_formatter
 from . import services
 from .models import Course, Enrollment
 
@@ -34,13 +36,37 @@ def enrollments_with_courses(user) -> list[Enrollment]:
     return g.dashboard_enrollments
 
 
-def current_courses(user) -> list[Course]:
+class StatementUser:
+    """A user as a statement built once per role sees it: the role decides the statement's
+    shape, the id is bound when it runs (``{"user_id": user.id}``)."""
+    is_authenticated = True
+    id = bindparam("user_id")
+
+    def __init__(self, role: str):
+        self.role = role
+
+
+@cache
+def _current_courses_query(role: str):
+    active = (select(func.count()).where(Enrollment.course_id == Course.id, Enrollment.is_active)
+              .correlate(Course).scalar_subquery())
+    return (services.course_list(StatementUser(role))
+            .where(dates.not_closed_condition(Course, bindparam("today", type_=Date)))
+            .add_columns(active))
+
+
+def _current_rows(user) -> list[tuple[Course, int]]:
     """The courses not closed that ``user`` teaches or coordinates (admins: all), newest
-    arrival first (once per request)."""
+    arrival first, each with its active enrollments: one query, once per request."""
     if "dashboard_courses" not in g:
-        query = services.course_list(user).where(dates.not_closed_condition(Course))
-        g.dashboard_courses = list(db.session.scalars(query))
+        g.dashboard_courses = db.session.execute(
+            _current_courses_query(user.role), {"user_id": user.id, "today": dates.today()}).all()
     return g.dashboard_courses
+
+
+def current_courses(user) -> list[Course]:
+    """The courses of ``_current_rows``, for the panels that show them."""
+    return [course for course, _ in _current_rows(user)]
 
 
 @panel(order=10, roles=(PARTICIPANT,))
@@ -52,6 +78,9 @@ def my_courses(user):
 
 @panel(order=10, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
 def staff_courses(user):
-    courses = current_courses(user)[:STAFF_PANEL_SIZE]
-    return "courses/_panel_staff.html", {
-        "courses": courses, "counts": services.enrollment_counts([c.id for c in courses])}
+    """Rows made in one pass: the reader's language, date pattern and link looked up once."""
+    lang, day, link = str(get_locale()), date_formatter(), url_with_id("courses.show", "course_id")
+    rows = [{"url": link(c.id), "title": content(c.title, lang=lang), "code": c.code,
+             "dates": day(c.arrival) + " – " + day(c.departure), "phase": c.phase(),
+             "participants": n} for c, n in _current_rows(user)[:STAFF_PANEL_SIZE]]
+    return "courses/_panel_staff.html", {"rows": rows}
