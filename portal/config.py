@@ -142,7 +142,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("PDF_FONT", "path", None, "a TrueType font for action-plan PDFs",
       shown_default="unset: DejaVu or Liberation, found on the system"),
     S("TRAINING_CENTERS", "list", None, "training centres offered in course forms, "
-      "comma-separated", shown_default="unset: DESIGN.md's list"),
+      "comma-separated", shown_default="unset: the program's twelve centres"),
     S("DEMO_PASSWORD", "str", None, "password of the demo accounts (`flask seed-demo`)",
       secret=True, shown_default="unset: `portal-demo-2026`"),
 )
