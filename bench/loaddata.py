@@ -257,7 +257,8 @@ class _Generator:
     # -------------------------------------------------------------- courses
 
     def courses(self) -> None:
-        from portal.courses.models import Course, CourseCoordinator, CourseInstructor, add_months
+        from portal.courses.models import Course, CourseCoordinator, CourseInstructor
+        from portal.dates import closes_on
 
         rng, rows, teach, coord = self.rng, [], [], []
         fy = self.today.year if self.today.month >= 4 else self.today.year - 1
@@ -283,7 +284,7 @@ class _Generator:
                 "languages": rng.choice((["en"], ["fr"], ["es"], ["en", "fr"])),
                 "region": rng.choice(REGIONS), "pre_arrival_opens": arrival - timedelta(days=42),
                 "arrival": arrival, "departure": departure, "report_months": months,
-                "closes_on": add_months(departure, max(months) + 1),
+                "closes_on": closes_on(departure, months),
                 "created_at": self.now - timedelta(days=300), "updated_at": self.now}
             rows.append(row)
             for uid in rng.sample(self.staff["instructor"], 3):
@@ -348,7 +349,7 @@ class _Generator:
                      timedelta(days=3), None),
                     ("in-japan", "Inception report", arrival, arrival + timedelta(days=7), None),
                     ("in-japan", "Site visit notes", arrival, departure - timedelta(days=3), None)]
-            from portal.courses.models import add_months
+            from portal.dates import add_months
             for month in course["report_months"]:
                 plan.append(("post-return", "Progress report (%d months)" % month, departure,
                              add_months(departure, month), month))
@@ -425,7 +426,7 @@ class _Generator:
             ProgressReport,
             ReportActivity,
         )
-        from portal.courses.models import add_months
+        from portal.dates import add_months
 
         rng, plans, versions, reports, activities = self.rng, [], [], [], []
         pid = vid = rid = 0
