@@ -9,7 +9,7 @@ from datetime import date
 from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
 from .. import domain_errors
@@ -370,20 +370,3 @@ def state_labels() -> dict[str, str]:
     return {DRAFT: _("Draft"), SUBMITTED: _("Submitted for review"),
             RETURNED: _("Returned for changes"), ACCEPTED: _("Accepted"),
             REVISING: _("Being revised")}
-
-
-def waiting_for_review(user, limit: int = 50) -> list[tuple[ActionPlan, PlanVersion | None]]:
-    """Submitted plans of the courses ``user`` is staff of, oldest first, each with its latest
-    version, its author and course: one query, filtered in SQL (the program holds thousands
-    of plans, and the dashboard must not read them one by one)."""
-    latest = (select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == ActionPlan.id)
-              .correlate(ActionPlan).scalar_subquery())
-    query = (select(ActionPlan, PlanVersion).join(ActionPlan.enrollment)
-             .join(Enrollment.course).join(Enrollment.user)
-             .outerjoin(PlanVersion, (PlanVersion.plan_id == ActionPlan.id)
-                        & (PlanVersion.number == latest))
-             .where(ActionPlan.state == SUBMITTED, Course.staffed_by(user))
-             .order_by(ActionPlan.updated_at, ActionPlan.id).limit(limit)
-             .options(contains_eager(ActionPlan.enrollment).contains_eager(Enrollment.course),
-                      contains_eager(ActionPlan.enrollment).contains_eager(Enrollment.user)))
-    return [(plan, version) for plan, version in db.session.execute(query)]

@@ -1,15 +1,18 @@
 """Dashboard panels of the assignments domain."""
 from __future__ import annotations
 
+from functools import cache
+
+from flask_babel import get_locale
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..courses import services as courses
 from ..courses.models import Course
-from ..courses.panels import current_courses
+from ..courses.panels import StatementUser, current_courses
 from ..extensions import db
-from ..home.panels import panel
+from ..home.panels import panel, url_with_ids
+from ..i18n import content
 from .models import REQUESTED, SUBMITTED, Assignment, Extension, Submission
 from .page_data import due_next
 
@@ -23,19 +26,40 @@ def assignments_due_next(user):
 def assignments_to_review(user):
     # Links only for courses not closed (as the courses panel): an admin sees every course
     # ever, and three links each would grow the dashboard without bound over the years.
+    lang = str(get_locale())
+    queue = url_with_ids("assignments.queue", "course_id", "assignment")
+    extensions = url_with_ids("assignments.extensions_page", "assignment_id")
     return "assignments/_panel_review.html", {
-        "courses": current_courses(user), "coordinator": user.role != INSTRUCTOR,
-        "waiting": waiting(user, Submission, Submission.state == SUBMITTED),
-        "requests": waiting(user, Extension, Extension.state == REQUESTED)}
+        "courses": _course_links(current_courses(user)),
+        "waiting": [(queue(r.course_id, r.id), content(r.title, lang=lang), r.code, r.n)
+                    for r in waiting(user, Submission)],
+        "requests": [(extensions(r.id), content(r.title, lang=lang), r.code, r.n)
+                     for r in waiting(user, Extension)]}
 
 
-def waiting(user, model, condition) -> list[tuple[Assignment, int]]:
-    """Assignments of every course ``user`` sees with rows of ``model`` waiting for staff
-    (handed-in work, extension requests), how many, and their course: one query."""
-    seen = courses.visible_courses(user).with_only_columns(Course.id)
-    rows = db.session.execute(
-        select(Assignment, func.count(model.id)).join(model).join(Assignment.course)
-        .where(Assignment.course_id.in_(seen), condition)
-        .group_by(Assignment.id, Course.id).order_by(Assignment.due_at)
-        .options(contains_eager(Assignment.course)))
-    return [(a, n) for a, n in rows]
+def _course_links(courses: list[Course]) -> list[tuple[str, str, str, str]]:
+    """Each course's code with its assignments, review queue and progress matrix links."""
+    links = [url_with_ids("assignments." + page, "course_id")
+             for page in ("course", "queue", "matrix")]
+    return [(c.code, *(link(c.id) for link in links)) for c in courses]
+
+
+# Rows of each model waiting for staff: handed-in work, extension requests.
+_WAITING = {Submission: Submission.state == SUBMITTED, Extension: Extension.state == REQUESTED}
+
+
+@cache
+def _waiting_query(model, role: str):
+    """Built once per model and role, the user's id bound when it runs."""
+    seen = courses.visible_courses(StatementUser(role)).with_only_columns(Course.id)
+    return (select(Assignment.id, Assignment.course_id, Assignment.title, Course.code,
+                   func.count(model.id).label("n"))
+            .join(model).join(Assignment.course)
+            .where(Assignment.course_id.in_(seen), _WAITING[model])
+            .group_by(Assignment.id, Course.id).order_by(Assignment.due_at))
+
+
+def waiting(user, model) -> list:
+    """Assignments of every course ``user`` sees with rows of ``model`` waiting for staff, how
+    many, and their course's code (rows of columns: the panel only shows them): one query."""
+    return db.session.execute(_waiting_query(model, user.role), {"user_id": user.id}).all()

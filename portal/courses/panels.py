@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..extensions import db
-from ..home.panels import panel, url_with_id
+from ..home.panels import panel, url_with_ids
 from ..i18n import content, date_formatter
 from . import services
 from .models import Course, Enrollment
@@ -79,7 +79,7 @@ def my_courses(user):
 @panel(order=10, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
 def staff_courses(user):
     """Rows made in one pass: the reader's language, date pattern and link looked up once."""
-    lang, day, link = str(get_locale()), date_formatter(), url_with_id("courses.show", "course_id")
+    lang, day, link = str(get_locale()), date_formatter(), url_with_ids("courses.show", "course_id")
     rows = [{"url": link(c.id), "title": content(c.title, lang=lang), "code": c.code,
              "dates": day(c.arrival) + " – " + day(c.departure), "phase": c.phase(),
              "participants": n} for c, n in _current_rows(user)[:STAFF_PANEL_SIZE]]

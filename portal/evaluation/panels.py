@@ -2,13 +2,15 @@
 courses (the in-Japan and post-return ones, where answers come in)."""
 from __future__ import annotations
 
+from flask_babel import get_locale
 from sqlalchemy import exists, select
 
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..courses.panels import current_courses, enrollments_with_courses
 from ..extensions import db
-from ..home.panels import panel
+from ..home.panels import panel, url_with_ids
+from ..i18n import content
 from .models import Question, Questionnaire, Respondent
 
 STAFF_PANEL_SIZE = 10
@@ -39,6 +41,9 @@ def unanswered(user, course_ids: list[int]) -> list[Questionnaire]:
 
 @panel(order=60, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
 def course_evaluations(user):
-    today = dates.today()
+    today, lang = dates.today(), str(get_locale())
     found = [c for c in current_courses(user) if c.arrival <= today][:STAFF_PANEL_SIZE]
-    return ("evaluation/_panel_staff.html", {"courses": found}) if found else None
+    results = url_with_ids("evaluation.results", "course_id")
+    questions = url_with_ids("evaluation.questions", "course_id")
+    rows = [(content(c.title, lang=lang), c.code, results(c.id), questions(c.id)) for c in found]
+    return ("evaluation/_panel_staff.html", {"rows": rows}) if rows else None

@@ -52,11 +52,15 @@ def for_user(user) -> list[Markup]:
     return shown
 
 
-_MARK = 918273645  # an id no row has, replaced in the URL built once
+_MARK = 918273640  # ids no row has, replaced in the URL built once
 
 
-def url_with_id(endpoint: str, key: str, **values) -> Callable[[int], str]:
-    """``url_for(endpoint, key=id, **values)`` for the many rows of a panel, built once: the
-    same string for an ``int`` id (Werkzeug writes an int in the path as ``str(id)``)."""
-    before, after = url_for(endpoint, **{key: _MARK}, **values).split(str(_MARK))
-    return lambda id_: before + str(id_) + after
+def url_with_ids(endpoint: str, *keys: str, **values) -> Callable[..., str]:
+    """``url_for(endpoint, **{key: id, ...}, **values)`` for the many rows of a panel, built
+    once: the same string for ``int`` ids (Werkzeug writes an int as ``str(id)``, in the path
+    and in the query string). Call it with the ids in the order of ``keys``."""
+    marks = {key: _MARK + n for n, key in enumerate(keys)}
+    pattern = url_for(endpoint, **marks, **values).replace("{", "{{").replace("}", "}}")
+    for n, mark in enumerate(marks.values()):
+        pattern = pattern.replace(str(mark), "{%d}" % n)
+    return pattern.format
