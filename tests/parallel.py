@@ -33,6 +33,17 @@ def xdist_group(item: pytest.Item) -> str | None:
     return None
 
 
+def tag(item: pytest.Item) -> None:
+    """Write a grouped test's group where ``--dist loadgroup`` reads it: a ``@group`` suffix
+    of its node id. pytest-xdist 3.8 writes the suffix to a field pytest 9.2 no longer reads
+    (pytest-dev/pytest-xdist#1386, fix pending as #1388), so every test would go anywhere."""
+    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                    for m in item.iter_markers("xdist_group")})
+    if names and hasattr(item, "_id") and "@" not in item.nodeid.rpartition("]")[2]:
+        from _pytest.nodeid import coerce_node_id
+        item._id = coerce_node_id("%s@%s" % (item.nodeid, "_".join(names)))
+
+
 def database_of(item: pytest.Item) -> str | None:
     """``sqlite`` or ``postgresql`` for a test on the shared ``database_url``, else None."""
     callspec = getattr(item, "callspec", None)

@@ -96,7 +96,9 @@ def live_server(tmp_path_factory, smtp_server, make_pg_database):
     log.close()
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API allows one instance at a time in a process, and other
+# modules (tests/security, tests/uploads) start their own on the same xdist worker.
+@pytest.fixture(scope="module")
 def browser(live_server):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
