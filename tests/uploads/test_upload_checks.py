@@ -237,9 +237,9 @@ def test_archive_bomb_refused_from_its_directory():
 
 def test_zip64_archive_is_read():
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        with archive.open("big.bin", "w", force_zip64=True) as member:
-            member.write(b"x" * 1000)
+    with zipfile.ZipFile(buffer, "w") as archive, \
+            archive.open("big.bin", "w", force_zip64=True) as member:
+        member.write(b"x" * 1000)
     policy = UploadPolicy(frozenset({"application/zip"}), MiB, max_archive_unpacked=999)
     error = refused(archive_check, buffer.getvalue(), policy)
     assert error.code == "archive_too_large" and error.params["size"] == 1000
