@@ -6,7 +6,7 @@ from functools import cache
 
 from flask import g
 from flask_babel import get_locale
-from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy import Date, Row, bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from .. import dates
@@ -48,25 +48,25 @@ class StatementUser:
 
 @cache
 def _current_courses_query(role: str):
+    """The columns the staff panels show (rows, not ORM objects: the panels only display
+    them), and the dates ``dates.phase_of`` reads."""
     active = (select(func.count()).where(Enrollment.course_id == Course.id, Enrollment.is_active)
               .correlate(Course).scalar_subquery())
     return (services.course_list(StatementUser(role))
             .where(dates.not_closed_condition(Course, bindparam("today", type_=Date)))
-            .add_columns(active))
+            .with_only_columns(Course.id, Course.code, Course.title, Course.pre_arrival_opens,
+                               Course.arrival, Course.departure, Course.report_months,
+                               active.label("participants")))
 
 
-def _current_rows(user) -> list[tuple[Course, int]]:
+def current_courses(user) -> list[Row]:
     """The courses not closed that ``user`` teaches or coordinates (admins: all), newest
-    arrival first, each with its active enrollments: one query, once per request."""
+    arrival first, each with its active enrollments (``participants``): one query, once per
+    request (several panels show them)."""
     if "dashboard_courses" not in g:
         g.dashboard_courses = db.session.execute(
             _current_courses_query(user.role), {"user_id": user.id, "today": dates.today()}).all()
     return g.dashboard_courses
-
-
-def current_courses(user) -> list[Course]:
-    """The courses of ``_current_rows``, for the panels that show them."""
-    return [course for course, _ in _current_rows(user)]
 
 
 @panel(order=10, roles=(PARTICIPANT,))
@@ -81,6 +81,6 @@ def staff_courses(user):
     """Rows made in one pass: the reader's language, date pattern and link looked up once."""
     lang, day, link = str(get_locale()), date_formatter(), url_with_ids("courses.show", "course_id")
     rows = [{"url": link(c.id), "title": content(c.title, lang=lang), "code": c.code,
-             "dates": day(c.arrival) + " – " + day(c.departure), "phase": c.phase(),
-             "participants": n} for c, n in _current_rows(user)[:STAFF_PANEL_SIZE]]
+             "dates": day(c.arrival) + " – " + day(c.departure), "phase": dates.phase_of(c),
+             "participants": c.participants} for c in current_courses(user)[:STAFF_PANEL_SIZE]]
     return "courses/_panel_staff.html", {"rows": rows}
