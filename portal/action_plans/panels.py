@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
-from ..courses.panels import StatementUser
+from ..courses.panels import StatementUser, enrollments_with_courses
 from ..extensions import db
 from ..home.panels import panel, url_with_ids
 from . import services
@@ -19,10 +19,26 @@ REVIEW_PANEL_SIZE = 50
 
 @panel(order=30, roles=(PARTICIPANT,))
 def my_action_plans(user):
-    rows = [(e, p) for e, p in services.plans_of(user) if e.is_participating]
-    if not rows:
+    """The participant's courses (read once for the dashboard) with their plans, if any."""
+    enrollments = [e for e in enrollments_with_courses(user) if e.is_participating]
+    if not enrollments:
         return None
-    return "action_plans/_panel.html", {"rows": rows, "states": services.state_labels()}
+    plans = {p.enrollment_id: p for p in db.session.execute(_my_plans_query(),
+                                                             {"user_id": user.id})}
+    link, states = url_with_ids("action_plans.view", "plan_id"), services.state_labels()
+    rows = [(e.course.code, plans.get(e.id)) for e in enrollments]
+    return "action_plans/_panel.html", {"rows": [
+        (code, plan and {"url": link(plan.id), "language": plan.language,
+                         "title": (plan.content or {}).get("title") or "",
+                         "state": states[plan.state]}) for code, plan in rows]}
+
+
+@cache
+def _my_plans_query():
+    """The columns the panel shows of the user's plans (one per enrollment)."""
+    return (select(ActionPlan.enrollment_id, ActionPlan.id, ActionPlan.language,
+                   ActionPlan.content, ActionPlan.state)
+            .join(ActionPlan.enrollment).where(Enrollment.user_id == bindparam("user_id")))
 
 
 @panel(order=30, roles=(INSTRUCTOR, COORDINATOR, ADMIN))

@@ -2,8 +2,10 @@
 courses (the in-Japan and post-return ones, where answers come in)."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask_babel import get_locale
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
@@ -27,16 +29,23 @@ def to_answer(user):
     return ("evaluation/_panel_answer.html", {"items": items}) if items else None
 
 
+@cache
+def _unanswered_query():
+    """Built once, the courses and the user bound when it runs."""
+    return select(Questionnaire).where(
+        Questionnaire.course_id.in_(bindparam("course_ids", expanding=True)),
+        exists().where(Question.questionnaire_id == Questionnaire.id),
+        ~exists().where(Respondent.questionnaire_id == Questionnaire.id,
+                        Respondent.user_id == bindparam("user_id")))
+
+
 def unanswered(user, course_ids: list[int]) -> list[Questionnaire]:
     """Questionnaires of these courses that have questions and that ``user`` has not answered
     (``services.state``'s "no-questions" and "answered", in one query)."""
     if not course_ids:
         return []
-    return list(db.session.scalars(select(Questionnaire).where(
-        Questionnaire.course_id.in_(course_ids),
-        exists().where(Question.questionnaire_id == Questionnaire.id),
-        ~exists().where(Respondent.questionnaire_id == Questionnaire.id,
-                        Respondent.user_id == user.id))))
+    return list(db.session.scalars(_unanswered_query(),
+                                   {"course_ids": course_ids, "user_id": user.id}))
 
 
 @panel(order=60, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
