@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from .. import dates
 from ..db_types import utcnow
-from ..extensions import db
 from ..domain_errors import DomainError
+from ..extensions import db
 from ..i18n import as_utc
 from .models import (
     ACCEPTED, DRAFT, GRANTED, RETURNED, SUBMITTED, Assignment, Extension, Submission,
