@@ -6,6 +6,7 @@ from functools import cache
 
 from flask import g
 from flask_babel import get_locale
+from markupsafe import escape
 from sqlalchemy import Date, Row, bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
@@ -16,6 +17,7 @@ from ..home.panels import panel, url_with_ids
 from ..i18n import content, date_formatter
 from . import services
 from .models import Course, Enrollment
+from .vocabulary import PHASES
 
 STAFF_PANEL_SIZE = 20
 
@@ -78,9 +80,12 @@ def my_courses(user):
 
 @panel(order=10, roles=(INSTRUCTOR, COORDINATOR, ADMIN))
 def staff_courses(user):
-    """Rows made in one pass: the reader's language, date pattern and link looked up once."""
+    """Rows made in one pass, as tuples (the template unpacks them): the reader's language,
+    date pattern and link looked up once, each phase's name translated once."""
     lang, day, link = str(get_locale()), date_formatter(), url_with_ids("courses.show", "course_id")
-    rows = [{"url": link(c.id), "title": content(c.title, lang=lang), "code": c.code,
-             "dates": day(c.arrival) + " – " + day(c.departure), "phase": dates.phase_of(c),
-             "participants": c.participants} for c in current_courses(user)[:STAFF_PANEL_SIZE]]
-    return "courses/_panel_staff.html", {"rows": rows}
+    courses = [(c, dates.phase_of(c)) for c in current_courses(user)[:STAFF_PANEL_SIZE]]
+    names = {phase: escape(PHASES[phase]) for _, phase in courses}  # as the template would
+    return "courses/_panel_staff.html", {"rows": [
+        (link(c.id), content(c.title, lang=lang), c.code,
+         day(c.arrival) + " – " + day(c.departure), phase, names[phase], c.participants)
+        for c, phase in courses]}
