@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app, session
 from flask_babel import format_date, get_locale
 from flask_login import current_user, logout_user
+from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
@@ -97,6 +98,10 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+# Built once: every signed-in request runs it, and Session.get builds its statement each time.
+_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+
+
 def _init_login(app: Flask, login_manager) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -107,7 +112,7 @@ def _init_login(app: Flask, login_manager) -> None:
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.scalars(_USER_BY_ID, {"id": int(user_id)}).first()
         if user is None or not user.active or user.session_version != int(version):
             return None  # logged out, password changed or deactivated since
         return user
