@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask_babel import get_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, literal_column, select, union_all
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..courses import services as courses
@@ -32,15 +32,15 @@ def assignments_due_next(user):
 def assignments_to_review(user):
     # Links only for courses not closed (as the courses panel): an admin sees every course
     # ever, and three links each would grow the dashboard without bound over the years.
-    lang = str(get_locale())
+    lang, found = str(get_locale()), waiting(user)
     queue = url_with_ids("assignments.queue", "course_id", "assignment")
     extensions = url_with_ids("assignments.extensions_page", "assignment_id")
     return "assignments/_panel_review.html", {
         "courses": _course_links(current_courses(user)),
         "waiting": [(queue(r.course_id, r.id), content(r.title, lang=lang), r.code, r.n)
-                    for r in waiting(user, Submission)],
+                    for r in found if r.kind == "work"],
         "requests": [(extensions(r.id), content(r.title, lang=lang), r.code, r.n)
-                     for r in waiting(user, Extension)]}
+                     for r in found if r.kind == "request"]}
 
 
 def _course_links(courses: list[Course]) -> list[tuple[str, str, str, str]]:
@@ -50,22 +50,25 @@ def _course_links(courses: list[Course]) -> list[tuple[str, str, str, str]]:
     return [(c.code, *(link(c.id) for link in links)) for c in courses]
 
 
-# Rows of each model waiting for staff: handed-in work, extension requests.
-_WAITING = {Submission: Submission.state == SUBMITTED, Extension: Extension.state == REQUESTED}
+# What waits for staff: handed-in work, extension requests.
+_WAITING = {"work": (Submission, Submission.state == SUBMITTED),
+            "request": (Extension, Extension.state == REQUESTED)}
 
 
 @cache
-def _waiting_query(model, role: str):
-    """Built once per model and role, the user's id bound when it runs."""
+def _waiting_query(role: str):
+    """Built once per role, the user's id bound when it runs."""
     seen = courses.visible_courses(StatementUser(role)).with_only_columns(Course.id)
-    return (select(Assignment.id, Assignment.course_id, Assignment.title, Course.code,
-                   func.count(model.id).label("n"))
-            .join(model).join(Assignment.course)
-            .where(Assignment.course_id.in_(seen), _WAITING[model])
-            .group_by(Assignment.id, Course.id).order_by(Assignment.due_at))
+    return union_all(*(
+        select(literal(kind).label("kind"), Assignment.id, Assignment.course_id,
+               Assignment.title, Assignment.due_at, Course.code, func.count(model.id).label("n"))
+        .join(model).join(Assignment.course).where(Assignment.course_id.in_(seen), condition)
+        .group_by(Assignment.id, Course.id)
+        for kind, (model, condition) in _WAITING.items())).order_by(literal_column("due_at"))
 
 
-def waiting(user, model) -> list:
-    """Assignments of every course ``user`` sees with rows of ``model`` waiting for staff, how
-    many, and their course's code (rows of columns: the panel only shows them): one query."""
-    return db.session.execute(_waiting_query(model, user.role), {"user_id": user.id}).all()
+def waiting(user) -> list:
+    """Assignments of every course ``user`` sees with work or extension requests waiting for
+    staff (``kind``), how many, and their course's code (rows of columns: the panel only
+    shows them): one query."""
+    return db.session.execute(_waiting_query(user.role), {"user_id": user.id}).all()
