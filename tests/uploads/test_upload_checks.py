@@ -257,6 +257,7 @@ def test_zip64_end_record_with_many_entries():
 
 
 @pytest.mark.parametrize("data", [b"PK\x03\x04 truncated", b"not a zip at all" * 10,
-                                  zip_bytes({"a": b"1"})[:-10]])
+                                  zip_bytes({"a": b"1"})[:-10]],
+                         ids=["truncated", "not-a-zip", "cut-end-record"])
 def test_broken_archive(data):
     assert refused(archive_check, data).code == "archive_invalid"
