@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 import markdown
 import nh3
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import dates
 from ..db_types import utcnow
@@ -117,14 +118,21 @@ def deadline_for(assignment: Assignment, user_id: int) -> Deadline:
     return Deadline(ext.due_at or assignment.due_at, ext.cutoff_at, True)
 
 
+@cache
+def _granted_query():
+    """Built once, ids bound when it runs: the participant's dashboard runs it every time."""
+    return (select(Extension).where(
+        Extension.assignment_id.in_(bindparam("assignment_ids", expanding=True)),
+        Extension.user_id == bindparam("user_id"), Extension.state == GRANTED)
+        .order_by(Extension.decided_at.desc(), Extension.id.desc()))
+
+
 def deadlines_for(assignments: list[Assignment], user_id: int) -> dict[int, Deadline]:
     """``deadline_for`` of many assignments at once (one query), by assignment id."""
     latest: dict[int, Extension] = {}
     if assignments:
-        for ext in db.session.scalars(select(Extension).where(
-                Extension.assignment_id.in_([a.id for a in assignments]),
-                Extension.user_id == user_id, Extension.state == GRANTED)
-                .order_by(Extension.decided_at.desc(), Extension.id.desc())):
+        for ext in db.session.scalars(_granted_query(), {
+                "assignment_ids": [a.id for a in assignments], "user_id": user_id}):
             latest.setdefault(ext.assignment_id, ext)
     out = {}
     for a in assignments:
