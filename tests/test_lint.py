@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,7 +18,6 @@ def test_tests_benchmarks_and_deployment_pass_ruff():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-@pytest.mark.xfail(reason="portal fixes pending", strict=False)
 def test_application_code_passes_ruff():
     out = _ruff("portal", "media_index")
     assert out.returncode == 0, out.stdout + out.stderr

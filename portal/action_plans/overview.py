@@ -41,7 +41,7 @@ def course_table(course: Course) -> list[Row]:
         plan = plans.get(e.id)
         submitted = [r for r in plan.reports if r.state == SUBMITTED] if plan else []
         latest = submitted[-1] if submitted else None
-        counts = {s: 0 for s in CHART_STATUSES}
+        counts = dict.fromkeys(CHART_STATUSES, 0)
         for a in latest.activities if latest else []:
             counts[a.status] = counts.get(a.status, 0) + 1
         rows.append(Row(e, plan, latest, counts))
@@ -59,7 +59,7 @@ class Group:
     subject: str
     plans: int = 0
     reports: int = 0
-    counts: dict = field(default_factory=lambda: {s: 0 for s in CHART_STATUSES})
+    counts: dict = field(default_factory=lambda: dict.fromkeys(CHART_STATUSES, 0))
 
     @property
     def total(self) -> int:

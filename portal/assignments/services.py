@@ -17,8 +17,16 @@ from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import as_utc
 from .models import (
-    ACCEPTED, DRAFT, GRANTED, RETURNED, SUBMITTED, Assignment, Extension, Submission,
-    SubmissionFile, SubmissionVersion,
+    ACCEPTED,
+    DRAFT,
+    GRANTED,
+    RETURNED,
+    SUBMITTED,
+    Assignment,
+    Extension,
+    Submission,
+    SubmissionFile,
+    SubmissionVersion,
 )
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote",
