@@ -88,6 +88,9 @@ class Batch:
         self.changes.append(Delete(material_id))
 
 
+OPEN_ATTEMPTS = 5
+
+
 class Indexer:
     """The single writer of one index folder (``SEARCH_INDEX_DIR``).
 
@@ -153,8 +156,7 @@ class Indexer:
 
     @contextmanager
     def _writer(self):
-        ix = whoosh_index.open_dir(str(layout.current(self.base_dir)))
-        writer = self._open_writer(ix)
+        writer = self._open()
         try:
             yield writer
         except BaseException:
@@ -162,6 +164,20 @@ class Indexer:
             raise
         else:
             writer.commit(mergetype=merge_small_segments)
+
+    def _open(self):
+        """The index and its writer. Opening reads the table of contents without the lock, so a
+        commit by another writer can delete the file just listed: open again, as Whoosh would
+        have seen the new one had it looked a moment later."""
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                ix = whoosh_index.open_dir(str(layout.current(self.base_dir)))
+                return self._open_writer(ix)
+            except FileNotFoundError:
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("not reached")
 
     def _open_writer(self, ix):
         for attempt in range(self.retries + 1):

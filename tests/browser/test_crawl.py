@@ -70,8 +70,8 @@ def _english_msgids():
 
 def _written_by_people() -> str:
     """What the demo data and the tests typed (user content, in whatever language they chose):
-    the string literals of portal/**/demo.py and tests/browser/*.py, joined across lines."""
-    sources = [*ROOT.glob("portal/**/demo*.py"), *ROOT.glob("tests/browser/*.py")]
+    the string literals of portal/demo/*.py and tests/browser/*.py, joined across lines."""
+    sources = [*ROOT.glob("portal/demo/*.py"), *ROOT.glob("tests/browser/*.py")]
     text = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     return re.sub(r"[\"']\s*\n\s*[\"']", "", text).replace("\\'", "'")
 
