@@ -68,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone,
                    default_translation_directories=str(ROOT / "translations"))
+    i18n.install_template_gettext(app.jinja_env)
     if (app.config.get("PASSWORD_HASHING") == "cheapest"
             and app.config["PORTAL_ENV"] != "production"):
         use_cheapest_hashing()

@@ -12,9 +12,10 @@ from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from babel.dates import get_date_format
-from flask import request, session
-from flask_babel import format_datetime, get_locale, get_timezone
+from babel.dates import format_datetime as babel_format_datetime, get_date_format
+from babel.support import NullTranslations
+from flask import g, request, session
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -141,6 +142,33 @@ def date_formatter() -> Callable[[date], str]:
     return partial(get_date_format("medium", locale=locale).apply, locale=locale)
 
 
+def request_translations() -> NullTranslations:
+    """Flask-Babel's ``get_translations()``, kept on its request context with the locale and
+    domain they are for (``force_locale`` and ``refresh`` change those, so the next call looks
+    again): Flask-Babel looks the context up nine times a call, and a page makes dozens."""
+    ctx = g.get("_flask_babel") if g else None
+    if ctx is None:
+        return get_translations()
+    kept = getattr(ctx, "kept_translations", None)
+    if (kept is None or kept[0] is not getattr(ctx, "babel_locale", None)
+            or kept[1] is not getattr(ctx, "babel_domain", None)):
+        translations = get_translations()  # sets the context's locale and domain
+        ctx.kept_translations = kept = (ctx.babel_locale, ctx.babel_domain, translations)
+    return kept[2]
+
+
+def install_template_gettext(jinja_env) -> None:
+    """The templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext``:
+    Flask-Babel's own installation (Jinja's newstyle wrappers do the escaping and the
+    %-formatting) with the translations looked up through ``request_translations``."""
+    jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
+
+
 def as_utc(moment: datetime) -> datetime:
     """Databases may hand back naive datetimes; every stored time is UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
@@ -148,12 +176,23 @@ def as_utc(moment: datetime) -> datetime:
 
 def format_moment(moment: datetime | None, with_japan: bool = False) -> str:
     """A time in the reader's zone (with the zone named), optionally with Japan time too."""
-    if moment is None:
-        return ""
-    moment = as_utc(moment)
-    text = format_datetime(moment, "medium") + " (" + str(get_timezone()) + ")"
-    if with_japan and str(get_timezone()) != "Asia/Tokyo":
-        japan = moment.astimezone(JAPAN)
-        text += " / " + format_datetime(japan.replace(tzinfo=None), "medium",
-                                        rebase=False) + " JST"
-    return text
+    return moment_formatter(with_japan)(moment)
+
+
+def moment_formatter(with_japan: bool = False) -> Callable[[datetime | None], str]:
+    """``format_moment`` for many times of one page: the reader's locale and zone looked up
+    once, then Babel's ``format_datetime`` called as Flask-Babel calls it (the same text)."""
+    locale, zone = get_locale(), get_timezone()
+    local = partial(babel_format_datetime, format="medium", tzinfo=zone, locale=locale)
+    plain = partial(babel_format_datetime, format="medium", locale=locale)
+    suffix, japan_too = " (" + str(zone) + ")", with_japan and str(zone) != "Asia/Tokyo"
+
+    def formatted(moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        moment = as_utc(moment)
+        text = local(moment) + suffix
+        if japan_too:
+            text += " / " + plain(moment.astimezone(JAPAN).replace(tzinfo=None)) + " JST"
+        return text
+    return formatted

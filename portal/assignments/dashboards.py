@@ -12,7 +12,7 @@ from ..courses.models import Course
 from ..courses.panels import StatementUser, current_courses
 from ..extensions import db
 from ..home.panels import panel, url_with_ids
-from ..i18n import content, format_moment
+from ..i18n import content, moment_formatter
 from .forms import STATE_LABELS
 from .models import REQUESTED, SUBMITTED, Assignment, Extension, Submission
 from .page_data import due_next
@@ -21,9 +21,10 @@ from .page_data import due_next
 @panel(order=20, roles=(PARTICIPANT,))
 def assignments_due_next(user):
     lang, work = str(get_locale()), url_with_ids("assignments.work", "assignment_id")
+    due = moment_formatter(with_japan=True)
     return "assignments/_panel_due_next.html", {"rows": [
         {"url": work(r["assignment"].id), "title": content(r["assignment"].title, lang=lang),
-         "due": format_moment(r["deadline"].due_at, with_japan=True),
+         "due": due(r["deadline"].due_at),
          "due_iso": r["deadline"].due_at.isoformat(), "countdown": r["countdown"],
          "state": r["state"], "state_label": STATE_LABELS[r["state"]]} for r in due_next(user)]}
 

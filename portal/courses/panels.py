@@ -73,9 +73,11 @@ def current_courses(user) -> list[Row]:
 
 @panel(order=10, roles=(PARTICIPANT,))
 def my_courses(user):
-    """Each of the participant's courses on its phase timeline."""
+    """Each of the participant's courses on its phase timeline; the timeline's dates (eight a
+    course) formatted with the locale's pattern looked up once, the same text."""
     return "courses/_panel_timeline.html", {
-        "items": [(e, services.timeline(e.course)) for e in enrollments_with_courses(user)]}
+        "items": [(e, services.timeline(e.course)) for e in enrollments_with_courses(user)],
+        "format_date": date_formatter()}
 
 
 @panel(order=10, roles=(INSTRUCTOR, COORDINATOR, ADMIN))

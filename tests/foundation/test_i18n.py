@@ -137,3 +137,37 @@ def test_times_shown_in_the_users_zone_with_japan_time(app, make_user):
     # 14:00 UTC is 10:00 in La Paz (UTC-4) and 23:00 in Tokyo (UTC+9).
     assert "10:00:00" in text and "America/La_Paz" in text
     assert re.search(r"11:00:00\W*PM JST|23:00:00 JST", text), text
+
+
+def test_templates_translate_in_the_request_language_and_follow_force_locale(app):
+    """The templates' gettext keeps the request's translations, yet a forced locale (mails in
+    the recipient's language) and the way back are both honoured."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+    page = '{{ _("Home") }}|{{ _("Welcome, %(name)s", name=who) }}|' \
+           '{{ ngettext("Report %(num)d month after departure: %(date)s", ' \
+           '"Report %(num)d months after departure: %(date)s", 6, date="x") }}'
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        french = render_template_string(page, who="<b>Aïssa</b>")
+        with force_locale("es"):
+            spanish = render_template_string(page, who="Ana")
+        again = render_template_string(page, who="Ana")
+    assert french == ("Accueil|Bienvenue, &lt;b&gt;Aïssa&lt;/b&gt;|"
+                      "Rapport 6 mois après le départ : x")
+    assert spanish.startswith("Inicio|") and again.startswith("Accueil|")
+
+
+def test_moment_formatter_gives_format_moments_text(app, make_user):
+    from flask_login import login_user
+
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.i18n import moment_formatter
+    ref = make_user(timezone="Africa/Dakar", language="fr")
+    moment = datetime(2026, 12, 12, 14, 59)  # naive, as SQLite hands it back: UTC
+    with app.test_request_context():
+        login_user(db.session.get(User, ref.id))
+        text = moment_formatter(with_japan=True)(moment)
+        plain = moment_formatter()(moment)
+    assert text == "12 déc. 2026, 14:59:00 (Africa/Dakar) / 12 déc. 2026, 23:59:00 JST"
+    assert plain == "12 déc. 2026, 14:59:00 (Africa/Dakar)"
