@@ -9,7 +9,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
@@ -38,6 +38,7 @@ def deliver(to: str, subject: str, body: str) -> None:
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
     msg["Subject"] = subject
+    msg["Date"] = formatdate(usegmt=True)  # RFC 5322 asks for it; without it, mail sorts badly
     msg["Message-ID"] = make_msgid(domain="portal")
     msg.set_content(body)
     url = current_app.config.get("MAIL_URL")

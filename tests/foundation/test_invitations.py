@@ -28,6 +28,8 @@ def test_coordinator_invites_and_mail_goes_in_invitees_language(login_as, mailbo
     assert message["Subject"] == "Votre invitation au Portail de co-création de connaissances"
     body = message.get_content()
     assert "Bonjour Amadou Sow," in body and "/invitation/" in body
+    sent = message["Date"].datetime  # every mail is dated (RFC 5322), in UTC
+    assert sent.utcoffset() == timedelta(0) and abs(utcnow() - sent) < timedelta(minutes=5)
 
 
 def test_accepting_an_invitation_sets_password_language_and_timezone(app, login_as, mailbox):
