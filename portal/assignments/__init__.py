@@ -8,8 +8,8 @@ def init_app(app) -> None:
     from ..access import PARTICIPANT
     from ..navigation import nav_link
 
-    # dashboards: the panels; cli and routes_staff add to the blueprint. Each registers on import.
-    from . import cli, dashboards, routes, routes_staff  # noqa: F401
+    # panels: the dashboard panels; cli, routes_staff: the blueprint. Each registers on import.
+    from . import cli, panels, routes, routes_staff  # noqa: F401
 
     app.register_blueprint(routes.bp)
     nav_link("assignments.mine", _l("My assignments"), order=30, roles=(PARTICIPANT,))
