@@ -31,6 +31,7 @@ from . import (
     evaluation,
     health,
     i18n,
+    jobs,
     library,
     observability,
     security,
@@ -94,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     domain_errors.register(app)
     _template_helpers(app)
 
+    jobs.init_app(app)  # the embedded background runner sweeps when the app starts serving
     cli.register(app)
     storage_cli.register(app)
     return app

@@ -98,6 +98,10 @@ SETTINGS: tuple[Setting, ...] = (
       check=schemes("redis", "rediss", "unix"),
       shown_default="unset: in-process jobs, rate-limit counters in memory"),
     S("JOBS_QUEUE", "str", "portal", "name of the Redis job queue"),
+    S("JOBS_SWEEP_INTERVAL", "duration", lambda c: 0.0 if c["PORTAL_ENV"] == "testing" else 60.0,
+      "embedded default: seconds between two looks for background work a stopped process left "
+      "(video processing); `0`: never", check=at_least(0),
+      shown_default="60 (testing: 0, tests sweep when they mean to)"),
     S("MAIL_URL", "url", None, "`smtp://user:pass@mail:587?starttls=1`, `smtps://...:465`, or "
       "`log://` to write mail to the log on purpose", check=schemes("smtp", "smtps", "log"),
       shown_default="unset: mail is written to the log (refused in production)"),

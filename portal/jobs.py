@@ -9,16 +9,28 @@ by itself, whoever rolled back. The embedded default runs jobs in the same proce
 the commit; with ``REDIS_URL`` set they go to a Redis queue served by ``flask jobs worker`` (RQ).
 Every job is safe to re-run; a failing job is logged and never fails the request.
 
+A long job is declared ``background``: in the embedded default, when a request queued it, it runs
+on the app's background runner (a thread with its own app context and database session) so the
+request answers at once; anywhere else (a command, a test's app context, the runner itself) it
+runs right after the commit, so a command's exit status means what it says. ``sweep`` jobs find
+work that a stopped process left behind (its state is in the database): the runner runs them when
+the app starts serving and every ``JOBS_SWEEP_INTERVAL``; ``flask jobs worker`` once at start.
+
 This module is the only one that keeps state in ``session.info``.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 import click
-from flask import current_app
+from flask import Flask, current_app, has_request_context
 from flask.cli import with_appcontext
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -30,6 +42,10 @@ _REGISTRY: dict[str, Callable] = {}
 # Jobs that only the embedded default runs: in production a dedicated process does that work
 # (the per-host index worker follows the outbox itself), so nothing is queued for them.
 _EMBEDDED_ONLY: set[str] = set()
+_BACKGROUND: set[str] = set()   # long jobs: on the runner when a request queued them
+_SWEEPS: list[str] = []         # jobs that find work a stopped process left behind
+_INLINE: ContextVar[bool] = ContextVar("portal_jobs_inline", default=False)
+_RUNNER = "portal.jobs.runner"  # app.extensions key
 _QUEUED = "portal.jobs.queued"        # queued in the open transaction
 _COMMITTED = "portal.jobs.committed"  # committed, waiting for commit() to run them
 
@@ -46,16 +62,25 @@ class _Queued(NamedTuple):
         return current is transaction
 
 
-def job(name: str, embedded_only: bool = False) -> Callable:
+def job(name: str, embedded_only: bool = False, background: bool = False,
+        sweep: bool = False) -> Callable:
     """Register a function as the job ``name``; its arguments must be JSON values.
 
     ``embedded_only``: run it after commit in the embedded default only; with ``REDIS_URL`` set
     a dedicated worker does this work, so the job is not queued.
+    ``background``: a long job; queued by a request in the embedded default, it runs on the
+    app's background runner instead of delaying the answer.
+    ``sweep``: a job without arguments that queues again the work a stopped process left
+    unfinished (background implied); see :func:`sweep`.
     """
     def register(func: Callable) -> Callable:
         _REGISTRY[name] = func
         if embedded_only:
             _EMBEDDED_ONLY.add(name)
+        if background or sweep:
+            _BACKGROUND.add(name)
+        if sweep and name not in _SWEEPS:
+            _SWEEPS.append(name)
         return func
     return register
 
@@ -121,10 +146,14 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
 
 def dispatch(name: str, **kwargs) -> None:
     redis_url = current_app.config.get("REDIS_URL")
-    if not redis_url:
+    if redis_url and name in _EMBEDDED_ONLY:
+        return
+    if _INLINE.get() or (not redis_url and not (name in _BACKGROUND
+                                                and has_request_context())):
         run(name, **kwargs)
         return
-    if name in _EMBEDDED_ONLY:
+    if not redis_url:  # a long job queued by a request: the answer need not wait for it
+        _runner(current_app._get_current_object()).submit(name, kwargs)
         return
     try:
         _queue(redis_url).enqueue("portal.jobs.execute", name, kwargs, job_timeout=3600,
@@ -140,6 +169,114 @@ def run(name: str, **kwargs) -> None:
     except Exception:  # a failed job is logged and can be re-run; it never fails the request
         log.exception("job %s failed", name)
         db.session.rollback()
+
+
+@contextmanager
+def inline() -> Iterator[None]:
+    """Within this block every job dispatched here runs here, right after its commit, even a
+    background one and even with ``REDIS_URL`` set (a command whose result depends on it);
+    ``embedded_only`` jobs still stay with their dedicated worker when ``REDIS_URL`` is set."""
+    token = _INLINE.set(True)
+    try:
+        yield
+    finally:
+        _INLINE.reset(token)
+
+
+# ---------------------------------------------------------------- the embedded background runner
+
+class _Runner:
+    """One per app and process: a thread started when there is work, which runs background jobs
+    one after the other, each in its own app context and database session, and ends when the
+    queue is empty (the next job starts a new one)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.lock = threading.Condition()
+        self.pending: deque[tuple[str, dict]] = deque()
+        self.unfinished = 0          # queued or running
+        self.thread: threading.Thread | None = None
+        self.next_sweep = 0.0        # time.monotonic() of the next sweep; 0: at the first request
+
+    def submit(self, name: str, kwargs: dict) -> None:
+        with self.lock:
+            self.pending.append((name, kwargs))
+            self.unfinished += 1
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._work, daemon=True,
+                                               name="portal-jobs-runner")
+                self.thread.start()
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                if not self.pending:
+                    self.thread = None
+                    return
+                name, kwargs = self.pending.popleft()
+            try:
+                with self.app.app_context():
+                    try:
+                        run(name, **kwargs)
+                    finally:
+                        db.session.remove()
+            except Exception:  # even the app context failed: logged, the runner goes on
+                log.exception("background job %s could not run", name)
+            finally:
+                with self.lock:
+                    self.unfinished -= 1
+                    self.lock.notify_all()
+
+    def wait_idle(self, timeout: float | None) -> bool:
+        with self.lock:
+            return self.lock.wait_for(lambda: self.unfinished == 0, timeout)
+
+    def sweep_if_due(self) -> None:
+        interval = self.app.config.get("JOBS_SWEEP_INTERVAL") or 0
+        now = time.monotonic()
+        if interval <= 0 or now < self.next_sweep:
+            return
+        with self.lock:
+            if now < self.next_sweep:
+                return
+            self.next_sweep = now + interval
+        for name in _SWEEPS:
+            self.submit(name, {})
+
+
+_RUNNERS_LOCK = threading.Lock()
+
+
+def _runner(app: Flask) -> _Runner:
+    runner = app.extensions.get(_RUNNER)
+    if runner is None:
+        with _RUNNERS_LOCK:
+            runner = app.extensions.setdefault(_RUNNER, _Runner(app))
+    return runner
+
+
+def wait_idle(app: Flask | None = None, timeout: float | None = 60.0) -> bool:
+    """Wait until the app's background runner has nothing queued or running (tests, and any
+    caller that must see the result); False if ``timeout`` seconds passed first."""
+    return _runner(app or current_app._get_current_object()).wait_idle(timeout)
+
+
+def sweep() -> None:
+    """Run every sweep job now, after the current unit of work (they queue what was left)."""
+    for name in _SWEEPS:
+        enqueue(name)
+
+
+def init_app(app: Flask) -> None:
+    """In the embedded default, the first request a process serves sweeps (work a stopped
+    process left is queued again), and one request every ``JOBS_SWEEP_INTERVAL`` after that
+    (work whose process stopped while this one was serving)."""
+    runner = _runner(app)
+
+    @app.before_request
+    def _sweep_when_due() -> None:
+        if not app.config.get("REDIS_URL"):
+            runner.sweep_if_due()
 
 
 def _queue(redis_url: str):
@@ -187,5 +324,7 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: jobs run in the web process")
     global _worker_app
     _worker_app = current_app._get_current_object()
+    sweep()     # what a stopped process left unfinished goes back on the queue
+    commit()
     queue = _queue(redis_url)
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)

@@ -31,6 +31,7 @@ EXAMPLES = {
     "SEARCH_INDEX_DIR": ("/var/index", "/var/index", "SEARCH_INDEX_DIR"),
     "REDIS_URL": ("redis://cache:6379/0", "redis://cache:6379/0", "REDIS_URL"),
     "JOBS_QUEUE": ("topology-1", "topology-1", "JOBS_QUEUE"),
+    "JOBS_SWEEP_INTERVAL": ("30", 30.0, "JOBS_SWEEP_INTERVAL"),
     "MAIL_URL": ("smtps://u:p@mail:465", "smtps://u:p@mail:465", "MAIL_URL"),
     "MAIL_FROM": ("Portal <p@example.org>", "Portal <p@example.org>", "MAIL_FROM"),
     "MAX_CONTENT_LENGTH": ("128MiB", 128 * MiB, "MAX_CONTENT_LENGTH"),
