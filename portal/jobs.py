@@ -13,8 +13,9 @@ A long job is declared ``background``: in the embedded default, when a request q
 on the app's background runner (a thread with its own app context and database session) so the
 request answers at once; anywhere else (a command, a test's app context, the runner itself) it
 runs right after the commit, so a command's exit status means what it says. ``sweep`` jobs find
-work that a stopped process left behind (its state is in the database): the runner runs them when
-the app starts serving and every ``JOBS_SWEEP_INTERVAL``; ``flask jobs worker`` once at start.
+work that a stopped process left behind (its state is in the database): each web process queues
+them at its first request and every ``JOBS_SWEEP_INTERVAL`` (on the runner, or on Redis), and
+``flask jobs worker`` once when it starts.
 
 This module is the only one that keeps state in ``session.info``.
 """
@@ -156,8 +157,7 @@ def dispatch(name: str, **kwargs) -> None:
         _runner(current_app._get_current_object()).submit(name, kwargs)
         return
     try:
-        _queue(redis_url).enqueue("portal.jobs.execute", name, kwargs, job_timeout=3600,
-                                  retry=_retry())
+        _send(redis_url, name, kwargs)
     except Exception:  # Redis down: do the work here rather than lose it
         log.exception("could not queue job %s; running it in-process", name)
         run(name, **kwargs)
@@ -231,17 +231,17 @@ class _Runner:
         with self.lock:
             return self.lock.wait_for(lambda: self.unfinished == 0, timeout)
 
-    def sweep_if_due(self) -> None:
+    def sweep_due(self) -> bool:
+        """True once per ``JOBS_SWEEP_INTERVAL`` (at the first request, then when due)."""
         interval = self.app.config.get("JOBS_SWEEP_INTERVAL") or 0
         now = time.monotonic()
         if interval <= 0 or now < self.next_sweep:
-            return
+            return False
         with self.lock:
             if now < self.next_sweep:
-                return
+                return False
             self.next_sweep = now + interval
-        for name in _SWEEPS:
-            self.submit(name, {})
+        return True
 
 
 _RUNNERS_LOCK = threading.Lock()
@@ -268,15 +268,30 @@ def sweep() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """In the embedded default, the first request a process serves sweeps (work a stopped
-    process left is queued again), and one request every ``JOBS_SWEEP_INTERVAL`` after that
-    (work whose process stopped while this one was serving)."""
+    """The first request a process serves sweeps (work a stopped process left is queued again),
+    and one request every ``JOBS_SWEEP_INTERVAL`` after that (work whose process stopped while
+    this one was serving): on the runner in the embedded default, on the Redis queue with
+    ``REDIS_URL`` (and if Redis does not answer, the next sweep will)."""
     runner = _runner(app)
 
     @app.before_request
     def _sweep_when_due() -> None:
-        if not app.config.get("REDIS_URL"):
-            runner.sweep_if_due()
+        if not runner.sweep_due():
+            return
+        redis_url = app.config.get("REDIS_URL")
+        for name in _SWEEPS:
+            if not redis_url:
+                runner.submit(name, {})
+                continue
+            try:
+                _send(redis_url, name, {})
+            except Exception:
+                log.warning("could not queue the sweep %s; the next one will try again", name)
+
+
+def _send(redis_url: str, name: str, kwargs: dict) -> None:
+    _queue(redis_url).enqueue("portal.jobs.execute", name, kwargs, job_timeout=3600,
+                              retry=_retry())
 
 
 def _queue(redis_url: str):

@@ -4,7 +4,9 @@ request (a command, a test's app context) it runs right after the commit; ``jobs
 forces that; sweeps run when the app starts serving and every ``JOBS_SWEEP_INTERVAL``. Every
 test runs on SQLite and on PostgreSQL."""
 import threading
+import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from portal import jobs
@@ -136,3 +138,33 @@ def test_jobs_sweep_queues_every_sweep_job(app):
         jobs.sweep()
         jobs.commit()
     assert ("swept", threading.current_thread().name, None) in SEEN
+
+
+def _redis_up() -> bool:
+    import socket
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not _redis_up(), reason="REDIS TESTS SKIPPED: no Redis on 127.0.0.1:6379")
+def test_with_redis_the_sweeps_go_to_the_queue(app):
+    from redis import Redis
+    from rq import Queue
+
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", JOBS_SWEEP_INTERVAL=60.0,
+                      JOBS_QUEUE="test-%s" % uuid.uuid4().hex)
+    app.test_client().get("/healthz")
+    queue = Queue(app.config["JOBS_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
+    try:
+        assert sorted(job.args[0] for job in queue.jobs) == sorted(jobs._SWEEPS)
+        assert jobs.wait_idle(app, timeout=1) and SEEN == []    # nothing ran here
+    finally:
+        queue.delete(delete_jobs=True)
+
+
+def test_when_redis_is_down_a_sweep_waits_for_the_next_one(app, caplog):
+    app.config.update(REDIS_URL="redis://127.0.0.1:9/0", JOBS_SWEEP_INTERVAL=60.0)
+    assert app.test_client().get("/healthz").status_code == 200
+    assert "could not queue the sweep test.sweep" in caplog.text
+    assert jobs.wait_idle(app, timeout=1) and SEEN == []        # not run inside the request
