@@ -198,8 +198,12 @@ class _Runner:
         self.thread: threading.Thread | None = None
         self.next_sweep = 0.0        # time.monotonic() of the next sweep; 0: at the first request
 
-    def submit(self, name: str, kwargs: dict) -> None:
+    def submit(self, name: str, kwargs: dict, once: bool = False) -> None:
+        """``once``: leave it out if the same job is already waiting (a sweep while the runner
+        is busy with a long job)."""
         with self.lock:
+            if once and (name, kwargs) in self.pending:
+                return
             self.pending.append((name, kwargs))
             self.unfinished += 1
             if self.thread is None:
@@ -281,7 +285,7 @@ def init_app(app: Flask) -> None:
         redis_url = app.config.get("REDIS_URL")
         for name in _SWEEPS:
             if not redis_url:
-                runner.submit(name, {})
+                runner.submit(name, {}, once=True)
                 continue
             try:
                 _send(redis_url, name, {})

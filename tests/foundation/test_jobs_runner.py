@@ -133,6 +133,22 @@ def test_sweeps_run_when_the_app_starts_serving_then_when_due(app):
     assert jobs.wait_idle(app) and len(SEEN) == 2
 
 
+def test_a_sweep_already_waiting_is_not_queued_twice(app, make_user):
+    """The runner busy with a long job: the sweeps due meanwhile wait as one."""
+    _routes(app)
+    make_user()
+    app.config["JOBS_SWEEP_INTERVAL"] = 60.0
+    runner = app.extensions["portal.jobs.runner"]
+    client = app.test_client()
+    client.get("/_test/background/long")   # sweeps (first request), then holds the runner
+    for _ in range(3):
+        runner.next_sweep = 0.0             # due again, three times, while "long" waits
+        client.get("/healthz")
+    GATE.set()
+    assert jobs.wait_idle(app)
+    assert [value for value, _, _ in SEEN] == ["swept", "long", "swept"]
+
+
 def test_jobs_sweep_queues_every_sweep_job(app):
     with app.app_context():
         jobs.sweep()
