@@ -92,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(_slide_session)
     app.after_request(security.set_security_headers)
     errors.register(app)
+    security.refuse_unknown_hosts(app)  # first of the before_request functions
     domain_errors.register(app)
     _template_helpers(app)
 

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MiB = 1024 * 1024
 MIN_SECRET_KEY = 32  # characters; secrets.token_hex(32) gives 64
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+DEVELOPMENT_URL = "http://127.0.0.1:5000"  # `make run`'s address
 
 
 class ConfigError(RuntimeError):
@@ -55,6 +56,12 @@ def _development_secret_key(conf: Mapping[str, Any]) -> str | None:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _trusted_hosts(public_url: str | None) -> tuple[str, ...]:
+    """The public address's host, and the local names a host's own probes use."""
+    host = urlsplit(public_url).hostname if public_url else None
+    return tuple(dict.fromkeys([*([host] if host else []), "localhost", "127.0.0.1"]))
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,13 @@ SETTINGS: tuple[Setting, ...] = (
     S("SECRET_KEY", "str", _development_secret_key, "signs sessions and links; required outside "
       "development, %d+ characters in production" % MIN_SECRET_KEY, secret=True,
       shown_default="development: made once into `instance/secret_key`"),
-    S("PUBLIC_URL", "url", None, "the portal's address in e-mailed links and CORS; required in "
-      "production, https", check=schemes("https", "http"),
-      shown_default="unset: the request's host"),
+    S("PUBLIC_URL", "url", lambda c: None if _production(c) else DEVELOPMENT_URL, "the portal's "
+      "address: every link in mail is made from it (never from the request), and CORS; "
+      "required in production, https", check=schemes("https", "http"),
+      shown_default="`%s` outside production" % DEVELOPMENT_URL),
+    S("TRUSTED_HOSTS", "list", lambda c: _trusted_hosts(c["PUBLIC_URL"]), "host names the "
+      "portal answers to; any other `Host` header gets 400 (`.example.org` allows its "
+      "subdomains)", shown_default="`PUBLIC_URL`'s host, `localhost`, `127.0.0.1`"),
     S("DATABASE_URL", "url", lambda c: "sqlite:///%s" % (_instance(c) / "portal.sqlite3"),
       "SQLAlchemy URL, e.g. `postgresql+psycopg://portal@db/portal`",
       key="SQLALCHEMY_DATABASE_URI", shown_default="SQLite file `instance/portal.sqlite3`"),

@@ -6,7 +6,7 @@ from flask_babel import force_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back, check what you "
@@ -26,6 +26,8 @@ MESSAGES = {
     503: (_l("Temporarily unavailable"), _l("A service the portal needs is not answering. "
                                             "Please try again in a few minutes.")),
 }
+HOST_MESSAGE = _l("The portal does not answer at this address. Check the address, or use the "
+                  "link your organisers gave you.")
 CSRF_MESSAGE = _l("This form has expired or was sent from elsewhere. Go back, reload the page "
                   "and send it again.")
 
@@ -44,7 +46,14 @@ def render_error(code: int, detail: str | None = None):
                            message=detail or message), code
 
 
+def unknown_host(exc):
+    """An untrusted Host (portal/security.py): a page without the site's layout, whose links
+    would need the host."""
+    return plain_error(400, HOST_MESSAGE)
+
+
 def register(app) -> None:
+    app.register_error_handler(SecurityError, unknown_host)
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(400, str(CSRF_MESSAGE))
@@ -99,13 +108,14 @@ def _rollback() -> None:
         current_app.logger.debug("rollback after an error failed: %s", exc)
 
 
-def plain_error(code: int):
+def plain_error(code: int, detail=None):
     """The error page without the site's layout, in the reader's language chosen without the
     database (session, then browser): it works while the database is down."""
     from .i18n import DEFAULT_LANGUAGE, LANGUAGES
     lang = session.get("lang") if session.get("lang") in LANGUAGES else (
         request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE)
     title, message = MESSAGES.get(code, MESSAGES[500])
+    message = detail or message
     with force_locale(lang):
         title, message = str(title), str(message)
     if _wants_json():

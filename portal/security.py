@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import SecurityError
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
@@ -40,6 +41,16 @@ def set_security_headers(response: Response) -> Response:
 
 def _has_session_cookie() -> bool:
     return any(name in request.cookies for name in ("portal_session", "remember_token"))
+
+
+def refuse_unknown_hosts(app: Flask) -> None:
+    """A request whose ``Host`` (or, behind a trusted proxy, ``X-Forwarded-Host``) is not in
+    ``TRUSTED_HOSTS`` gets 400 before anything else runs: Flask's own check only marks the
+    request, and the page would then be built with the stranger's host."""
+    def check_host():
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+    app.before_request_funcs.setdefault(None, []).insert(0, check_host)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -9,6 +9,7 @@ from .. import jobs
 from ..access import ADMIN, COORDINATOR, allow
 from ..auth import services as accounts
 from ..auth.models import User
+from ..domain_errors import explain
 from ..extensions import db
 from .forms import ROLE_LABELS, InviteForm, RoleForm, role_choices
 
@@ -68,10 +69,11 @@ def invite():
     form = InviteForm()
     form.role.choices = role_choices(INVITABLE[current_user.role])
     if form.validate_on_submit():
-        existing = accounts.find_user_by_email(form.email.data)
-        if existing is not None and existing.password_hash:
-            form.email.errors.append(_("An account with this e-mail address exists already."))
-            return render_template("admin/invite.html", form=form), 409
+        try:
+            existing = accounts.invitable(form.email.data, form.role.data)
+        except accounts.AccountRefused as refused:
+            form.email.errors.append(explain(refused))
+            return render_template("admin/invite.html", form=form), refused.status
         person = existing or accounts.create_user(
             form.email.data, form.name.data, form.role.data, language=form.language.data,
             country=form.country.data or None, organization=form.organization.data or None)

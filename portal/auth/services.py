@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
+from ..access import ROLES
 from ..db_types import utcnow
+from ..domain_errors import DomainError
 from ..extensions import db
 from ..mail import send_mail
 from .models import AccountToken, User, dummy_password_check, hash_token
@@ -49,6 +51,29 @@ def create_user(email: str, name: str, role: str, *, language: str = "en",
     return user
 
 
+class AccountRefused(DomainError):
+    """An account rule refuses (words in portal/auth/messages.py)."""
+    messages = "portal.auth.messages"
+    status = 409
+
+
+def invitable(email: str, role: str) -> User | None:
+    """The account to invite again for ``email`` (one that never set a password), or None for
+    a new one. Refuses an address that has a password already, belongs to a deactivated account
+    (only an administrator's reactivation brings it back, never a link), or to a role above the
+    one offered (an invitation never changes a role)."""
+    existing = find_user_by_email(email)
+    if existing is None:
+        return None
+    if not existing.active:
+        raise AccountRefused("deactivated")
+    if existing.password_hash:
+        raise AccountRefused("exists")
+    if ROLES.index(existing.role) > ROLES.index(role):
+        raise AccountRefused("higher_role")
+    return existing
+
+
 def _issue_token(user: User, kind: str, lifetime: timedelta, by: User | None = None) -> str:
     # A new token makes older unused ones of the same kind useless.
     for old in user.tokens:
@@ -65,6 +90,8 @@ def _issue_token(user: User, kind: str, lifetime: timedelta, by: User | None = N
 
 def invite(user: User, by: User | None = None) -> str:
     """Send ``user`` a single-use invitation link in their language; returns the secret."""
+    if not user.active:
+        raise AccountRefused("deactivated")
     secret = _issue_token(user, "invitation", current_app.config["INVITATION_LIFETIME"], by)
     send_mail(user.email, "invitation", user.language, user=user, inviter=by,
               link=external_url("auth.accept_invitation", token=secret),
@@ -91,16 +118,19 @@ def valid_token(secret: str, kind: str) -> AccountToken | None:
     ).scalar_one_or_none()
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None
-    if not token.user.active and kind == "reset":
+    if not token.user.active:  # a deactivated account's links are void, whatever their kind
         return None
     return token
 
 
 def use_token(token: AccountToken, password: str) -> User:
+    """Set the password a token's holder chose. It never activates the account: only an
+    administrator does (``set_active``)."""
     token.used_at = utcnow()
     user = token.user
+    if not user.active:
+        raise AccountRefused("deactivated", status=410)
     user.set_password(password)
-    user.active = True
     user.end_all_sessions()
     return user
 
@@ -118,6 +148,9 @@ def set_active(user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.end_all_sessions()
+        for token in user.tokens:  # the links already mailed die with the account's access
+            if token.used_at is None:
+                token.used_at = utcnow()
 
 
 def search_users(text: str = "", role: str | None = None):
@@ -132,9 +165,10 @@ def search_users(text: str = "", role: str | None = None):
 
 
 def external_url(endpoint: str, **values) -> str:
+    """An absolute link for mail, made from ``PUBLIC_URL`` only: never from the request's
+    ``Host`` header, which whoever sends the request chooses."""
     base = current_app.config.get("PUBLIC_URL")
-    if not base and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    # Outside a request (commands, workers) the path is built from the URL map alone.
+    if not base:
+        raise RuntimeError("PUBLIC_URL is not set: links in mail cannot be made")
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return (base or "http://127.0.0.1:5000") + path
+    return base.rstrip("/") + path

@@ -290,7 +290,9 @@ def check(course: Course, rows: list[dict]) -> list[CheckedRow]:
         user = users.get(key)
         if user is not None:
             item.user_id = user.id
-            if user.id in enrolled:
+            if not user.active:  # only an administrator brings a deactivated account back
+                item.problems.append({"code": "deactivated_account", "field": "email"})
+            elif user.id in enrolled:
                 item.problems.append({"code": "already_enrolled", "field": "email"})
             elif user.role != "participant":
                 item.problems.append({"code": "staff_account", "field": "email"})

@@ -44,6 +44,8 @@ ROW_MESSAGES = Messages({  # one row's problems, stored as {"code", ...params}
     "duplicate": _l("The same e-mail address is on line %(line)d."),
     "already_enrolled": _l("Already enrolled in this course."),
     "staff_account": _l("This address belongs to a staff account, which cannot be enrolled."),
+    "deactivated_account": _l("This address belongs to a deactivated account, which cannot "
+                              "be enrolled or invited. An administrator can reactivate it."),
     "too_long": _l("%(column)s: longer than %(max)d characters."),
     "formula": _l("%(column)s starts with =, + or @, as a spreadsheet formula would."),
 }, default=lambda p: p["code"], prepare=_column)

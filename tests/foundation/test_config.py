@@ -56,6 +56,8 @@ EXAMPLES = {
     "PDF_FONT": ("/fonts/a.ttf", "/fonts/a.ttf", "PDF_FONT"),
     "TRAINING_CENTERS": ("Tokyo, Kansai", ("Tokyo", "Kansai"), "TRAINING_CENTERS"),
     "DEMO_PASSWORD": ("demo pass", "demo pass", "DEMO_PASSWORD"),
+    "TRUSTED_HOSTS": ("portal.example.org, .example.net", ("portal.example.org", ".example.net"),
+                      "TRUSTED_HOSTS"),
 }
 
 
