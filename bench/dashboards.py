@@ -50,13 +50,16 @@ def make_app(folder: str):
 
 def signed_in(app, local: str | None):
     from portal import demo
+    from tests import two_step
     client = app.test_client()
     if local is None:
         return client
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    email = "%s@%s" % (local, demo.DOMAIN)
     answer = client.post("/login", data={"csrf_token": token, "password": PASSWORD,
-                                         "email": "%s@%s" % (local, demo.DOMAIN)})
+                                         "email": email})
+    answer = two_step.answer(client, answer, demo.DEMO_TOTP_SECRET, email)   # demo staff
     assert answer.status_code == 302, answer.status_code
     client.get("/dashboard")  # the welcome flash message goes
     return client

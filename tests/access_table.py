@@ -26,6 +26,15 @@ ACCESS = {
     "admin.set_active": ADMIN,
     "admin.invite": STAFF_INVITE,
     "admin.status": ADMIN,
+    # two-step sign-in (issue 16): the second step is public (nobody is signed in yet; the
+    # pending sign-in is in the session); the rest is the signed-in account's own
+    "two_step.challenge": PUBLIC,
+    "two_step.manage": ANY,
+    "two_step.recovery_codes": ANY,
+    "two_step.turn_off": ANY,
+    "admin.audit_log": ADMIN,
+    "admin.audit_export": ADMIN,
+    "admin.reset_two_step": ADMIN,
     # uploads (issue 3): the owner check is in portal/uploads (someone else's upload: 404);
     # a download asks the file's domain (portal/uploads/purposes.py) whether this user may have it
     "uploads.create": ANY,

@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from portal.app import create_app
+from portal.db_types import utcnow
 from portal.extensions import db, limiter
-from tests import parallel
+from tests import parallel, two_step as two_step_helper
 
 PG_SKIP_REASON = ("PostgreSQL tests SKIPPED: set TEST_DATABASE_URL (e.g. "
                   "postgresql+psycopg://postgres@127.0.0.1:5432/test) to run them")
@@ -252,12 +253,17 @@ def make_user(app):
 
     counter = iter(range(1, 10_000))
 
-    def make(role="participant", email=None, password=DEMO_PASSWORD, **fields):
+    def make(role="participant", email=None, password=DEMO_PASSWORD, two_step=None, **fields):
+        """``two_step``: enrol with ``tests.two_step.TEST_SECRET`` (default for the roles that
+        require it, as every real account of those roles is once signed in)."""
         n = next(counter)
         with app.app_context():
             user = services.create_user(email or "%s%d@example.org" % (role, n),
                                         fields.pop("name", "%s %d" % (role.title(), n)), role,
                                         password=password, **fields)
+            if two_step if two_step is not None else role in ("admin", "coordinator"):
+                user.totp_secret = two_step_helper.TEST_SECRET
+                user.totp_enabled_at = utcnow()
             db.session.commit()
             return UserRef(user.id, user.email, user.role, user.name)
     return make
@@ -276,9 +282,14 @@ class Auth:
     def __init__(self, client: PortalClient):
         self.client = client
 
-    def login(self, email: str, password: str = DEMO_PASSWORD, **extra):
-        return self.client.submit("/login", {"email": email, "password": password, **extra},
-                                  page="/login")
+    def login(self, email: str, password: str = DEMO_PASSWORD, second_step: bool = True,
+              **extra):
+        """Sign in; the second step is answered with the test secret when it is asked (pass
+        ``second_step=False`` to stop at it)."""
+        response = self.client.submit("/login", {"email": email, "password": password, **extra},
+                                      page="/login")
+        return two_step_helper.answer(self.client, response, account=email) if second_step \
+            else response
 
     def logout(self):
         return self.client.submit("/logout", page="/")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
-from .. import domain_errors
+from .. import audit, domain_errors
 from ..access import PARTICIPANT, STAFF
 from ..auth.services import external_url
 from ..courses.models import Course, Enrollment
@@ -326,6 +326,8 @@ def review(plan: ActionPlan, user, comments: dict[str, str], decision: str) -> l
         if decision == "accept":
             plan.search_text = search_text_of(version.content)
         plan.edit_count += 1
+        audit.record("plan.return" if decision == "return" else "plan.accept", plan,
+                     actor=user, participant_id=plan.author.id, version=version.number)
         author = plan.author
         send_mail(author.email, "action_plan_decision", author.language, plan=plan,
                   version=version, decision=decision, course=plan.course, author=author,

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth.forms import language_choices
@@ -44,3 +44,19 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=lambda: role_choices(ROLE_LABELS))
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters: a GET form (nothing changes), so no CSRF token."""
+    class Meta:
+        csrf = False
+
+    person = StringField(_l("Person (e-mail or account number)"),
+                         validators=[Optional(), Length(max=254)])
+    action = SelectField(_l("Action"), validators=[Optional()])
+    start = DateField(_l("From (UTC)"), validators=[Optional()])
+    end = DateField(_l("To (UTC)"), validators=[Optional()])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The end date is before the start date."))

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from .. import audit
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import as_utc
@@ -49,6 +50,8 @@ def grant(assignment: Assignment, user_id: int, by, due_at: datetime,
     if ext.id is None:
         db.session.add(ext)
     db.session.flush()
+    audit.record("extension.grant", ext, actor=by, assignment_id=assignment.id,
+                 participant_id=user_id, due_at=due_at.isoformat())
     return ext
 
 
@@ -60,6 +63,8 @@ def answer_request(ext: Extension, by, granted: bool, due_at: datetime | None,
         return grant(ext.assignment, ext.user_id, by, due_at, cutoff_at, answer)
     ext.state, ext.answer, ext.decided_at, ext.decided_by_id = REFUSED, answer, utcnow(), by.id
     db.session.flush()
+    audit.record("extension.refuse", ext, actor=by, assignment_id=ext.assignment_id,
+                 participant_id=ext.user_id)
     return ext
 
 

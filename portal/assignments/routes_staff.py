@@ -19,7 +19,6 @@ from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import is_country, localize
-from ..protect.web import prefill
 from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size, message as upload_message
@@ -71,16 +70,15 @@ def _save(course, assignment, form):
 def create(course_id: int):
     course = access.course_for_staff(course_id, current_user)
     assignment = Assignment(course=course, created_by_id=current_user.id)
-    return _save(course, assignment, AssignmentForm(**prefill()))
+    return _save(course, assignment, AssignmentForm())
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(assignment_id: int):
     assignment = access.assignment_for_staff(assignment_id, current_user)
-    kept = prefill()  # the text of a post its ended session refused
-    form = AssignmentForm(**kept)
-    if request.method == "GET" and not kept:
+    form = AssignmentForm()
+    if request.method == "GET":
         form.fill_from(assignment, current_user.timezone)
     return _save(assignment.course, assignment, form)
 
@@ -126,7 +124,7 @@ def _render_review(submission, form, status=200, error=None):
 @allow(*STAFF)
 def review(submission_id: int):
     submission = access.submission_for_staff(submission_id, current_user)
-    form = ReviewForm(**prefill())
+    form = ReviewForm()
     if not form.validate_on_submit():
         return _render_review(submission, form, 400 if request.method == "POST" else 200)
     try:

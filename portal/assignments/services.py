@@ -11,7 +11,7 @@ import nh3
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
-from .. import dates
+from .. import audit, dates
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
@@ -236,6 +236,9 @@ def review(submission: Submission, reviewer, decision: str, feedback: str,
     version.reviewer, version.reviewed_at = reviewer, now or utcnow()
     submission.state = decision
     db.session.flush()
+    audit.record("submission.return" if decision == RETURNED else "submission.accept",
+                 submission, actor=reviewer, assignment_id=submission.assignment_id,
+                 participant_id=submission.user_id, version=version.number)
     return version
 
 

@@ -85,3 +85,18 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "current-password"})
     password = new_password_field(_l("New password"))
     confirm = confirm_field()
+
+
+class TwoStepCodeForm(FlaskForm):
+    """The second step of the sign-in, and the confirmation of a new authenticator app."""
+    code = StringField(_l("Code"), validators=[
+        DataRequired(message=_l("Enter the code.")), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off",
+                   "spellcheck": "false"})
+
+
+class PasswordCheckForm(FlaskForm):
+    """Asks the password again before a change to two-step sign-in."""
+    password = PasswordField(_l("Your password"), validators=[
+        DataRequired(message=_l("Enter your password.")), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password"})

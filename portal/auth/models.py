@@ -9,7 +9,7 @@ from datetime import datetime
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import BigInteger, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
@@ -54,6 +54,12 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in (portal/auth/two_step.py): the authenticator app's shared secret (base32),
+    # when it was confirmed (None: two-step off) and the last time step a code was accepted for,
+    # so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     tokens: Mapped[list[AccountToken]] = relationship(back_populates="user",
                                                         foreign_keys="AccountToken.user_id",
@@ -83,6 +89,10 @@ class User(UserMixin, db.Model):
 
     def end_all_sessions(self) -> None:
         self.session_version += 1
+
+    @property
+    def two_step_on(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def __repr__(self) -> str:
         return "<User %s %s>" % (self.id, self.role)
@@ -120,3 +130,15 @@ class AccountToken(db.Model):
 
 def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (two-step sign-in). Only its
+    Argon2id hash is kept; ``used_at`` marks it spent."""
+    __tablename__ = "two_step_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

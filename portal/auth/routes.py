@@ -20,7 +20,7 @@ from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..extensions import limiter
 from ..security import safe_next
-from . import services
+from . import services, two_step
 from .forms import (
     InvitationForm,
     LoginForm,
@@ -71,6 +71,9 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             jobs.commit()
+            if user.two_step_on:   # the code comes next (two_step_routes.challenge)
+                two_step.begin(user, form.remember.data, form.next.data)
+                return redirect(url_for("two_step.challenge"))
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("home.dashboard")))
         jobs.commit()

@@ -14,7 +14,7 @@ from flask import abort, g
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
-from .. import dates
+from .. import audit, dates
 from ..access import COORDINATOR, STAFF
 from ..auth.models import User
 from ..extensions import db
@@ -148,15 +148,20 @@ def save_course(course: Course | None, values: dict, by: User) -> Course:
     existing course change, what derives from them follows (``dates.course_dates_changed``) and
     the participants whose due dates moved are told."""
     old = dates.dates_of(course) if course is not None else None
+    created = course is None
     if course is None:
         course = Course()
         course.coordinators = [by] if by.role == COORDINATOR else []
         db.session.add(course)
+    changed = sorted(f for f, v in values.items() if created or getattr(course, f) != v)
     for field, value in values.items():
         setattr(course, field, value)
     if not course.fiscal_year:
         course.fiscal_year = dates.fiscal_year_of(course.arrival)
     db.session.flush()
+    if created or changed:
+        audit.record("course.create" if created else "course.update", course, actor=by,
+                     code=course.code, fields=changed)
     if old is not None:
         notify.dates_moved(course, dates.announce_change(course, old))
     return course
@@ -169,6 +174,7 @@ def add_staff(course: Course, person: User, kind: str) -> bool:
         return False
     members.append(person)
     db.session.flush()
+    audit.record("course.staff_add", course, code=course.code, person=person.email, kind=kind)
     forget_course_access()
     return True
 
@@ -179,6 +185,9 @@ def remove_staff(course: Course, person_id: int, kind: str) -> bool:
     changed = len(kept) != len(members)
     members[:] = kept
     db.session.flush()
+    if changed:
+        audit.record("course.staff_remove", course, code=course.code, person_id=person_id,
+                     kind=kind)
     forget_course_access()
     return changed
 

@@ -8,12 +8,17 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import dates
-from ..auth import services as accounts
+from ..auth import services as accounts, two_step
 from ..courses.models import Course, Enrollment
+from ..db_types import utcnow
 from ..extensions import db
 from . import action_plans, assignments, catalogue, evaluation, library
 
 DEFAULT_PASSWORD = "portal-demo-2026"
+# Admins and coordinators must use two-step sign-in, so the demo's are enrolled with this key
+# (public, like the password: demo data only). Add it to an authenticator app (time-based), or
+# compute the code: python -c "import pyotp; print(pyotp.TOTP('<key>').now())". README, "Demo".
+DEMO_TOTP_SECRET = "DEMOPORTALKEYAAAAAAAAAAAAAAAAAAA"
 DOMAIN = "demo.example.org"
 
 # email local part, name, role, country, language, time zone, organization
@@ -90,10 +95,7 @@ def _courses(today: date) -> list[dict]:
     ]
 
 
-def load(password: str | None = None, today: date | None = None) -> list[tuple[str, str, str]]:
-    """Create or refresh the demo data; returns (email, role, name) of the demo accounts."""
-    password = password or current_app.config["DEMO_PASSWORD"] or DEFAULT_PASSWORD
-    today = today or dates.today()
+def _accounts(password: str) -> dict:
     users = {}
     for local, name, role, country, lang, tz, org in PEOPLE:
         email = "%s@%s" % (local, DOMAIN)
@@ -103,7 +105,17 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
                                         timezone=tz, organization=org)
         if not user.check_password(password):
             user.set_password(password)
+        if two_step.required_for(user) and not user.two_step_on:
+            user.totp_secret, user.totp_enabled_at = DEMO_TOTP_SECRET, utcnow()
         users[local] = user
+    return users
+
+
+def load(password: str | None = None, today: date | None = None) -> list[tuple[str, str, str]]:
+    """Create or refresh the demo data; returns (email, role, name) of the demo accounts."""
+    password = password or current_app.config["DEMO_PASSWORD"] or DEFAULT_PASSWORD
+    today = today or dates.today()
+    users = _accounts(password)
     for spec in _courses(today):
         course = db.session.execute(
             select(Course).where(Course.code == spec["code"])).scalar_one_or_none()

@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import dates
+from .. import audit, dates
 from ..auth.models import User
 from ..catalogue.models import CourseOutline, code_stem, series_of
 from ..courses import services as courses
@@ -108,6 +108,9 @@ def remove_question(course: Course, question_id: int) -> bool:
     changed = len(kept) != len(questionnaire.questions)
     questionnaire.questions[:] = kept
     db.session.flush()
+    if changed:
+        audit.record("evaluation.question_remove", course, code=course.code,
+                     question_id=question_id)
     return changed
 
 

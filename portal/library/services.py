@@ -12,7 +12,7 @@ from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from media_index.transcripts import TranscriptError, parse, to_webvtt
 
-from .. import dates
+from .. import audit, dates
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
@@ -136,6 +136,7 @@ def remove_subtitles(material: Material, lang: str) -> bool:
     material.subtitles.remove(track)
     material.updated_at = utcnow()
     db.session.flush()
+    audit.record("material.subtitles_remove", material, slug=material.slug, lang=lang)
     return True
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.extensions import db
+from tests import two_step
 
 
 @dataclass
@@ -69,6 +70,7 @@ def signin(app):
     def login(user):
         c = app.test_client()
         response = c.submit("/login", {"email": user.email, "password": PASSWORD}, page="/login")
+        response = two_step.answer(c, response, account=user.email)   # staff: the app's code
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
         return c
     return login

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from portal.demo import DEMO_TOTP_SECRET
+from tests import two_step
 from tests.parallel import listening_socket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,6 +136,7 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
+    two_step.answer_page(page, DEMO_TOTP_SECRET, email)   # the demo's admin and coordinator
     page.wait_for_url("**/dashboard")
 
 

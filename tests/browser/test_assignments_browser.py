@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from portal.demo import DEMO_TOTP_SECRET
+from tests import two_step
+
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS_DIR")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -22,6 +25,7 @@ def _sign_in(page, email, password):
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
+    two_step.answer_page(page, DEMO_TOTP_SECRET, email)   # the demo's admin and coordinator
     page.wait_for_url("**/dashboard")
 
 

@@ -5,6 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.demo import DEMO_TOTP_SECRET
+from tests import two_step
+
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS_DIR")  # set it to keep screenshots for a visual review
 
@@ -19,6 +22,7 @@ def _sign_in(page, email, password):
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
+    two_step.answer_page(page, DEMO_TOTP_SECRET, email)   # the demo's admin and coordinator
     page.wait_for_url("**/dashboard")
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from portal.courses.models import Course, Enrollment, EnrollmentImport
 from portal.extensions import db
+from tests import two_step
 
 
 @pytest.fixture
@@ -97,8 +98,9 @@ def test_anonymous_is_sent_to_sign_in(app, client, world):
 
 def _login(app, email):
     c = app.test_client()
-    assert c.submit("/login", {"email": email, "password": "correct horse battery staple"},
-                    page="/login").status_code == 302
+    response = c.submit("/login", {"email": email, "password": "correct horse battery staple"},
+                        page="/login")
+    assert two_step.answer(c, response, account=email).status_code == 302
     return c
 
 

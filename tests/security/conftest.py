@@ -21,7 +21,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.app import create_app
+from portal.db_types import utcnow
+from portal.demo import DEMO_TOTP_SECRET
 from portal.extensions import db, limiter
+from tests import two_step
 
 PASSWORD = "security world password"
 PERSONAS = ("anonymous", "owner", "other_participant", "alumnus", "instructor_other",
@@ -48,6 +51,8 @@ class World:
             token = c.csrf_token("/login")
             r = c.post("/login", data={"email": self.users[who][1], "password": PASSWORD,
                                        "csrf_token": token})
+            # the demo's staff and the outsider coordinator use the demo's authenticator key
+            r = two_step.answer(c, r, DEMO_TOTP_SECRET, self.users[who][1])
             assert r.status_code == 302, (who, r.status_code)
             with self.app.app_context():
                 limiter.reset()
@@ -130,6 +135,7 @@ def build_world(app) -> World:
                                        "instructor", password=PASSWORD)
         other_c = accounts.create_user("outsider-coordinator@example.org", "Olga Outsider",
                                        "coordinator", password=PASSWORD)
+        other_c.totp_secret, other_c.totp_enabled_at = DEMO_TOTP_SECRET, utcnow()
         cbd.instructors.append(other_i)
         db.session.flush()
         _light_library(users)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import itsdangerous.timed
 import pytest
 
+from tests import two_step
+
 NEW_PASSWORD = "a brand new passphrase 2026"
 
 
@@ -27,6 +29,7 @@ def _login(app, email, password="correct horse battery staple", remember=True):
     c = app.test_client()
     r = c.submit("/login", {"email": email, "password": password,
                             **({"remember": "y"} if remember else {})}, page="/login")
+    r = two_step.answer(c, r, account=email)
     assert r.status_code == 302, r.status_code
     return c
 
