@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..access import PARTICIPANT
 from ..courses.models import Course, Enrollment
 from ..extensions import db
-from .models import Assignment, Submission, SubmissionFile
+from .models import DRAFT, Assignment, Submission, SubmissionFile
 
 
 def enrollment(user, course_id: int) -> Enrollment | None:
@@ -66,4 +66,13 @@ def may_download(user, stored_file) -> bool:
         SubmissionFile.file_id == stored_file.id)).all()
     if not links:
         return getattr(user, "is_authenticated", False) and stored_file.uploader_id == user.id
-    return any(may_view_submission(user, link.version.submission) for link in links)
+    return any(may_read_file(user, link) for link in links)
+
+
+def may_read_file(user, link: SubmissionFile) -> bool:
+    """A submission's file, for whoever may view the submission; but a draft's files are its
+    author's own until handed in (``/assignments/files/<link>`` and ``/files/<id>`` both ask)."""
+    submission = link.version.submission
+    if not may_view_submission(user, submission):
+        return False
+    return link.version.state != DRAFT or submission.user_id == user.id

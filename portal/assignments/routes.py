@@ -222,9 +222,6 @@ def version(submission_id: int, number: int):
 def file(link_id: int):
     """A submitted or feedback file, for whoever may see its submission (else 404)."""
     link = db.session.get(SubmissionFile, link_id)
-    if link is None or not access.may_view_submission(current_user, link.version.submission):
-        abort(404)
-    submission = link.version.submission
-    if link.version.state == DRAFT and submission.user_id != current_user.id:
+    if link is None or not access.may_read_file(current_user, link):
         abort(404)
     return files.download(link, preview=request.args.get("preview") == "1")

@@ -9,6 +9,7 @@ from ..access import PUBLIC, allow
 from ..i18n import localize
 from . import search as library_search
 from .openapi import document
+from .permissions import may_have_file
 from .services import reader_language, visible_material
 
 bp = Blueprint("library_api", __name__, url_prefix="/api/v1")
@@ -58,7 +59,7 @@ def material(slug):
                       for t in m.subtitles},
         "files": {f.role: {"url": url_for("library.media", slug=m.slug, role=f.role),
                            "size": f.file.size, "content_type": f.file.content_type}
-                  for f in m.files},
+                  for f in m.files if may_have_file(current_user, m, f.role)},
     })
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..uploads.purposes import uploader_or_admin
 from .models import Material, MaterialFile, SubtitleTrack
-from .permissions import may_download, may_edit, may_view
+from .permissions import may_have_file
 
 
 def material_of(stored) -> tuple[Material | None, str | None]:
@@ -22,12 +22,9 @@ def material_of(stored) -> tuple[Material | None, str | None]:
 
 
 def can_download(user, stored) -> bool:
-    """Anyone who may see the material may have what the player needs (renditions, poster,
-    subtitles); the original, audio and documents follow the material's download setting.
+    """The library's one rule (``permissions.may_have_file``) for the file's material and role.
     A file not (yet) attached to a material is its uploader's."""
     material, role = material_of(stored)
     if material is None:
         return uploader_or_admin(user, stored)
-    if role in ("low", "poster", "subtitles", "preview"):
-        return may_view(user, material)
-    return may_download(user, material) or may_edit(user, material)
+    return may_have_file(user, material, role)

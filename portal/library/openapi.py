@@ -53,7 +53,10 @@ MATERIAL = {"type": "object", "required": ["id", "kind", "title", "url"], "prope
     "coming_soon": {"type": "boolean"}, "view_count": {"type": "integer"},
     "url": {"type": "string"},
     "subtitles": {"type": "object", "additionalProperties": {"type": "string"}},
-    "files": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+    "files": {"type": "object", "description": "The files this caller may have, by role. When "
+              "the material's downloads are off, only what its page plays or shows (the video "
+              "stream, poster, preview) for whoever may not download.",
+              "additionalProperties": {"type": "object", "properties": {
         "url": {"type": "string"}, "size": {"type": "integer"},
         "content_type": {"type": "string"}}}}}}
 ERROR = {"type": "object", "properties": {"error": {"type": "object", "properties": {

@@ -7,7 +7,8 @@ from media_index.view import Allowed
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, STAFF
 from ..extensions import db
-from .models import FAILED, Material
+from ..storage.http import playable_inline
+from .models import FAILED, LOW, ORIGINAL, POSTER, PREVIEW, Material
 
 MANAGERS = (COORDINATOR, ADMIN)   # manage the whole library
 UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)
@@ -65,3 +66,31 @@ def may_edit(user, material: Material | None) -> bool:
 def may_download(user, material: Material) -> bool:
     return may_view(user, material) and (material.allow_download or may_edit(user, material))
 
+
+# What the material's page itself shows, to everyone who may see the material.
+PAGE_ROLES = (POSTER, PREVIEW, "subtitles")
+
+
+def stream_role(material: Material) -> str | None:
+    """The video the player streams to whoever may not download: the low rendition, else the
+    original when browsers can play it. None for a material without a playable video."""
+    if material.kind != "video":
+        return None
+    for role in (LOW, ORIGINAL):
+        stored = material.file(role)
+        if stored is not None:
+            base = stored.content_type.split(";")[0].strip().lower()
+            return role if base.startswith("video/") and playable_inline(base) else None
+    return None
+
+
+def may_have_file(user, material: Material | None, role: str | None) -> bool:
+    """The one download rule for every route that serves a material's file (the library's
+    media route, the generic ``/files/<id>``, the API's links): who may download has every
+    file; anyone else who may see the material has only what the page plays or shows (the
+    stream, poster, preview, subtitles), whatever the request asks."""
+    if material is None or not may_view(user, material):
+        return False
+    if may_download(user, material):
+        return True
+    return role in PAGE_ROLES or (role is not None and role == stream_role(material))

@@ -24,7 +24,7 @@ from ..storage import ObjectNotFound
 from ..uploads.services import download_response
 from . import search as library_search
 from .models import AUDIO, DOCUMENT, LOW, ORIGINAL, POSTER, PREVIEW
-from .permissions import may_download, may_edit
+from .permissions import may_download, may_edit, may_have_file, stream_role
 from .services import reader_language, record_view, viewer_key, visible_material
 
 bp = Blueprint("library", __name__, url_prefix="/library", cli_group="library")
@@ -108,10 +108,13 @@ def material(slug):
     quality = request.args.get("quality")
     if quality not in (LOW, ORIGINAL) or (quality == LOW and not low):
         quality = LOW if low and (save_data() or not original) else ORIGINAL
+    downloads = may_download(current_user, material)
+    if not downloads:  # the one stream it may have (permissions.may_have_file)
+        quality = stream_role(material) or quality
     return render_template(
         "library/material.html", material=material, start=start, cues=cues,
         transcript_lang=transcript_lang, current_cue=_current_cue(cues, start) if start else None,
-        quality=quality, save_data=save_data(), may_download=may_download(current_user, material),
+        quality=quality, save_data=save_data(), may_download=downloads,
         may_edit=may_edit(current_user, material), default_track=(
             lang if lang in languages else None))
 
@@ -133,16 +136,14 @@ def count_view(slug):
 def media(slug, role):
     """A material's file, streamed with Range (the player) or as a download (?download)."""
     material = _material_or_404(slug)
-    if role not in MEDIA_ROLES:
+    stored = material.file(role) if role in MEDIA_ROLES else None
+    if stored is None or not may_have_file(current_user, material, role):
         abort(404)
-    wants_file = "download" in request.args or role == AUDIO
-    if wants_file and not may_download(current_user, material):
-        abort(404)
-    stored = material.file(role)
-    if stored is None:
-        abort(404)
+    download = "download" in request.args
+    if download and not may_download(current_user, material):
+        abort(404)  # a download is asked for, and this reader has none to have
     try:
-        return download_response(stored, force_attachment="download" in request.args)
+        return download_response(stored, force_attachment=download)
     except ObjectNotFound:
         abort(404)
 
