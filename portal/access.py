@@ -52,6 +52,11 @@ def check(audiences: frozenset[str]) -> None:
     if not current_user.is_authenticated:
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             abort(401)
+        if request.method == "POST":  # the session ended under a form: keep what was typed
+            from .protect.web import refused_post
+            kept = refused_post()
+            if kept is not None:
+                abort(kept)
         return abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
     if AUTHENTICATED in audiences or current_user.role in audiences:
         return None

@@ -34,6 +34,7 @@ from . import (
     jobs,
     library,
     observability,
+    protect,
     security,
     uploads,
 )
@@ -82,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     for domain in DOMAINS:
         domain.init_app(app)  # its blueprints, header links, dashboard panels and commands
+    protect.init_app(app)  # forms lose nothing: the kept text, the sign-in that claims it
 
     observability.init_app(app)  # first, so it times and logs every request
     if app.config["TRUSTED_PROXIES"]:  # outermost: every layer sees the client as it is

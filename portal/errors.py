@@ -52,11 +52,16 @@ def unknown_host(exc):
     return plain_error(400, HOST_MESSAGE)
 
 
+def csrf_error(exc):
+    """A form whose token no longer matches (mostly: its session ended): what was typed is
+    kept when it can be (portal/protect), else the page says to reload and send again."""
+    from .protect.web import refused_post
+    return refused_post() or render_error(400, str(CSRF_MESSAGE))
+
+
 def register(app) -> None:
     app.register_error_handler(SecurityError, unknown_host)
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc):
-        return render_error(400, str(CSRF_MESSAGE))
+    app.register_error_handler(CSRFError, csrf_error)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

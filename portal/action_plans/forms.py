@@ -130,7 +130,7 @@ class ReportForm(FlaskForm):
         return int(index) if not name and index.isdigit() else None
 
 
-def report_form(report) -> ReportForm:
+def report_form(report, **extra) -> ReportForm:
     """The report's form, with a status and a percentage for each activity of the plan;
     what was not posted is as the report was saved."""
     class Form(ReportForm):
@@ -143,4 +143,4 @@ def report_form(report) -> ReportForm:
         setattr(Form, "percent_" + a.activity_key, StringField(
             name="activity-%s-percent" % a.activity_key, default=str(a.percent),
             filters=[_bounded(10)]))
-    return Form(obj=report)
+    return Form(obj=report, **extra)

@@ -27,6 +27,7 @@ from ..courses.vocabulary import SUBJECTS
 from ..domain_errors import DomainError, describe, explain, flash_error
 from ..extensions import db
 from ..i18n import country_name, format_moment
+from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
 from . import overview, reports, services
@@ -92,6 +93,11 @@ def edit(plan_id):
     if request.method == "GET":
         if plan.state not in EDITABLE:
             return redirect(url_for(".view", plan_id=plan.id))
+        kept = prefill()  # the text of a post its ended session refused
+        if kept:
+            form = PlanForm(**kept)
+            return _render_editor(plan, form.content(), form.language.data or plan.language,
+                                  reason=form.reason.data)
         return _render_editor(plan, plan.content, plan.language)
     form = PlanForm()
     content, language, reason = form.content(), form.language.data, form.reason.data
@@ -203,7 +209,9 @@ def _render_view(plan, how, status=200, **extra):
 @allow(AUTHENTICATED)
 def view(plan_id):
     plan, how = _readable(plan_id)
-    return _render_view(plan, how)
+    kept = prefill() if how == "reviewer" else {}  # comments refused as the session ended
+    return _render_view(plan, how, **({"typed_comments": ReviewForm(**kept).comments()}
+                                      if kept else {}))
 
 
 @bp.route("/action-plans/<int:plan_id>/review", methods=["POST"])
@@ -333,7 +341,7 @@ def report(plan_id, month):
         return render_template("action_plans/report_missing.html", plan=plan, month=month,
                                due=due, message=explain(refused), **_labels()), refused.status
     report = existing or reports.new_report(plan, month)
-    form = report_form(report)
+    form = report_form(report, **prefill())
     if request.method == "GET":
         return _render_report(plan, report, due, form.typed(report))
     return _save_report(plan, report, due, form)
@@ -359,12 +367,22 @@ def _save_report(plan, report, due, form):
         jobs.commit()
     except (DomainError, StorageUnavailable) as refused:
         db.session.rollback()
+        if _autosaving(form):
+            errors, message = _report_problems(refused)
+            return jsonify(error=message or " ".join(errors.values())), \
+                _refused_status(refused)
         return _render_report(plan, report, due, typed, refused)
+    if _autosaving(form):  # the page's script saves the draft as the author types
+        return jsonify(saved=_("Draft saved at %(time)s.", time=format_moment(report.updated_at)))
     if form.action.data == "submit":
         flash(_("Your progress report was submitted. Thank you."), "success")
         return redirect(url_for(".view", plan_id=plan.id))
     flash(_("Report saved."), "success")
     return redirect(url_for(".report", plan_id=plan.id, month=report.month))
+
+
+def _autosaving(form) -> bool:
+    return form.action.data == "save" and request.accept_mimetypes.best == "application/json"
 
 
 def _record_report(report, form, typed) -> None:

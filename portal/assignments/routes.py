@@ -12,6 +12,7 @@ from ..access import AUTHENTICATED, PARTICIPANT, allow
 from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import format_moment
+from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size, message as upload_message
@@ -40,9 +41,10 @@ def _render_work(assignment, form=None, error=None, status=200, ext_form=None):
 @allow(PARTICIPANT)
 def work(assignment_id: int):
     assignment = access.assignment_for_participant(assignment_id, current_user)
-    form = WorkForm()
+    kept = prefill()  # the text of a post its ended session refused
+    form = WorkForm(**kept)
     submission = services.find_submission(assignment, current_user.id)
-    if submission and submission.current:
+    if submission and submission.current and not kept:
         form.text.data = submission.current.text
     return _render_work(assignment, form)
 

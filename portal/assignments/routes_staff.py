@@ -19,6 +19,7 @@ from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import is_country, localize
+from ..protect.web import prefill
 from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size, message as upload_message
@@ -70,15 +71,16 @@ def _save(course, assignment, form):
 def create(course_id: int):
     course = access.course_for_staff(course_id, current_user)
     assignment = Assignment(course=course, created_by_id=current_user.id)
-    return _save(course, assignment, AssignmentForm())
+    return _save(course, assignment, AssignmentForm(**prefill()))
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit(assignment_id: int):
     assignment = access.assignment_for_staff(assignment_id, current_user)
-    form = AssignmentForm()
-    if request.method == "GET":
+    kept = prefill()  # the text of a post its ended session refused
+    form = AssignmentForm(**kept)
+    if request.method == "GET" and not kept:
         form.fill_from(assignment, current_user.timezone)
     return _save(assignment.course, assignment, form)
 
@@ -124,7 +126,7 @@ def _render_review(submission, form, status=200, error=None):
 @allow(*STAFF)
 def review(submission_id: int):
     submission = access.submission_for_staff(submission_id, current_user)
-    form = ReviewForm()
+    form = ReviewForm(**prefill())
     if not form.validate_on_submit():
         return _render_review(submission, form, 400 if request.method == "POST" else 200)
     try:

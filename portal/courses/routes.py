@@ -11,6 +11,7 @@ from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
 from ..auth.services import find_user_by_email
 from ..domain_errors import explain
 from ..extensions import db
+from ..protect.web import prefill
 from . import exports, imports, services
 from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
 from .links import course_links
@@ -50,8 +51,9 @@ def _list_filters() -> dict:
 @bp.route("/courses/new", methods=["GET", "POST"])
 @allow(COORDINATOR, ADMIN)
 def create():
-    form = CourseForm()
-    if request.method == "GET":
+    kept = prefill()  # the text of a post its ended session refused
+    form = CourseForm(**kept)
+    if request.method == "GET" and not kept:
         form.languages.data = ["en"]
         form.report_months.data = "3, 6"
     if form.validate_on_submit() and _dates_and_code_ok(form):
@@ -66,8 +68,9 @@ def create():
 @allow(COORDINATOR, ADMIN)
 def edit(course_id: int):
     course = services.course_for(current_user, course_id, manage=True)
-    form = CourseForm(obj=course)
-    if request.method == "GET":
+    kept = prefill()
+    form = CourseForm(obj=course, **kept)
+    if request.method == "GET" and not kept:
         _fill(form, course)
     if form.validate_on_submit() and _dates_and_code_ok(form, course.id):
         services.save_course(course, _values(form), current_user)

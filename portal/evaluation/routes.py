@@ -12,6 +12,7 @@ from ..catalogue.charts import bar_chart
 from ..courses import services as courses
 from ..domain_errors import flash_error
 from ..extensions import db
+from ..protect.web import kept_formdata
 from . import exports, services
 from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm
 from .models import SCALE
@@ -43,7 +44,9 @@ def answer(course_id: int):
     if request.method == "GET" or state != "open":
         status = 409 if request.method == "POST" and state == "answered" else (
             400 if request.method == "POST" else 200)
-        return _answer_page(course, questionnaire, state, {}, {}, False, status)
+        kept = kept_formdata() if state == "open" else None  # refused as its session ended
+        return _answer_page(course, questionnaire, state, kept or {}, {},
+                            bool(kept) and kept.get("signed") == "1", status)
     if not CsrfForm().validate_on_submit():  # the answer fields are read below
         abort(400)
     typed = {q.id: request.form.get("q-%d" % q.id, "") for q in questionnaire.questions}

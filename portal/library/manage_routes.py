@@ -9,6 +9,7 @@ from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..extensions import db
+from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import format_size, message
@@ -81,7 +82,7 @@ def _received(form: MaterialForm):
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*UPLOADERS)
 def new():
-    form = MaterialForm()
+    form = MaterialForm(**prefill())  # the text of a post its ended session refused
     error = None
     if request.method == "POST" and form.validate():
         stored, error = _received(form)
@@ -106,10 +107,12 @@ def new():
 @allow(*UPLOADERS)
 def edit(slug):
     material = _editable_or_404(slug)
-    form = MaterialForm()
+    kept = prefill()
+    form = MaterialForm(**kept)
     error = None
     if request.method == "GET":
-        form.show(manage.details_of(material))
+        if not kept:
+            form.show(manage.details_of(material))
     elif form.validate():
         stored, error = _received(form)
         if error is None:
