@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from .. import audit
 from ..access import ROLES
 from ..db_types import utcnow
 from ..domain_errors import DomainError
@@ -93,6 +94,7 @@ def invite(user: User, by: User | None = None) -> str:
     if not user.active:
         raise AccountRefused("deactivated")
     secret = _issue_token(user, "invitation", current_app.config["INVITATION_LIFETIME"], by)
+    audit.record("user.invite", user, actor=by, email=user.email, role=user.role)
     send_mail(user.email, "invitation", user.language, user=user, inviter=by,
               link=external_url("auth.accept_invitation", token=secret),
               days=current_app.config["INVITATION_LIFETIME"].days)
@@ -141,10 +143,14 @@ def change_password(user: User, new_password: str) -> None:
 
 
 def set_role(user: User, role: str) -> None:
+    if role != user.role:
+        audit.record("user.role", user, email=user.email, before=user.role, after=role)
     user.role = role
 
 
 def set_active(user: User, active: bool) -> None:
+    if active != user.active:
+        audit.record("user.activate" if active else "user.deactivate", user, email=user.email)
     user.active = active
     if not active:
         user.end_all_sessions()

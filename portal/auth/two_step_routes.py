@@ -102,6 +102,7 @@ def manage():
         if codes is not None:
             jobs.commit()
             _start_session(user)   # the other sessions have ended; this one goes on
+            g.pop("csrf_token", None)   # the page's forms need the new session's token
             return render_template("auth/two_step_codes.html", codes=codes, first=True)
         form.code.errors.append(_("That code is not right. Check that the app shows this "
                                   "portal and type the code it shows now."))

@@ -21,6 +21,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 
+from .. import audit
 from ..auth import services as accounts
 from ..auth.models import User
 from ..db_types import utcnow
@@ -395,6 +396,8 @@ def confirm(record: EnrollmentImport, by: User) -> dict:
         result["enrolled"] += 1
     record.result = result
     db.session.flush()
+    audit.record("course.import", course, actor=by, code=course.code, import_id=record.id,
+                 **result)
     return result
 
 
