@@ -72,6 +72,7 @@ ACCESS = {
     "library.edit": {"instructor", "coordinator", "admin"},
     "library.add_subtitles": {"instructor", "coordinator", "admin"},
     "library.retry": {"instructor", "coordinator", "admin"},
+    "library.processing_status": {"instructor", "coordinator", "admin"},
     "library.stats": {"coordinator", "admin"},
     "library_api.search": PUBLIC,
     "library_api.suggest": PUBLIC,

@@ -14,7 +14,9 @@ from .routes import bp
 @bp.cli.command("import")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(manifest: Path):
-    """Load (or update) the materials a manifest.json describes; idempotent by id."""
+    """Load (or update) the materials a manifest.json describes; idempotent by id. Videos are
+    processed before it ends: it exits 1 if an item was refused, its processing failed, or
+    its file decodes shorter than it declares."""
     report = import_manifest(manifest)
     for slug in report.created:
         click.echo("created %s" % slug)
@@ -22,9 +24,14 @@ def import_command(manifest: Path):
         click.echo("updated %s" % slug)
     for label, message in report.errors:
         click.echo("error   %s: %s" % (label, message), err=True)
-    click.echo("%d created, %d updated, %d errors" % (len(report.created), len(report.updated),
-                                                     len(report.errors)))
-    if report.errors:
+    for slug, reason in report.failed:
+        click.echo("failed  %s: processing failed: %s" % (slug, reason), err=True)
+    for slug, reason in report.incomplete:
+        click.echo("short   %s: incomplete file: %s" % (slug, reason), err=True)
+    click.echo("%d created, %d updated, %d errors, %d processing failed, %d incomplete"
+               % (len(report.created), len(report.updated), len(report.errors),
+                  len(report.failed), len(report.incomplete)))
+    if not report.ok:
         raise SystemExit(1)
 
 

@@ -15,9 +15,9 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
 from ..uploads import services as uploads
-from .models import DOCUMENT, ORIGINAL, PROCESSING, READY, Material, MaterialKind, MaterialView
+from .models import DOCUMENT, ORIGINAL, READY, Material, MaterialKind, MaterialView
 from .permissions import MANAGERS
-from .processing import PROCESS_JOB
+from .processing import queue as queue_processing
 from .services import attach_file
 
 VIDEO_TYPES = ("video/", "audio/")
@@ -75,9 +75,7 @@ def attach_original(material: Material, stored: StoredFile) -> None:
     if stored.content_type.startswith(VIDEO_TYPES):
         material.kind = MaterialKind.VIDEO
         attach_file(material, ORIGINAL, stored)
-        material.state, material.failure_reason = PROCESSING, None
-        db.session.flush()
-        jobs.enqueue(PROCESS_JOB, material_id=material.id)
+        queue_processing(material)
     else:
         material.kind = MaterialKind.DOCUMENT
         attach_file(material, DOCUMENT, stored)

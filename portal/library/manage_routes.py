@@ -1,7 +1,16 @@
 """Library pages for instructors and coordinators: upload, edit, subtitles, retry, statistics."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,6 +37,7 @@ from .services import (
     remove_subtitles,
     set_subtitles,
 )
+from .status import status_of
 
 UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)
 
@@ -160,6 +170,20 @@ def retry(slug):
         retry_processing(material)
         jobs.commit()
     return redirect(url_for("library.edit", slug=material.slug))
+
+
+@bp.route("/m/<slug>/status")
+@allow(*UPLOADERS)
+def processing_status(slug):
+    """Where the processing of the material stands (JSON), for the pages' script; its owner and
+    the coordinators only, like the edit page."""
+    material = _editable_or_404(slug)
+    response = jsonify(status_of(material).as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+bp.add_app_template_global(status_of, "library_status")
 
 
 @bp.route("/stats")

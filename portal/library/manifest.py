@@ -20,9 +20,9 @@ from ..i18n import CONTENT_LANGUAGES, clean_translations
 from ..storage import get_storage
 from .models import (
     DOCUMENT,
+    FAILED,
     KINDS,
     ORIGINAL,
-    PROCESSING,
     READY,
     VISIBILITIES,
     Material,
@@ -40,6 +40,14 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (id or #n, message)
+    # Loaded, but the processing of its video failed: (id, reason); or it decodes shorter than
+    # it declares: (id, "declared s, decoded s").
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    incomplete: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.errors or self.failed or self.incomplete)
 
 
 class ItemError(ValueError):
@@ -146,15 +154,18 @@ def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
         path = _inside(base, values["file"])
         role = ORIGINAL if values["kind"] == MaterialKind.VIDEO else DOCUMENT
         current = material.file(role)
-        if current is None or current.sha256 != _sha256(path):
+        if role == ORIGINAL and material.state == FAILED and current is not None \
+                and current.sha256 == _sha256(path):
+            from .processing import queue as queue_processing
+            queue_processing(material)  # the same file, whose processing failed: try again
+        elif current is None or current.sha256 != _sha256(path):
             with path.open("rb") as f:
                 stored = store_file(f, path.name, _content_type(path, values["kind"]), user_id,
                                     purpose="material")
             attach_file(material, role, stored)
             if values["kind"] == MaterialKind.VIDEO:
-                from .processing import PROCESS_JOB
-                material.state = PROCESSING
-                jobs.enqueue(PROCESS_JOB, material_id=material.id)
+                from .processing import queue as queue_processing
+                queue_processing(material)
             else:
                 from .manage import queue_preview
                 queue_preview(material, stored)
@@ -169,7 +180,24 @@ def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
 
 
 def import_manifest(manifest: Path, user_id: int | None = None) -> ImportReport:
-    """Load every item of ``manifest``; commits each good item (and runs its jobs)."""
+    """Load every item of ``manifest``; commits each good item and runs its jobs here (the video
+    processing too, so the report says which failed)."""
+    with jobs.inline():
+        return _import(manifest, user_id)
+
+
+def _processing_outcome(report: ImportReport, slug: str) -> None:
+    material = get_material(slug)
+    if material is None or material.kind != MaterialKind.VIDEO:
+        return
+    if material.state == FAILED:
+        report.failed.append((slug, material.failure_reason or material.failure_code or "?"))
+    elif material.incomplete:
+        report.incomplete.append((slug, "the file declares %s s, only %s s could be decoded"
+                                  % (material.declared_duration_s, material.duration_s)))
+
+
+def _import(manifest: Path, user_id: int | None) -> ImportReport:
     report = ImportReport()
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
@@ -198,6 +226,7 @@ def import_manifest(manifest: Path, user_id: int | None = None) -> ImportReport:
             report.errors.append((label, str(exc)))
             continue
         (report.created if created else report.updated).append(values["slug"])
+        _processing_outcome(report, values["slug"])
     if report.created or report.updated:
         jobs.enqueue(SYNC_JOB)
         jobs.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,6 +34,14 @@ class MaterialState(StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+
+
+class ProcessingStep(StrEnum):
+    """Where the processing of a video stands while its state is ``processing``."""
+    QUEUED = "queued"          # waiting for the runner or worker
+    CONVERTING = "converting"  # ffmpeg makes the renditions (``progress`` in percent)
+    CHECKING = "checking"      # the renditions' decoded length against the declared one
+    SAVING = "saving"          # the renditions go to storage
 
 
 class FileRole(StrEnum):
@@ -71,7 +80,17 @@ class Material(db.Model):
     visibility: Mapped[str] = mapped_column(String(12), default="public")
     allow_download: Mapped[bool] = mapped_column(default=True)
     state: Mapped[str] = mapped_column(String(12), default=READY)
-    failure_reason: Mapped[str | None] = mapped_column(String(500))
+    failure_reason: Mapped[str | None] = mapped_column(String(500))  # technical detail
+    failure_code: Mapped[str | None] = mapped_column(String(40))  # messages.PROCESSING_FAILURES
+    processing_step: Mapped[str | None] = mapped_column(String(12))  # a ProcessingStep
+    progress: Mapped[int | None] = mapped_column(Integer)  # percent, while converting
+    # When it was queued, then the last sign of life of the job processing it: a job silent
+    # for processing.STALE_AFTER is taken as stopped and its material queued again.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the file's container declares; ``duration_s`` is what could be decoded. A file
+    # that falls short (cut while copied or uploaded) is ``incomplete``, flagged to its owner.
+    declared_duration_s: Mapped[int | None] = mapped_column(Integer)
+    incomplete: Mapped[bool] = mapped_column(default=False, server_default=false())
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True)

@@ -1,6 +1,13 @@
-"""Media processing (a job): probe the duration, make a poster, a ~360p rendition of at most
-380 kbit/s and an audio-only file with ffmpeg. Safe to re-run; a failure keeps its reason and
-can be retried from the material's page."""
+"""Media processing (a background job): probe the declared duration, make a poster, a ~360p
+rendition of at most 380 kbit/s and an audio-only file with ffmpeg, then check that the
+renditions are as long as the file says it is.
+
+The material's state is in the database, so the work survives the process that does it: a job
+first *claims* the material (one atomic UPDATE: queued, or silent for ``STALE_AFTER``), writes
+its step, percent and a heartbeat while it works, and the sweep (``library.resume_processing``)
+queues again what a stopped process left. Safe to re-run; a failure keeps a code (shown in the
+reader's language) and its technical detail, and can be retried from the material's page.
+"""
 from __future__ import annotations
 
 import logging
@@ -8,24 +15,58 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import flag_modified
+
 from .. import jobs
+from ..db_types import utcnow
 from ..extensions import db
 from ..storage import get_storage
-from .models import AUDIO, FAILED, LOW, ORIGINAL, POSTER, PROCESSING, READY, Material
+from .models import (
+    AUDIO,
+    FAILED,
+    LOW,
+    ORIGINAL,
+    POSTER,
+    PROCESSING,
+    READY,
+    Material,
+    ProcessingStep,
+)
 from .services import attach_file, store_file
 
 log = logging.getLogger(__name__)
 PROCESS_JOB = "library.process"
+RESUME_JOB = "library.resume_processing"
 TIMEOUT_S = 6 * 3600
+# A working job writes a heartbeat at least every HEARTBEAT_S; one silent for STALE_AFTER has
+# stopped (its process ended) and its material may be claimed again.
+HEARTBEAT_S = 10.0
+STALE_AFTER = timedelta(minutes=5)
+# The renditions may be shorter than the declared duration by rounding and codec delay; more
+# than both of these, and the file is incomplete.
+SHORT_BY_S, SHORT_BY_SHARE = 1.0, 0.02
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #0:\d+.*: Video: (?!mjpeg|png)")
 _AUDIO = re.compile(r"Stream #0:\d+.*: Audio: ")
+_OUT_TIME = re.compile(r"^out_time_us=(\d+)$")
 
 
 class ProcessingError(RuntimeError):
-    pass
+    """``code``: a key of messages.PROCESSING_FAILURES; the text is the technical detail."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+
+
+class Superseded(Exception):
+    """The material was queued again (a new file, a retry) while this job worked."""
 
 
 def ffmpeg_exe() -> str:
@@ -37,7 +78,7 @@ def ffmpeg_exe() -> str:
         found = shutil.which("ffmpeg")
         if not found:
             raise ProcessingError(
-                "ffmpeg not found (install imageio-ffmpeg or ffmpeg)") from missing
+                "no_ffmpeg", "ffmpeg not found (install imageio-ffmpeg or ffmpeg)") from missing
         return found
 
 
@@ -46,27 +87,52 @@ def _run(args: list[str]) -> subprocess.CompletedProcess:
                           text=True, errors="replace", timeout=TIMEOUT_S)
 
 
-def probe(path: Path) -> tuple[int | None, bool, bool]:
-    """(duration in whole seconds, has video, has audio), from ffmpeg's description of the input."""
+def probe_seconds(path: Path) -> tuple[float | None, bool, bool]:
+    """(declared duration in seconds, has video, has audio), from ffmpeg's description of the
+    file (what its container says, not what can be decoded)."""
     info = _run(["-i", str(path)]).stderr
     found = _DURATION.search(info)
     duration = None
     if found:
         h, m, sec = found.groups()
-        duration = round(int(h) * 3600 + int(m) * 60 + float(sec))
+        duration = int(h) * 3600 + int(m) * 60 + float(sec)
     return duration, bool(_VIDEO.search(info)), bool(_AUDIO.search(info))
 
 
-def _ffmpeg(args: list[str], what: str) -> None:
-    result = _run(["-y", *args])
-    if result.returncode != 0:
-        tail = " ".join(result.stderr.strip().splitlines()[-2:])[:300]
-        raise ProcessingError("%s failed: %s" % (what, tail or "ffmpeg exit %d"
-                                                 % result.returncode))
+def probe(path: Path) -> tuple[int | None, bool, bool]:
+    """(duration in whole seconds, has video, has audio)."""
+    duration, video, audio = probe_seconds(path)
+    return (None if duration is None else round(duration)), video, audio
 
 
-def make_derivatives(source: Path, out: Path, duration: int | None, video: bool = True,
-                     audio: bool = True) -> dict[str, Path]:
+def _ffmpeg(args: list[str], what: str, on_progress=None, duration: float | None = None) -> None:
+    """Run ffmpeg; ``on_progress(percent)`` is called as it goes when the duration is known."""
+    with tempfile.TemporaryFile("w+", errors="replace") as errors:
+        proc = subprocess.Popen(  # an argument list, no shell
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats",
+             *args], stdout=subprocess.PIPE, stderr=errors, text=True, errors="replace")
+        started = time.monotonic()
+        try:
+            for line in proc.stdout:
+                found = _OUT_TIME.match(line.strip())
+                if found and on_progress and duration:
+                    on_progress(min(99, int(int(found.group(1)) / 1e4 / duration)))
+                if time.monotonic() - started > TIMEOUT_S:
+                    raise subprocess.TimeoutExpired(proc.args, TIMEOUT_S)
+            returncode = proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if returncode != 0:
+            errors.seek(0)
+            tail = " ".join(errors.read().strip().splitlines()[-2:])[:300]
+            raise ProcessingError("conversion", "%s failed: %s" % (
+                what, tail or "ffmpeg exit %d" % returncode))
+
+
+def make_derivatives(source: Path, out: Path, duration: float | None, video: bool = True,
+                     audio: bool = True, on_progress=None) -> dict[str, Path]:
     """In one ffmpeg run (the source is decoded once): a poster (JPEG), a low-bandwidth MP4
     (360p, video capped at 380 kbit/s, 48 kbit/s mono audio) and audio only (64 kbit/s mono)."""
     at = "%.2f" % min(5.0, (duration or 0) / 3)
@@ -85,47 +151,178 @@ def make_derivatives(source: Path, out: Path, duration: int | None, video: bool 
         args += ["-map", "0:a:0", "-c:a", "aac", "-b:a", "64k", "-ac", "1",
                  "-movflags", "+faststart", str(outputs[AUDIO])]
     if outputs:
-        _ffmpeg(args, "conversion")
+        _ffmpeg(args, "conversion", on_progress, duration)
     return outputs
+
+
+def decoded_seconds(outputs: dict[str, Path]) -> float | None:
+    """How long the renditions really are: each was written from what could be decoded, so its
+    own container's duration is the decoded length."""
+    lengths = [probe_seconds(outputs[role])[0] for role in (LOW, AUDIO) if role in outputs]
+    lengths = [n for n in lengths if n is not None]
+    return max(lengths) if lengths else None
+
+
+def falls_short(declared: float, decoded: float) -> bool:
+    """The decoded length is shorter than the declared one by more than rounding explains."""
+    return declared - decoded > max(SHORT_BY_S, SHORT_BY_SHARE * declared)
 
 
 CONTENT_TYPES = {POSTER: "image/jpeg", LOW: "video/mp4", AUDIO: "audio/mp4"}
 
 
-@jobs.job(PROCESS_JOB)
+def queue(material: Material) -> None:
+    """Process ``material``'s original after the commit (a new file, a retry, an import)."""
+    material.state, material.failure_reason, material.failure_code = PROCESSING, None, None
+    material.processing_step, material.progress = ProcessingStep.QUEUED, None
+    material.heartbeat_at = utcnow()
+    db.session.flush()
+    jobs.enqueue(PROCESS_JOB, material_id=material.id)
+
+
+retry = queue  # a failed material is queued again the same way (the view commits)
+
+
+def _claim(material_id: int) -> bool:
+    """Take the material for this job: it must be waiting, or its job silent too long."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Material).where(
+            Material.id == material_id, Material.state == PROCESSING,
+            or_(Material.processing_step == ProcessingStep.QUEUED,
+                Material.processing_step.is_(None), Material.heartbeat_at.is_(None),
+                Material.heartbeat_at < now - STALE_AFTER))
+        .values(processing_step=ProcessingStep.CONVERTING, progress=0, heartbeat_at=now,
+                updated_at=Material.updated_at)
+        .execution_options(synchronize_session=False)).rowcount
+    jobs.commit()
+    return claimed == 1
+
+
+class _Reporter:
+    """Writes the step and percent (a heartbeat too) for the pages, a few times a minute."""
+
+    def __init__(self, material_id: int):
+        self.material_id, self.last, self.percent = material_id, 0.0, None
+
+    def step(self, step: str, percent: int | None = None) -> None:
+        self.last, self.percent = time.monotonic(), percent
+        # Still ours: a material queued again meanwhile (new file, retry) is left to that job.
+        try:
+            done = db.session.execute(
+                update(Material).where(Material.id == self.material_id,
+                                       Material.state == PROCESSING,
+                                       Material.processing_step != ProcessingStep.QUEUED)
+                .values(processing_step=step, progress=percent, heartbeat_at=utcnow(),
+                        updated_at=Material.updated_at)
+                .execution_options(synchronize_session=False)).rowcount
+            jobs.commit()
+        except OperationalError:  # the database busy for a moment: the next report will do
+            db.session.rollback()
+            log.warning("processing progress of material %s not written", self.material_id)
+            return
+        if not done:
+            raise Superseded()
+
+    def converting(self, percent: int) -> None:
+        quiet = time.monotonic() - self.last
+        if quiet >= HEARTBEAT_S or (quiet >= 2 and percent >= (self.percent or 0) + 5):
+            self.step(ProcessingStep.CONVERTING, percent)
+
+
+@jobs.job(PROCESS_JOB, background=True)
 def process(material_id: int) -> None:
     material = db.session.get(Material, material_id)
-    if material is None or material.file(ORIGINAL) is None:
-        return
+    if material is None or material.file(ORIGINAL) is None or not _claim(material_id):
+        return  # gone, nothing to process, or already taken by another job
+    material = db.session.get(Material, material_id)
     original = material.file(ORIGINAL)
+    original_id, key, name = original.id, original.key, original.name
+    slug, owner = material.slug, material.created_by_id
+    report = _Reporter(material_id)
     try:
         with tempfile.TemporaryDirectory(prefix="portal-media-") as tmp:
-            source = Path(tmp) / ("source" + (Path(original.name).suffix or ".bin"))
-            with get_storage().open(original.key) as src, source.open("wb") as dst:
+            source = Path(tmp) / ("source" + (Path(name).suffix or ".bin"))
+            jobs.commit()  # no transaction stays open while ffmpeg works
+            with get_storage().open(key) as src, source.open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-            duration, video, audio = probe(source)
-            if duration is None or not (video or audio):
-                raise ProcessingError("not a readable audio or video file")
-            outputs = make_derivatives(source, Path(tmp), duration, video, audio)
+            declared, video, audio = probe_seconds(source)
+            if declared is None or not (video or audio):
+                raise ProcessingError("unreadable", "not a readable audio or video file")
+            outputs = make_derivatives(source, Path(tmp), declared, video, audio,
+                                       on_progress=report.converting)
+            report.step(ProcessingStep.CHECKING)
+            decoded = decoded_seconds(outputs)
+            if decoded is None or decoded < 0.05:
+                raise ProcessingError("unreadable", "nothing could be decoded from the file")
+            report.step(ProcessingStep.SAVING)
+            material = db.session.get(Material, material_id)
+            if material is None or material.file(ORIGINAL) is None \
+                    or material.file(ORIGINAL).id != original_id:
+                raise Superseded()
+            edited = material.updated_at  # processing is not an edit (below)
             for role, path in outputs.items():
                 with path.open("rb") as f:
-                    stored = store_file(f, "%s-%s%s" % (material.slug, role, path.suffix),
-                                        CONTENT_TYPES[role], material.created_by_id)
+                    stored = store_file(f, "%s-%s%s" % (slug, role, path.suffix),
+                                        CONTENT_TYPES[role], owner)
                 attach_file(material, role, stored)
-        material.duration_s = duration
-        material.state, material.failure_reason = READY, None
+        _not_an_edit(material, edited)
+        material.duration_s = round(decoded)  # what plays, not what the file claims
+        material.declared_duration_s = round(declared)
+        material.incomplete = falls_short(declared, decoded)
+        material.state, material.failure_reason, material.failure_code = READY, None, None
+        material.processing_step = material.progress = None
+        if material.incomplete:
+            log.warning("processing %s: the file declares %.1f s, only %.1f s decode", slug,
+                        declared, decoded)
+    except Superseded:
+        db.session.rollback()
+        log.info("processing %s: queued again meanwhile, left to the newer job", slug)
+        return
     except Exception as exc:
         db.session.rollback()
-        material = db.session.get(Material, material_id)
-        expected = isinstance(exc, (ProcessingError, OSError, subprocess.SubprocessError))
-        reason = str(exc) if expected else "internal error (%s)" % type(exc).__name__
-        material.state, material.failure_reason = FAILED, reason[:500]
-        log.log(logging.WARNING if expected else logging.ERROR, "processing %s failed: %s",
-                material.slug, exc, exc_info=not expected)
+        _failed(material_id, slug, exc)
     jobs.commit()
 
 
-def retry(material: Material) -> None:
-    """Queue processing again (the view commits)."""
-    material.state, material.failure_reason = PROCESSING, None
-    jobs.enqueue(PROCESS_JOB, material_id=material.id)
+def _not_an_edit(material: Material, edited) -> None:
+    """Processing is not an edit: ``updated_at`` (the edit form's version, the manage list's
+    order) keeps its value, as the progress UPDATEs do."""
+    material.updated_at = edited
+    flag_modified(material, "updated_at")  # written as it is, not the column's onupdate
+
+
+def _failed(material_id: int, slug: str, exc: Exception) -> None:
+    material = db.session.get(Material, material_id)
+    if material is None:
+        return
+    if isinstance(exc, ProcessingError):
+        code = exc.code
+    elif isinstance(exc, subprocess.TimeoutExpired):
+        code = "conversion"
+    elif isinstance(exc, (OSError, subprocess.SubprocessError)):
+        code = "storage" if isinstance(exc, OSError) else "conversion"
+    else:
+        code = "internal"
+    expected = code != "internal"
+    reason = str(exc) if expected else "internal error (%s)" % type(exc).__name__
+    _not_an_edit(material, material.updated_at)
+    material.state, material.failure_code = FAILED, code
+    material.failure_reason = reason[:500]
+    material.processing_step = material.progress = None
+    log.log(logging.WARNING if expected else logging.ERROR, "processing %s failed: %s", slug, exc,
+            exc_info=not expected)
+
+
+@jobs.job(RESUME_JOB, sweep=True)
+def resume() -> None:
+    """Queue again every material left processing whose job is not alive (the claim decides:
+    waiting, or silent for ``STALE_AFTER``)."""
+    ids = db.session.scalars(select(Material.id).where(
+        Material.state == PROCESSING,
+        or_(Material.processing_step == ProcessingStep.QUEUED,
+            Material.processing_step.is_(None), Material.heartbeat_at.is_(None),
+            Material.heartbeat_at < utcnow() - STALE_AFTER)).order_by(Material.id)).all()
+    for material_id in ids:
+        jobs.enqueue(PROCESS_JOB, material_id=material_id)
+    jobs.commit()

@@ -26,6 +26,7 @@ from . import search as library_search
 from .models import AUDIO, DOCUMENT, LOW, ORIGINAL, POSTER, PREVIEW
 from .permissions import may_download, may_edit, may_have_file, stream_role
 from .services import reader_language, record_view, viewer_key, visible_material
+from .status import clock as _clock
 
 bp = Blueprint("library", __name__, url_prefix="/library", cli_group="library")
 
@@ -175,12 +176,6 @@ def transcript(slug, lang):
     response.headers["Content-Disposition"] = 'attachment; filename="%s.%s.txt"' % (slug, lang)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _clock(seconds: int) -> str:
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return "%d:%02d:%02d" % (hours, minutes, secs) if hours else "%d:%02d" % (minutes, secs)
 
 
 @bp.route("/save-data", methods=["POST"])

@@ -77,6 +77,14 @@ class Library:
         return [h.id for h in self.search(q, allowed, **kwargs).hits]
 
 
+@pytest.fixture(autouse=True)
+def _background_jobs_finish(app):
+    """A video a test uploaded is processed on the app's background runner: it finishes before
+    the test's database is emptied (this fixture, after ``app``, is torn down before it)."""
+    yield
+    assert jobs.wait_idle(app, timeout=120)
+
+
 @pytest.fixture
 def vtt():
     """``vtt((0, "text"), (12.5, "more"))`` -> WebVTT bytes."""

@@ -45,9 +45,10 @@ def test_instructor_uploads_a_video_that_is_found_by_a_spoken_word(app, login_as
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     edit_url = response.headers["Location"]
     slug = edit_url.split("/m/")[1].split("/")[0]
+    assert jobs.wait_idle(app)   # processed by the background runner, after the answer
     with app.app_context():
         m = db.session.scalar(select(Material).where(Material.slug == slug))
-        assert m.state == "ready" and m.duration_s == 4
+        assert m.state == "ready" and m.duration_s == 4 and not m.incomplete
         assert {f.role for f in m.files} == {"original", "low", "audio", "poster"}
         assert sorted(t.lang for t in m.subtitles) == ["en", "fr"]
     # Searchable at once by a word spoken in it, in either language, by anyone.
@@ -88,14 +89,16 @@ def test_failed_processing_shows_its_reason_and_can_be_retried(app, login_as, mo
     from portal.library import processing
 
     instructor, _ = login_as("instructor")
-    monkeypatch.setattr(processing, "probe", lambda path: (None, False, False))
+    monkeypatch.setattr(processing, "probe_seconds", lambda path: (None, False, False))
     response = _upload(instructor, tiny_video)
     edit_url = response.headers["Location"]
+    assert jobs.wait_idle(app)
     page = instructor.get(edit_url).get_data(as_text=True)
     assert "not a readable audio or video file" in page
     slug = edit_url.split("/m/")[1].split("/")[0]
     monkeypatch.undo()
     assert instructor.submit("/library/m/%s/retry" % slug, page=edit_url).status_code == 302
+    assert jobs.wait_idle(app)
     with app.app_context():
         assert db.session.scalar(select(Material.state).where(Material.slug == slug)) == "ready"
 
@@ -104,6 +107,7 @@ def test_save_data_setting_and_header_choose_the_low_rendition(app, client, logi
                                                                tiny_video):
     instructor, _ = login_as("instructor")
     slug = _upload(instructor, tiny_video).headers["Location"].split("/m/")[1].split("/")[0]
+    assert jobs.wait_idle(app)
     url = "/library/m/%s" % slug
     html = client.get(url).get_data(as_text=True)
     assert "/media/original" in html.split("<source")[1].split(">")[0]
@@ -243,6 +247,7 @@ def test_a_file_sent_through_the_upload_layer_is_claimed_by_id(app, login_as, ti
                                  content_type="multipart/form-data")
     assert response.status_code == 302
     slug = response.headers["Location"].split("/m/")[1].split("/")[0]
+    assert jobs.wait_idle(app)
     with app.app_context():
         m = db.session.scalar(select(Material).where(Material.slug == slug))
         assert m.file("original").id == mine and m.state == "ready" and m.duration_s == 4

@@ -108,6 +108,7 @@ OBJECTS = {
     "library.material": ({"slug": "=sec-course-doc"}, *FISH, LIB_VIEWERS),
     "library.media": ({"slug": "=sec-course-doc", "role": "=document"}, *FISH, LIB_VIEWERS),
     "library.retry": ({"slug": "=sec-course-doc"}, *FISH, LIB_EDITORS),
+    "library.processing_status": ({"slug": "=sec-course-doc"}, *FISH, LIB_EDITORS),
     "library.subtitles": ({"slug": "=sec-course-doc", "lang": "=en"}, *FISH, LIB_VIEWERS),
     "library.transcript": ({"slug": "=sec-course-doc", "lang": "=en"}, *FISH, LIB_VIEWERS),
     "library_api.material": ({"slug": "=sec-course-doc"}, *FISH, LIB_VIEWERS),
