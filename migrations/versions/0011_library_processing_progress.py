@@ -18,14 +18,18 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('library_materials', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('failure_code', sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column('processing_step', sa.String(length=12), nullable=True))
-        batch_op.add_column(sa.Column('progress', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('declared_duration_s', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('incomplete', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    # Plain ADD COLUMNs (SQLite has them too): a batch would copy the table for nothing.
+    op.add_column('library_materials', sa.Column('failure_code', sa.String(length=40),
+                                                 nullable=True))
+    op.add_column('library_materials', sa.Column('processing_step', sa.String(length=12),
+                                                 nullable=True))
+    op.add_column('library_materials', sa.Column('progress', sa.Integer(), nullable=True))
+    op.add_column('library_materials', sa.Column('heartbeat_at', sa.DateTime(timezone=True),
+                                                 nullable=True))
+    op.add_column('library_materials', sa.Column('declared_duration_s', sa.Integer(),
+                                                 nullable=True))
+    op.add_column('library_materials', sa.Column('incomplete', sa.Boolean(),
+                                                 server_default=sa.false(), nullable=False))
     # Materials left processing by the version before: queued again by the next sweep.
     op.execute("UPDATE library_materials SET processing_step = 'queued' "
                "WHERE state = 'processing'")
