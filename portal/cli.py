@@ -59,6 +59,8 @@ def seed_demo():
                % demo.DEFAULT_PASSWORD)
     for email, role, name in people:
         click.echo("  %-36s %-12s %s" % (email, role, name))
+    click.echo("Two-step sign-in of the admin and coordinator: authenticator key %s "
+               "(docs/TWO_STEP.md)" % demo.DEMO_TOTP_SECRET)
 
 
 @click.group()

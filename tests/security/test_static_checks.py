@@ -39,8 +39,11 @@ EXPLAINED = {
     ("portal/library/previews.py", "B404"): "see B603",
     ("portal/cli.py", "B404"): "see B603",
     ("portal/storage/testing.py", "B105"): "moto's fixed test credentials, test helper only",
-    ("portal/demo/__init__.py", "B105"): "the documented demo password (seed-demo, never "
-                                          "production accounts); DEMO_PASSWORD overrides it",
+    ("portal/auth/two_step.py", "B704"): "the two-step setup QR code: SVG that segno draws "
+    "from the setup URI (the URI becomes path data, never markup)",
+    ("portal/demo/__init__.py", "B105"): "the documented demo password and the demo staff's "
+                                          "two-step key (seed-demo, never production "
+                                          "accounts); DEMO_PASSWORD overrides the password",
 }
 RUFF_TO_BANDIT = {"S704": "B704", "S603": "B603", "S404": "B404", "S105": "B105"}
 
