@@ -1,4 +1,5 @@
-"""Commands: ``create-user``, ``seed-demo``, and the ``config`` and ``translations`` groups."""
+"""Commands: ``create-user``, ``seed-demo``, and the ``config``, ``translations``, ``jobs`` and
+``mail`` groups."""
 from __future__ import annotations
 
 import subprocess
@@ -15,6 +16,8 @@ from .auth import services as accounts
 from .auth.services import MIN_PASSWORD
 from .config import ROOT
 from .i18n import LANGUAGES
+from .mail import delivery as mail_delivery
+from .mail.cli import mail_cli
 
 
 def register(app: Flask) -> None:
@@ -23,6 +26,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(config)
     app.cli.add_command(translations)
     app.cli.add_command(jobs.jobs_cli)
+    app.cli.add_command(mail_cli)
 
 
 @click.command("create-user")
@@ -46,7 +50,16 @@ def create_user(email, role, name, language, invite):
             raise click.ClickException("the password needs at least %d characters" % MIN_PASSWORD)
         user.set_password(password)
     jobs.commit()
-    click.echo("created %s (%s)%s" % (user.email, role, ", invitation sent" if invite else ""))
+    click.echo("created %s (%s)%s" % (user.email, role, _invitation_news(user) if invite else ""))
+
+
+def _invitation_news(user) -> str:
+    """What became of the invitation: sent only when the SMTP server took it."""
+    invitation = mail_delivery.latest(user.email, "invitation")
+    if invitation is None or invitation.state == "sent":
+        return ", invitation sent"
+    return (", invitation queued but not delivered (SMTP: %s); `flask mail deliver` retries it"
+            % invitation.last_error)
 
 
 @click.command("seed-demo")

@@ -117,6 +117,15 @@ SETTINGS: tuple[Setting, ...] = (
       "`log://` to write mail to the log on purpose", check=schemes("smtp", "smtps", "log"),
       shown_default="unset: mail is written to the log (refused in production)"),
     S("MAIL_FROM", "str", "Portal <no-reply@portal.invalid>", "sender of the portal's mail"),
+    S("MAIL_TIMEOUT", "duration", 15.0, "longest wait for the SMTP server to connect or answer",
+      check=at_least(0.1)),
+    S("MAIL_RETRY_FIRST", "duration", 60.0, "wait before a failed mail's first retry; each "
+      "retry waits twice as long as the one before", check=at_least(1)),
+    S("MAIL_RETRY_MAX", "duration", 3600.0, "longest wait between two tries of one mail",
+      check=at_least(1)),
+    S("MAIL_MAX_ATTEMPTS", "int", 40, "tries of one mail before it is marked failed (listed "
+      "on /admin/status with a Resend button); the defaults give up after about 1.5 days",
+      check=at_least(1)),
     S("MAX_CONTENT_LENGTH", "size", 64 * MiB, "largest request; large files go through the "
       "resumable upload protocol in parts", check=at_least(1)),
     S("UPLOAD_PART_SIZE", "size", 5 * MiB, "part size of resumable uploads (larger when a file "

@@ -146,3 +146,24 @@ def announce_change(course, old: CourseDates) -> list[Moved]:
         return []
     results = course_dates_changed.send(course, old=old, new=new)
     return [item for _, moved in results for item in moved or ()]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A coming due date of a course, as a nominee is first told of it (its day in Japan)."""
+    day: date
+    title: dict
+
+
+# Sent to ask for a course's deadlines still to come (``after``, a datetime): receivers return
+# ``Deadline`` items. The nomination mail names the first of them, since no reminder goes to a
+# nominee who has not yet accepted the invitation.
+course_deadlines = _signals.signal("course-deadlines")
+
+
+def first_deadlines(course, after: datetime, limit: int = 3) -> list[Deadline]:
+    results = course_deadlines.send(course, after=after)
+    found = sorted((item for _, items in results for item in items or ()),
+                   key=lambda d: d.day)
+    return found[:limit]
+

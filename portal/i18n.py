@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from babel.dates import format_datetime as babel_format_datetime, get_date_format
+from babel.dates import (
+    format_datetime as babel_format_datetime,
+    format_timedelta,
+    get_date_format,
+)
 from babel.support import NullTranslations
 from flask import g, request, session
 from flask_babel import get_locale, get_timezone, get_translations
@@ -196,3 +200,14 @@ def moment_formatter(with_japan: bool = False) -> Callable[[datetime | None], st
             text += " / " + plain(moment.astimezone(JAPAN).replace(tzinfo=None)) + " JST"
         return text
     return formatted
+
+
+def format_time_left(left: timedelta, lang: str) -> str:
+    """``2 days``, ``20 hours`` in ``lang``: whole units, rounded down (never more than is
+    left), at least a minute; a week or more in weeks."""
+    for unit in (timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)):
+        if left >= unit or unit == timedelta(minutes=1):
+            left = max(left // unit, 1) * unit
+            break
+    return format_timedelta(left, threshold=1, locale=lang)
+

@@ -200,3 +200,6 @@ class PlanReminder(db.Model):
     month: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))  # due-soon | overdue
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The mail it was sent as: the outbox delivers it (with retries) or lists it as failed.
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("mail_outbox.id",
+                                                           ondelete="SET NULL"))

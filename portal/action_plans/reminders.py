@@ -1,7 +1,9 @@
 """E-mail reminders for progress reports: 7 days before each is due, and once when overdue.
 
-Each (plan, report, kind) is recorded in ``action_plan_reminders`` before its mail is queued, and
-the unique constraint makes a second run (or two runs at once) send nothing twice.
+Each (plan, report, kind) is recorded in ``action_plan_reminders`` with the outbox mail it is
+sent as, in one transaction: the unique constraint makes a second run (or two runs at once) send
+nothing twice, and the outbox delivers it with retries or lists it as failed. No reminder goes to
+someone who never accepted the invitation, nor "overdue" for a date before their enrollment.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from .. import dates
 from ..auth.services import external_url
 from ..courses.models import Course, Enrollment
 from ..extensions import db
+from ..i18n import format_time_left
 from ..mail import send_mail
 from .models import ACCEPTED, REVISING, SUBMITTED, ActionPlan, PlanReminder
 
@@ -24,13 +27,14 @@ OVERDUE_WINDOW = timedelta(days=60)  # an old forgotten report is not chased for
 
 def events_for(plan: ActionPlan, today: date) -> list[tuple[int, date, str]]:
     done = {r.month for r in plan.reports if r.state == SUBMITTED}
+    enrolled_on = plan.enrollment.created_at.date() if plan.enrollment.created_at else None
     events = []
     for month, due in dates.report_due_dates(plan.course):
         if month in done:
             continue
         if due - SOON <= today <= due:
             events.append((month, due, "due-soon"))
-        elif due < today <= due + OVERDUE_WINDOW:
+        elif due < today <= due + OVERDUE_WINDOW and (enrolled_on is None or enrolled_on <= due):
             events.append((month, due, "overdue"))
     return events
 
@@ -50,7 +54,7 @@ def _follow_course_dates(course, old, new) -> list[dates.Moved]:
 
 
 def send_due(today: date | None = None) -> int:
-    """Queue the reminders due today; returns how many were queued. Safe to run every hour."""
+    """Queue in the outbox the reminders due today; returns how many. Safe to run every hour."""
     today = today or dates.today()
     plans = db.session.scalars(
         select(ActionPlan).join(Enrollment).join(Course)
@@ -58,20 +62,29 @@ def send_due(today: date | None = None) -> int:
                Course.departure < today)
         .options(selectinload(ActionPlan.reports), selectinload(ActionPlan.enrollment)
                  .selectinload(Enrollment.user))).all()
-    sent = 0
+    queued = 0
     for plan in plans:
         author = plan.author
-        if not author.active:
+        if not author.active or not author.password_hash:
             continue
         for month, due, kind in events_for(plan, today):
             try:
                 with db.session.begin_nested():
-                    db.session.add(PlanReminder(plan_id=plan.id, month=month, kind=kind))
+                    reminder = PlanReminder(plan_id=plan.id, month=month, kind=kind)
+                    db.session.add(reminder)
+                    db.session.flush()
+                    reminder.mail_id = _send(plan, author, month, due, kind, today).id
             except IntegrityError:
                 continue  # sent already
-            send_mail(author.email, "action_plan_reminder", author.language, kind=kind,
-                      month=month, due=due, plan=plan, course=plan.course, author=author,
-                      link=external_url("action_plans.report", plan_id=plan.id,
-                                                     month=month))
-            sent += 1
-    return sent
+            queued += 1
+    return queued
+
+
+def _send(plan: ActionPlan, author, month: int, due: date, kind: str, today: date):
+    left = format_time_left(due - today, author.language) if due > today else None
+    mail = send_mail(author.email, "action_plan_reminder", author.language, kind=kind,
+                     month=month, due=due, left=left, plan=plan, course=plan.course,
+                     author=author,
+                     link=external_url("action_plans.report", plan_id=plan.id, month=month))
+    db.session.flush()
+    return mail

@@ -11,6 +11,7 @@ from ..auth import services as accounts
 from ..auth.models import User
 from ..domain_errors import explain
 from ..extensions import db
+from ..mail import MailState, OutboxMail, delivery as mail_delivery
 from .forms import ROLE_LABELS, InviteForm, RoleForm, role_choices
 
 bp = Blueprint("admin", __name__)
@@ -79,17 +80,57 @@ def invite():
             country=form.country.data or None, organization=form.organization.data or None)
         accounts.invite(person, by=current_user)
         jobs.commit()
-        flash(_("An invitation is on its way to %(email)s.", email=person.email), "success")
+        flash(*_invitation_news(person.email))
         return redirect(url_for("admin.invite"))
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+def _invitation_news(email: str) -> tuple[str, str]:
+    """What became of the invitation just committed: sent only if the SMTP server took it."""
+    sent = mail_delivery.latest(email, "invitation")
+    if sent is None or sent.state == MailState.SENT:
+        return _("The invitation was sent to %(email)s.", email=email), "success"
+    if sent.state == MailState.FAILED:
+        return _("The invitation to %(email)s could not be sent: the mail server refused it "
+                 "(%(error)s).", email=email, error=sent.last_error), "error"
+    if sent.attempts:
+        return _("The invitation to %(email)s is saved but could not be sent yet: the mail "
+                 "server did not take it (%(error)s). It will be retried automatically, and "
+                 "the status page lists it until it is sent.", email=email,
+                 error=sent.last_error), "error"
+    return _("The invitation to %(email)s is queued and will be sent in a moment.",
+             email=email), "success"
 
 
 @bp.route("/admin/status")
 @allow(ADMIN)
 def status():
-    """Operations at a glance: health, index lag, job queue depth, server errors per hour."""
+    """Operations at a glance: health, index lag, job queue depth, mail waiting or failed,
+    server errors per hour."""
     from .. import observability
     from . import operations
     return render_template("admin/status.html", health=operations.health(),
                            queue=operations.job_queue(),
-                           errors=observability.errors_last_hours(24))
+                           errors=observability.errors_last_hours(24),
+                           mail_counts=mail_delivery.counts(), unsent=mail_delivery.unsent())
+
+
+@bp.route("/admin/mail/<int:mail_id>/resend", methods=["POST"])
+@allow(ADMIN)
+def resend_mail(mail_id: int):
+    """Try a waiting or failed mail again now (CSRF-checked form on the status page)."""
+    mail = db.get_or_404(OutboxMail, mail_id)
+    if mail.state == MailState.SENT:
+        flash(_("This mail was sent already."), "error")
+        return redirect(url_for("admin.status") + "#mail", 303)
+    mail_delivery.resend(mail)
+    jobs.commit()
+    db.session.refresh(mail)
+    if mail.state == MailState.SENT:
+        flash(_("The mail to %(email)s was sent.", email=mail.recipient), "success")
+    elif not mail.attempts:  # the job worker sends it
+        flash(_("The mail to %(email)s is queued again.", email=mail.recipient), "success")
+    else:
+        flash(_("The mail to %(email)s could not be sent (%(error)s); it will be retried.",
+                email=mail.recipient, error=mail.last_error or "-"), "error")
+    return redirect(url_for("admin.status") + "#mail", 303)

@@ -177,3 +177,6 @@ class SentReminder(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # "7d", "1d", "overdue"
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the deadline it was about
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The mail it was sent as: the outbox delivers it (with retries) or lists it as failed.
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("mail_outbox.id",
+                                                           ondelete="SET NULL"))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..auth.services import external_url
-from ..i18n import LANGUAGES, localize
+from ..i18n import LANGUAGES, as_utc, format_time_left, localize
 from ..mail import send_mail
 from .models import Extension, SubmissionVersion
 from .timing import moments_for
@@ -43,8 +43,12 @@ def extension_answered(ext: Extension) -> None:
               link=external_url("assignments.work", assignment_id=ext.assignment_id))
 
 
-def reminder(user, assignment, kind: str, due_at) -> None:
+def reminder(user, assignment, kind: str, due_at, now):
+    """The reminder of ``kind`` into the outbox; the subject says the time really left."""
     lang = _lang(user)
-    send_mail(user.email, "assignment_reminder", lang, user=user, kind=kind,
-              title=_title(assignment, lang), due=moments_for(due_at, user.timezone, lang),
-              link=external_url("assignments.work", assignment_id=assignment.id))
+    return send_mail(user.email, "assignment_reminder", lang, user=user, kind=kind,
+                     title=_title(assignment, lang),
+                     due=moments_for(due_at, user.timezone, lang),
+                     left=format_time_left(as_utc(due_at) - now, lang),
+                     link=external_url("assignments.work", assignment_id=assignment.id))
+

@@ -1,5 +1,12 @@
 """``flask send-reminders`` (hourly): 7 days and 1 day before a participant's deadline and once
-when it has passed, never twice for the same event, never to someone who has handed in."""
+when it has passed, never twice for the same event, never to someone who has handed in.
+
+Reminders make sense to whoever reads them: none to a nominee who has not yet accepted the
+invitation (their nomination mail names the first deadlines instead), never "overdue" for a
+deadline that passed before the person was enrolled, and the subject says the real time left.
+Each reminder is recorded with the outbox mail it was sent as, in one transaction: the unique key
+keeps it from being sent twice, the outbox from being lost.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -7,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import dates
 from ..auth.models import User
 from ..courses.models import Enrollment
 from ..extensions import db
@@ -19,14 +27,16 @@ WEEK, DAY = timedelta(days=7), timedelta(days=1)
 OVERDUE_WINDOW = timedelta(days=30)  # an older deadline is history, not a reminder
 
 
-def event_for(due_at: datetime, cutoff_at: datetime | None, now: datetime) -> str | None:
+def event_for(due_at: datetime, cutoff_at: datetime | None, now: datetime,
+              enrolled_at: datetime | None = None) -> str | None:
     """Which reminder is due now for a deadline, if any."""
     left = as_utc(due_at) - now
     if DAY < left <= WEEK:
         return "7d"
     if timedelta(0) < left <= DAY:
         return "1d"
-    if -OVERDUE_WINDOW < left <= timedelta(0) and (cutoff_at is None or now < as_utc(cutoff_at)):
+    if -OVERDUE_WINDOW < left <= timedelta(0) and (cutoff_at is None or now < as_utc(cutoff_at)) \
+            and (enrolled_at is None or as_utc(enrolled_at) <= as_utc(due_at)):
         return "overdue"
     return None
 
@@ -40,31 +50,47 @@ def _candidates(now: datetime) -> list[Assignment]:
         or_(Assignment.due_at.between(low, high), Assignment.id.in_(extended)))))
 
 
-def _participants(assignment: Assignment) -> list[User]:
+def _participants(assignment: Assignment) -> list[tuple[User, datetime]]:
+    """Who has still to hand it in, with when they were enrolled: active people with an account
+    they have opened (a password set), not those still to accept their invitation."""
     handed_in = select(Submission.user_id).where(Submission.assignment_id == assignment.id,
                                                  Submission.submitted_at.is_not(None))
-    return list(db.session.scalars(select(User).join(Enrollment, Enrollment.user_id == User.id)
-                                   .where(Enrollment.course_id == assignment.course_id,
-                                          Enrollment.is_active,
-                                          User.active.is_(True), User.id.not_in(handed_in))))
+    return list(db.session.execute(
+        select(User, Enrollment.created_at).join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == assignment.course_id, Enrollment.is_active,
+               User.active.is_(True), User.password_hash.is_not(None),
+               User.id.not_in(handed_in))).all())
 
 
 def send_reminders(now: datetime) -> int:
-    """Send what is due at ``now``; returns how many reminders went out. Safe to run twice at
-    once: the unique key lets only one of them record (and send) each reminder."""
-    sent = 0
+    """Queue in the outbox what is due at ``now``; returns how many reminders were queued. Safe
+    to run twice at once: the unique key lets only one of them record (and send) each one."""
+    queued = 0
     for assignment in _candidates(now):
-        for user in _participants(assignment):
+        for user, enrolled_at in _participants(assignment):
             deadline = deadline_for(assignment, user.id)
-            kind = event_for(deadline.due_at, deadline.cutoff_at, now)
+            kind = event_for(deadline.due_at, deadline.cutoff_at, now, enrolled_at)
             if kind is None:
                 continue
             try:
                 with db.session.begin_nested():
-                    db.session.add(SentReminder(assignment_id=assignment.id, user_id=user.id,
-                                                kind=kind, due_at=deadline.due_at))
+                    sent = SentReminder(assignment_id=assignment.id, user_id=user.id, kind=kind,
+                                        due_at=deadline.due_at)
+                    db.session.add(sent)
+                    db.session.flush()
+                    mail = notify.reminder(user, assignment, kind, deadline.due_at, now)
+                    db.session.flush()
+                    sent.mail_id = mail.id
             except IntegrityError:
                 continue  # sent already
-            notify.reminder(user, assignment, kind, deadline.due_at)
-            sent += 1
-    return sent
+            queued += 1
+    return queued
+
+
+@dates.course_deadlines.connect
+def _coming_deadlines(course, after: datetime) -> list[dates.Deadline]:
+    """The course's assignments still to fall due, for the nomination mail."""
+    return [dates.Deadline(dates.japan_day(a.due_at), a.title)
+            for a in db.session.scalars(select(Assignment).where(
+                Assignment.course_id == course.id, Assignment.due_at > after)
+                .order_by(Assignment.due_at).limit(5))]

@@ -22,13 +22,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 
 from .. import audit
+from .. import dates, mail
 from ..auth import services as accounts
 from ..auth.models import User
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import LANGUAGES, countries
-from ..mail import send_mail
 from .models import Course, Enrollment, EnrollmentImport
 
 MAX_BYTES = 2 * 1024 * 1024        # a nomination list of thousands of rows is far smaller
@@ -379,33 +379,45 @@ def confirm(record: EnrollmentImport, by: User) -> dict:
         raise AlreadyConfirmed()
     course = record.course
     result = {"enrolled": 0, "created": 0, "skipped": 0}
-    for row in check(course, record.rows):
-        if not row.ready:
-            result["skipped"] += 1
-            continue
-        user = db.session.get(User, row.user_id) if row.user_id else None
-        if user is None:
-            cells = row.cells
-            user = accounts.create_user(cells["email"], cells["name"], "participant",
-                                        language=row.language, country=row.country,
-                                        organization=cells["organization"] or None,
-                                        position=cells["position"] or None)
-            result["created"] += 1
-        db.session.add(Enrollment(course=course, user=user, status="nominated"))
-        _tell(user, course, by)
-        result["enrolled"] += 1
+    deadlines = dates.first_deadlines(course, utcnow())
+    with mail.batch(mail_batch(record)):
+        for row in check(course, record.rows):
+            _enroll(row, course, by, deadlines, result)
     record.result = result
     db.session.flush()
-    audit.record("course.import", course, actor=by, code=course.code, import_id=record.id,
-                 **result)
+    mail.deliver_later(mail_batch(record))
     return result
 
 
-def _tell(user: User, course: Course, by: User) -> None:
-    """Everyone hears of the course in their language; accounts never activated also get an
+def mail_batch(record: EnrollmentImport) -> str:
+    """The key of the import's mail in the outbox (its progress is shown on the import page)."""
+    return "import-%d" % record.id
+
+
+def _enroll(row: CheckedRow, course: Course, by: User, deadlines, result: dict) -> None:
+    if not row.ready:
+        result["skipped"] += 1
+        return
+    user = db.session.get(User, row.user_id) if row.user_id else None
+    if user is None:
+        cells = row.cells
+        user = accounts.create_user(cells["email"], cells["name"], "participant",
+                                    language=row.language, country=row.country,
+                                    organization=cells["organization"] or None,
+                                    position=cells["position"] or None)
+        result["created"] += 1
+    db.session.add(Enrollment(course=course, user=user, status="nominated"))
+    _tell(user, course, by, deadlines)
+    result["enrolled"] += 1
+
+
+def _tell(user: User, course: Course, by: User, deadlines) -> None:
+    """Everyone hears of the course in their language, with its first deadlines (no reminder
+    reaches someone who has not accepted the invitation); accounts never activated also get an
     invitation (a new link, which makes any older one useless)."""
     invited = not user.password_hash
     if invited:
         accounts.invite(user, by=by)
-    send_mail(user.email, "course_enrolled", user.language, user=user, course=course,
-              invited=invited, link=accounts.external_url("courses.show", course_id=course.id))
+    mail.send_mail(user.email, "course_enrolled", user.language, user=user, course=course,
+                   invited=invited, deadlines=deadlines,
+                   link=accounts.external_url("courses.show", course_id=course.id))

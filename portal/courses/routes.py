@@ -11,6 +11,7 @@ from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
 from ..auth.services import find_user_by_email
 from ..domain_errors import explain
 from ..extensions import db
+from ..mail import delivery as mail_delivery
 from ..protect.web import prefill
 from . import exports, imports, services
 from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
@@ -232,8 +233,11 @@ def preview(course_id: int, import_id: int):
     course = services.course_for(current_user, course_id, manage=True)
     record = _import_for(course, import_id)
     rows = imports.check(course, record.rows)
+    progress = mail_delivery.progress(imports.mail_batch(record)) if record.confirmed_at \
+        else None
     return render_template("courses/preview.html", course=course, record=record, rows=rows,
-                           form=ImportForm(), only_problems=request.args.get("problems") == "1")
+                           form=ImportForm(), only_problems=request.args.get("problems") == "1",
+                           mail_progress=progress)
 
 
 @bp.route("/courses/<int:course_id>/import/<int:import_id>/confirm", methods=["POST"])
@@ -255,4 +259,7 @@ def confirm(course_id: int, import_id: int):
                 "confirm again."), "error")
         return redirect(url_for("courses.preview", course_id=course.id, import_id=record.id))
     flash(import_result_message(result), "success")
-    return redirect(url_for("courses.show", course_id=course.id) + "#participants")
+    # The mail goes out after the answer (job worker, or the web process's background runner):
+    # the import's page shows how far it has got.
+    return redirect(url_for("courses.preview", course_id=course.id, import_id=record.id)
+                    + "#mail-progress")

@@ -1,6 +1,6 @@
 """Progress reports: refused before acceptance, drafts, submission, evidence, reminders."""
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -129,13 +129,16 @@ def test_reminders_once_per_event_in_the_alumnus_language(app, world, accepted_p
     from portal.action_plans.models import PlanReminder
     from portal.action_plans.reminders import send_due
     from portal.auth.models import User
-    from portal.courses.models import Course
+    from portal.courses.models import Course, Enrollment
     from portal.dates import report_due
     c, plan_id = accepted_plan()
     with app.app_context():
         db.session.get(User, world.author.id).language = "fr"
         course = db.session.get(Course, world.course)
         due3 = report_due(course, 3)
+        # Enrolled before the course (an "overdue" never concerns a date before enrollment).
+        db.session.get(Enrollment, world.author_enrollment).created_at = datetime.combine(
+            course.pre_arrival_opens, time(), UTC)
         db.session.commit()
     mailbox.messages.clear()
     with app.app_context():
@@ -149,7 +152,7 @@ def test_reminders_once_per_event_in_the_alumnus_language(app, world, accepted_p
         assert db.session.scalar(select(func.count()).select_from(PlanReminder)) == 2
     subjects = [m["Subject"] for m in mailbox.to(world.author.email)]
     assert len(subjects) == 2
-    assert subjects[0].startswith("Votre rapport d'avancement est à rendre")
+    assert subjects[0].startswith("Votre rapport d'avancement est à rendre dans 3\xa0jours (")
     assert subjects[1] == "Votre rapport d'avancement est en retard"
     body = mailbox.to(world.author.email)[0].get_content()
     assert "/action-plans/%d/reports/3" % plan_id in body
@@ -169,3 +172,31 @@ def test_reminders_skip_submitted_reports_and_the_command_runs(app, world, accep
         assert events_for(plan, due3 + timedelta(days=1)) == []
     result = runner.invoke(args=["send-plan-reminders"])
     assert result.exit_code == 0 and "progress-report reminders" in result.output
+
+
+def test_smtp_down_during_plan_reminders_then_back_delivered_once(app, world, accepted_plan,
+                                                                  runner, mailbox):
+    """Issue 15.6: a reminder counts as sent only once the SMTP server took it."""
+    import time as clock
+
+    from portal.courses.models import Course, Enrollment
+    from portal.dates import report_due, today
+    c, plan_id = accepted_plan()
+    with app.app_context():
+        course = db.session.get(Course, world.course)
+        db.session.get(Enrollment, world.author_enrollment).created_at = datetime.combine(
+            course.pre_arrival_opens, time(), UTC)
+        db.session.commit()
+        assert report_due(course, 3) < today()           # the 3-month report is overdue
+    mailbox.messages.clear()
+    app.config.update(MAIL_URL="smtp://127.0.0.1:9", MAIL_RETRY_FIRST=1.0)
+    result = runner.invoke(args=["send-plan-reminders"])
+    assert result.exit_code == 1
+    assert "1 progress-report reminders queued; 0 delivered, 1 waiting to retry" in result.output
+    app.config["MAIL_URL"] = mailbox.url
+    clock.sleep(1.1)
+    result = runner.invoke(args=["send-plan-reminders"])
+    assert result.exit_code == 0 and "earlier mail: 1 delivered" in result.output
+    runner.invoke(args=["send-plan-reminders"])
+    [reminder] = mailbox.to(world.author.email)
+    assert "overdue" in reminder["Subject"]

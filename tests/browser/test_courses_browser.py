@@ -58,6 +58,11 @@ def test_coordinator_creates_a_course_and_imports_nominees(page_in, live_server,
     assert "The e-mail address is missing." in content
     _shot(page, "preview")
     page.click("form.confirm-form button[type=submit]")
+    # The answer comes at once; the mail goes out after it and the import's page counts it
+    # (issue 15: "x of n mails sent", refreshing itself while mail waits).
+    page.wait_for_url("**/import/*#mail-progress")
+    assert "mails sent" in page.locator("#mail-progress").inner_text()
+    page.click("text=Back to the course")
     page.wait_for_url("**/courses/*")
     assert "Awa Ndiaye" in page.content()
     # With JavaScript, one box selects every participant.

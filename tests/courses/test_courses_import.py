@@ -55,7 +55,11 @@ def preview_url(response):
 
 
 def confirm(client, url):
-    return client.submit(url + "/confirm", page=url)
+    """Confirm; the mail goes out on the background runner after the answer: wait for it."""
+    from portal import jobs
+    response = client.submit(url + "/confirm", page=url)
+    assert jobs.wait_idle(client.application, timeout=60)
+    return response
 
 
 # ---------------------------------------------------------------- reading

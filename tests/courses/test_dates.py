@@ -153,6 +153,8 @@ def test_participants_are_told_what_moved_in_their_language(app, course_with_dea
     client, ids, people, _ = course_with_deadlines
     mailbox.messages.clear()
     client.submit("/courses/%d/edit" % ids["course"], _form(departure="2027-01-31"))
+    from portal import jobs
+    assert jobs.wait_idle(app)  # bulk mail: delivered by the background runner after the answer
 
     [french] = mailbox.to(people["amina"].email)
     assert french["Subject"] == "Nouvelles échéances du cours DATES-2027"

@@ -34,6 +34,10 @@ EXAMPLES = {
     "JOBS_SWEEP_INTERVAL": ("30", 30.0, "JOBS_SWEEP_INTERVAL"),
     "MAIL_URL": ("smtps://u:p@mail:465", "smtps://u:p@mail:465", "MAIL_URL"),
     "MAIL_FROM": ("Portal <p@example.org>", "Portal <p@example.org>", "MAIL_FROM"),
+    "MAIL_TIMEOUT": ("5s", 5.0, "MAIL_TIMEOUT"),
+    "MAIL_RETRY_FIRST": ("2m", 120.0, "MAIL_RETRY_FIRST"),
+    "MAIL_RETRY_MAX": ("2h", 7200.0, "MAIL_RETRY_MAX"),
+    "MAIL_MAX_ATTEMPTS": ("12", 12, "MAIL_MAX_ATTEMPTS"),
     "MAX_CONTENT_LENGTH": ("128MiB", 128 * MiB, "MAX_CONTENT_LENGTH"),
     "UPLOAD_PART_SIZE": ("8 MiB", 8 * MiB, "UPLOAD_PART_SIZE"),
     "UPLOAD_FORM_MAX": ("1000000", 1_000_000, "UPLOAD_FORM_MAX"),
@@ -184,11 +188,16 @@ def test_create_app_refuses_production_with_its_own_settings_included(tmp_path, 
 
 
 def test_mail_url_log_writes_mail_to_the_log(app, caplog, monkeypatch):
-    from portal.mail import deliver
+    from portal import jobs
+    from portal.extensions import db
+    from portal.mail import OutboxMail, send_mail
     monkeypatch.setitem(app.config, "MAIL_URL", "log://")
-    with app.app_context(), caplog.at_level(logging.INFO, "portal.mail"):
-        deliver("someone@example.org", "Hello", "Body text\n")
-    assert "someone@example.org" in caplog.text and "Body text" in caplog.text
+    with app.test_request_context(), caplog.at_level(logging.INFO, "portal.mail"):
+        send_mail("someone@example.org", "password_reset", "en",
+                  user=type("U", (), {"name": "Ana"})(), link="http://portal.test/log-body")
+        jobs.commit()
+        assert db.session.scalar(db.select(OutboxMail.state)) == "sent"  # on purpose
+    assert "someone@example.org" in caplog.text and "http://portal.test/log-body" in caplog.text
 
 
 def test_config_show_prints_every_setting_with_secrets_masked(app, runner, monkeypatch):

@@ -52,6 +52,8 @@ OBJECTS = {
     "action_plans.version": ({"plan_id": "plan", "number": "plan_version"}, *PLAN, READERS),
     "action_plans.version_pdf": ({"plan_id": "plan", "number": "plan_version"}, *PLAN, READERS),
     "action_plans.view": ({"plan_id": "plan"}, *PLAN, READERS),
+    # Any id: only administrators get past @allow (the POST itself is not sent for them).
+    "admin.resend_mail": ({"mail_id": "=1"}, *FISH, {A}),
     "admin.set_active": ({"user_id": "jb"}, *FISH, {A}),
     "admin.user": ({"user_id": "jb"}, *FISH, {A}),
     "assignments.answer_extension": ({"extension_id": "extension"}, *FISH, STAFF),
