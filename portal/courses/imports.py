@@ -21,8 +21,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 
-from .. import audit
-from .. import dates, mail
+from .. import audit, dates, mail
 from ..auth import services as accounts
 from ..auth.models import User
 from ..db_types import utcnow
@@ -385,6 +384,8 @@ def confirm(record: EnrollmentImport, by: User) -> dict:
             _enroll(row, course, by, deadlines, result)
     record.result = result
     db.session.flush()
+    audit.record("course.import", course, actor=by, code=course.code, import_id=record.id,
+                 **result)
     mail.deliver_later(mail_batch(record))
     return result
 
