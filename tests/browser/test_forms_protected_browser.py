@@ -223,3 +223,24 @@ def test_leaving_with_unsaved_changes_asks_first_but_not_after_sending(page_in, 
     page.click("form.library-edit > button[type=submit]")  # a real submit: no question
     page.wait_for_load_state("load")
     assert asked == ["beforeunload"]
+
+
+def test_a_copy_kept_by_the_former_script_is_taken_over(page_in, live_server, login):
+    """A copy the replaced assignments.js kept ("portal-draft:assignment-<id>-user-<id>") is put
+    back once by protect.js, then saved like any restored text."""
+    page = page_in("en")
+    login(page, "jean-baptiste@demo.example.org")
+    _work(page)
+    key = page.get_attribute("form[data-protect]", "data-protect-legacy")
+    assert key and key.startswith("portal-draft:assignment-")
+    page.evaluate("k => localStorage.setItem(k, JSON.stringify({text: 'Gardé par l\\'ancien "
+                  "script', at: Date.now()}))", key)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.reload()
+    assert page.input_value("textarea[name=text]") == "Gardé par l'ancien script"
+    assert page.evaluate("k => localStorage.getItem(k)", key) is None
+    # Restored as unsaved text, it is autosaved: the server has it after the next reload.
+    page.wait_for_function("() => !Object.keys(localStorage).some(k => "
+                           "k.startsWith('portal-protect:'))")
+    page.reload()
+    assert page.input_value("textarea[name=text]") == "Gardé par l'ancien script"
