@@ -15,7 +15,7 @@ import time
 
 import pyotp
 import segno
-from flask import current_app, session
+from flask import session
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -32,7 +32,9 @@ PENDING_SECONDS = 5 * 60     # from the password to the code
 PENDING_TRIES = 5            # wrong codes before the password must be given again
 RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"   # no 0/o, 1/l/i: read from paper
-ISSUER = "Learning Portal"
+# The name the authenticator app shows beside the account: the portal's, the same in every
+# language (the app keeps it after the person changes language).
+ISSUER = "Knowledge Co-Creation Portal"
 
 
 # ---------------------------------------------------------------- who needs it
@@ -58,8 +60,7 @@ def grouped(secret: str) -> str:
 
 
 def setup_uri(user: User, secret: str) -> str:
-    issuer = current_app.config.get("TWO_STEP_ISSUER") or ISSUER
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
 def qr_svg(uri: str) -> Markup:

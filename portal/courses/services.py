@@ -195,13 +195,16 @@ def remove_staff(course: Course, person_id: int, kind: str) -> bool:
 def set_states(course: Course, enrollment_ids: list[int], state: str) -> int:
     """Move the given enrollments of ``course`` to ``state``; returns how many changed."""
     state = EnrollmentState(state)  # ValueError if it is none
-    changed = 0
+    moved = []
     for e in course.enrollments:
         if e.id in enrollment_ids and e.status != state:
             e.status = state
-            changed += 1
+            moved.append(e.id)
     db.session.flush()
-    return changed
+    if moved:
+        audit.record("course.enrollment_states", course, code=course.code, state=str(state),
+                     enrollment_ids=moved)
+    return len(moved)
 
 
 def complete_course(course: Course) -> int:

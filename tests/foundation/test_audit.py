@@ -100,6 +100,21 @@ def test_course_and_review_actions_are_recorded(app, demo):
     assert _entries(app, "submission.return")[0].details["version"] == 1
 
 
+def test_enrollment_states_changed_by_staff_are_recorded(app, demo):
+    from portal.courses import services as courses
+    from portal.courses.models import Course
+    with app.app_context():
+        edu = db.session.scalar(select(Course).where(Course.code == "EDU-INCL-2026"))
+        ids = sorted(e.id for e in edu.enrollments)
+        assert courses.set_states(edu, ids, "accepted") == 2
+        assert courses.set_states(edu, ids, "accepted") == 0   # nothing moved: no entry
+        db.session.commit()
+        edu_id = edu.id
+    [entry] = _entries(app, "course.enrollment_states")
+    assert (entry.target_id, entry.details["state"], entry.details["enrollment_ids"]) == (
+        edu_id, "accepted", ids)
+
+
 def test_an_unchanged_course_saved_again_writes_nothing(app, demo):
     from portal.courses import services as courses
     from portal.courses.models import Course

@@ -55,6 +55,7 @@ OBJECTS = {
     # Any id: only administrators get past @allow (the POST itself is not sent for them).
     "admin.resend_mail": ({"mail_id": "=1"}, *FISH, {A}),
     "admin.set_active": ({"user_id": "jb"}, *FISH, {A}),
+    "admin.reset_two_step": ({"user_id": "jb"}, *FISH, {A}),
     "admin.user": ({"user_id": "jb"}, *FISH, {A}),
     "assignments.answer_extension": ({"extension_id": "extension"}, *FISH, STAFF),
     "assignments.course": ({"course_id": "fish"}, *FISH, STAFF),
