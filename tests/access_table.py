@@ -112,6 +112,7 @@ ACCESS = {
     "action_plans.diff": ANY,
     "action_plans.report": ANY,
     "action_plans.evidence": ANY,
+    "action_plans.remove_evidence": {"participant"},
     "action_plans.review": {"instructor", "coordinator", "admin"},
     "action_plans.courses": {"instructor", "coordinator", "admin"},
     "action_plans.course_plans": {"instructor", "coordinator", "admin"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -125,6 +126,9 @@ def save(report: ProgressReport, typed: dict, submitting: bool) -> None:
 
 
 def attach(report: ProgressReport, stored) -> None:
+    """Add a file to the report (once: the upload widget attached it when it completed)."""
+    if any(f.file_id == stored.id for f in report.files):
+        return
     if len(report.files) >= MAX_FILES:
         raise Invalid({"evidence": ("too_many_files", {"count": MAX_FILES})})
     report.files.append(ReportFile(file_id=stored.id))
@@ -138,6 +142,42 @@ def detach(report: ProgressReport, file_row_id: int) -> None:
     if row is not None:
         report.files.remove(row)
         db.session.flush()
+
+
+def draft_for(user, plan_id: int, month: int) -> ProgressReport:
+    """The author's report draft of that month, created (unsaved text) if not started yet."""
+    plan = db.session.get(ActionPlan, plan_id)
+    if plan is None or not is_author(user, plan) or month not in (plan.course.report_months
+                                                                  or []):
+        raise PlanError("not_found", 404)
+    require_open(plan, month)
+    report = report_of(plan, month)
+    if report is None:
+        report = new_report(plan, month)
+        db.session.add(report)
+    if report.state == SUBMITTED:
+        raise PlanError("report_submitted", 409)
+    return report
+
+
+def keep_evidence(user, stored, form_ref: str) -> str:
+    """The ``plan-evidence`` purpose's keep rule: a file the upload widget has just stored
+    belongs to the report draft at once (``form_ref`` is ``"<plan id>/<month>"``), so leaving
+    the page never loses it. Returns the URL that removes it."""
+    plan_id, _sep, month = form_ref.partition("/")
+    if not (plan_id.isdigit() and month.isdigit()):
+        raise PlanError("not_found", 404)
+    report = draft_for(user, int(plan_id), int(month))
+    attach(report, stored)
+    report.updated_at = utcnow()
+    return url_for("action_plans.remove_evidence", plan_id=report.plan_id, month=report.month,
+                   file_id=stored.id)
+
+
+def detach_file(report: ProgressReport, file_id: int) -> None:
+    row = next((f for f in report.files if f.file_id == file_id), None)
+    if row is not None:
+        detach(report, row.id)
 
 
 def may_download_evidence(user, stored_file) -> bool:

@@ -402,6 +402,28 @@ def _record_report(report, form, typed) -> None:
         reports.attach(report, stored)
 
 
+@bp.route("/action-plans/<int:plan_id>/reports/<int:month>/files/<int:file_id>/remove",
+          methods=["POST"])
+@allow(PARTICIPANT)
+def remove_evidence(plan_id, month, file_id):
+    """Take a file off the report draft (the upload widget's Remove button; also without
+    JavaScript). The text of the report is not touched."""
+    try:
+        report = reports.draft_for(current_user, plan_id, month)
+        reports.detach_file(report, file_id)
+        jobs.commit()
+    except PlanError as refused:
+        db.session.rollback()
+        if refused.status == 404:
+            abort(404)
+        flash_error(refused)
+        return redirect(url_for(".report", plan_id=plan_id, month=month))
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(removed=file_id)
+    flash(_("The file is removed from your report."), "success")
+    return redirect(url_for(".report", plan_id=plan_id, month=month))
+
+
 @bp.route("/action-plans/<int:plan_id>/reports/<int:month>/files/<int:file_id>")
 @allow(AUTHENTICATED)
 def evidence(plan_id, month, file_id):

@@ -7,12 +7,17 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from flask import url_for
+
+from ..db_types import utcnow
+from ..extensions import db
 from ..storage import get_storage
 from ..storage.http import ascii_fallback
 from ..uploads import services as uploads
 from ..uploads.checks import HEAD_SIZE, UploadPolicy, UploadRefused, check_upload
 from ..uploads.purposes import MiB, get_purpose
-from .models import Assignment, Submission, SubmissionFile, SubmissionVersion
+from . import access, services
+from .models import DRAFT, RETURNED, Assignment, Submission, SubmissionFile, SubmissionVersion
 from .services import RuleBroken
 
 # Their types, sizes, roles and download rule (access.may_download): portal/uploads/purposes.py
@@ -64,19 +69,48 @@ def attach_uploaded_file(assignment: Assignment, version: SubmissionVersion, use
                          file_id) -> None:
     """A file the resumable widget already stored: it must be the user's, for this purpose,
     and of a type and size this assignment accepts."""
-    _check_room(assignment, version)
     stored = uploads.claim_file(file_id, user, SUBMISSION_PURPOSE)
     if stored is None:
         raise RuleBroken("no_file")
+    if any(f.file_id == stored.id for f in version.files):
+        return  # kept when the upload completed (keep_uploaded)
+    _check_room(assignment, version)
     policy = policy_for(assignment)
     if stored.size > policy.max_size:
         raise UploadRefused("too_large", size=stored.size, limit=policy.max_size)
     if stored.content_type not in policy.types:
         raise UploadRefused("type_not_allowed", extension=stored.name.rpartition(".")[2],
                             allowed=policy.allowed)
-    if any(f.file_id == stored.id for f in version.files):
-        return
     version.files.append(SubmissionFile(file=stored, kind="attachment"))
+
+
+def keep_uploaded(user, stored, form_ref: str) -> str:
+    """The submission purpose's keep rule: a file the upload widget has just stored belongs to
+    the participant's draft at once (``form_ref`` is the assignment's id); after a return, to
+    the new version's draft. Returns the URL that removes it."""
+    assignment = db.session.get(Assignment, int(form_ref)) if form_ref.isdigit() else None
+    if assignment is None or access.enrollment(user, assignment.course_id) is None:
+        raise RuleBroken("no_file", 404)
+    services.check_open(assignment, utcnow())
+    version = services.editable_version(assignment, user)
+    attach_uploaded_file(assignment, version, user, stored.id)
+    db.session.flush()
+    link = next(f for f in version.attachments if f.file_id == stored.id)
+    return url_for("assignments.remove_file", assignment_id=assignment.id, link_id=link.id)
+
+
+def remove_from_work(assignment: Assignment, user, link_id: int) -> None:
+    """Take a file off the work being written. After a return, the returned version's files
+    are the new version's until removed: removing one starts the new draft without it."""
+    submission = services.find_submission(assignment, user.id)
+    current = submission.current if submission else None
+    link = next((f for f in current.attachments if f.id == link_id), None) \
+        if current is not None and current.state in (DRAFT, RETURNED) else None
+    if link is None:
+        raise RuleBroken("no_file", 404)
+    version = services.editable_version(assignment, user)
+    for carried in [f for f in version.attachments if f.file_id == link.file_id]:
+        version.files.remove(carried)
 
 
 def attach_feedback_file(version: SubmissionVersion, user, posted) -> None:

@@ -153,18 +153,18 @@ def _submit(assignment, form, text):
 @bp.route("/assignments/<int:assignment_id>/files/<int:link_id>/remove", methods=["POST"])
 @allow(PARTICIPANT)
 def remove_file(assignment_id: int, link_id: int):
+    """Remove a file from the draft; after a return, from the files the new version carries
+    over (that starts the new draft). Also the upload widget's Remove button."""
     assignment = access.assignment_for_participant(assignment_id, current_user)
-    submission = services.find_submission(assignment, current_user.id)
-    version = submission.current if submission else None
-    if version is None or version.state != DRAFT:
-        abort(404)
     if not WorkForm().validate_on_submit():
         abort(400)
     try:
-        files.remove_attachment(version, link_id)
+        files.remove_from_work(assignment, current_user, link_id)
     except RuleBroken:
         abort(404)
     jobs.commit()
+    if _wants_json():
+        return jsonify(removed=link_id)
     flash(_("The file is removed from your draft."), "success")
     return redirect(url_for("assignments.work", assignment_id=assignment.id))
 

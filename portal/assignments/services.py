@@ -178,7 +178,7 @@ def editable_version(assignment: Assignment, user) -> SubmissionVersion:
     return current
 
 
-def _check_open(assignment: Assignment, now: datetime) -> None:
+def check_open(assignment: Assignment, now: datetime) -> None:
     if now < as_utc(assignment.opens_at):
         raise RuleBroken("not_open_yet", 409)
 
@@ -186,7 +186,7 @@ def _check_open(assignment: Assignment, now: datetime) -> None:
 def save_draft(assignment: Assignment, user, text: str, now: datetime | None = None
                ) -> SubmissionVersion:
     now = now or utcnow()
-    _check_open(assignment, now)
+    check_open(assignment, now)
     version = editable_version(assignment, user)
     version.text = text
     version.draft_saved_at = now

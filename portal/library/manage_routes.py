@@ -77,40 +77,65 @@ def _store_subtitles(material, lang, upload) -> str | None:
 
 
 def _received(form: MaterialForm):
-    """(the stored file or None, an error message or None) from the form's upload."""
+    """(the file that goes with this form or None, an error message or None). The form's file
+    is kept whatever else goes wrong: a file posted with the form is stored and committed first,
+    and the page sends the id of the file it keeps (sent earlier, or through the upload widget)
+    until it is removed (its Remove button posts ``file_remove``)."""
+    kept = None
+    if form.file_id.data and request.form.get("file_remove") != form.file_id.data:
+        kept = manage.receive_file(current_user, form.file_id.data, None)
+        if kept is None:
+            return None, message("no_file")
     try:
-        stored = manage.receive_file(current_user, form.file_id.data, form.posted_file())
+        stored = manage.receive_file(current_user, None, form.posted_file())
     except UploadRefused as refused:
-        return None, explain(refused)
+        return kept, explain(refused)
     except StorageUnavailable:
-        return None, message("storage_unavailable")
-    if form.file_id.data and stored is None:
-        return None, message("no_file")
-    return stored, None
+        return kept, message("storage_unavailable")
+    if stored is not None:
+        jobs.commit()  # a file that belongs to no material yet, its uploader's (files.py)
+    return stored or kept, None
+
+
+def _render_form(form, material, stored, error, status, **extra):
+    """The form again, with every problem and the file it keeps (so saving again never makes
+    a material without it)."""
+    form.file_id.data = str(stored.id) if stored is not None else ""
+    return render_template("library/edit.html", form=form, material=material, error=error,
+                           kept=stored, **extra, **_upload_context()), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*UPLOADERS)
 def new():
     form = MaterialForm(**prefill())  # the text of a post its ended session refused
-    error = None
-    if request.method == "POST" and form.validate():
+    stored = error = None
+    if request.method == "POST":
         stored, error = _received(form)
-        if error is None:
-            material = manage.create(current_user, form.details(), stored)
-            for lang in SUBTITLE_LANGUAGES:
-                error = _store_subtitles(material, lang, request.files.get("subtitles_" + lang))
-                if error:
-                    break
+        if request.form.get("file_remove"):
+            return _render_form(form, None, stored, None, 200, subtitle_form=None,
+                                subtitle_languages=SUBTITLE_LANGUAGES)
+        if form.validate() and error is None:
+            material, error = _create(form, stored)
             if error is None:
-                jobs.commit()
-                flash(_("The material was saved."), "success")
                 return redirect(url_for("library.edit", slug=material.slug))
-            db.session.rollback()  # drops the jobs queued with the material
     status = 400 if request.method == "POST" else 200
-    return render_template("library/edit.html", form=form, material=None, error=error,
-                           subtitle_form=None, subtitle_languages=SUBTITLE_LANGUAGES,
-                           **_upload_context()), status
+    return _render_form(form, None, stored, error, status, subtitle_form=None,
+                        subtitle_languages=SUBTITLE_LANGUAGES)
+
+
+def _create(form: MaterialForm, stored):
+    """Make the material with its file and subtitles, all or nothing: (the material, None) once
+    committed, or (None, an error message)."""
+    material = manage.create(current_user, form.details(), stored)
+    for lang in SUBTITLE_LANGUAGES:
+        error = _store_subtitles(material, lang, request.files.get("subtitles_" + lang))
+        if error:
+            db.session.rollback()  # drops the material and the jobs queued with it
+            return None, error
+    jobs.commit()
+    flash(_("The material was saved."), "success")
+    return material, None
 
 
 @bp.route("/m/<slug>/edit", methods=["GET", "POST"])
@@ -119,22 +144,22 @@ def edit(slug):
     material = _editable_or_404(slug)
     kept = prefill()
     form = MaterialForm(**kept)
-    error = None
+    stored = error = None
     if request.method == "GET":
         if not kept:
             form.show(manage.details_of(material))
-    elif form.validate():
+    else:
         stored, error = _received(form)
-        if error is None:
+        if not request.form.get("file_remove") and form.validate() and error is None:
             manage.apply_details(material, form.details())
             if stored is not None:
                 manage.attach_original(material, stored)
             jobs.commit()
             flash(_("The material was saved."), "success")
             return redirect(url_for("library.edit", slug=material.slug))
-    status = 400 if request.method == "POST" else 200
-    return render_template("library/edit.html", form=form, material=material, error=error,
-                           subtitle_form=SubtitleForm(formdata=None), **_upload_context()), status
+    status = 400 if request.method == "POST" and not request.form.get("file_remove") else 200
+    return _render_form(form, material, stored, error, status,
+                        subtitle_form=SubtitleForm(formdata=None))
 
 
 @bp.route("/m/<slug>/subtitles", methods=["POST"])

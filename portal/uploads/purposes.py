@@ -6,6 +6,13 @@ domain's function ``rule(user, stored_file) -> bool`` as ``"module:function"``. 
 resolved when a download asks, so this table imports no domain and no module can change a purpose
 after the fact (a name declared twice is refused at import). ``user`` may be anonymous
 (``is_authenticated`` false) for public material.
+
+A file sent through the upload widget belongs to its form at once: when the page names the form
+(``data-form``, a reference the owning domain understands), completing the upload calls the
+purpose's ``keep_rule``, ``keep(user, stored_file, form_ref) -> remove URL or None``, which
+attaches the file to the form's record (a report draft, an assignment draft) in the same request.
+A purpose without one (a new material) keeps the file in the form itself: the page sends its id
+back and the server shows it again, with a Remove button, whenever the form returns.
 """
 from __future__ import annotations
 
@@ -52,10 +59,18 @@ class Purpose:
     policy: UploadPolicy
     roles: frozenset[str]
     download_rule: str = "portal.uploads.purposes:uploader_or_admin"
+    keep_rule: str | None = None
 
     def can_download(self, user, stored_file) -> bool:
         """Ask the owning domain's rule whether ``user`` may have ``stored_file``."""
         return bool(resolve_name(self.download_rule)(user, stored_file))
+
+    def keep(self, user, stored_file, form_ref: str) -> str | None:
+        """Attach a just-completed file to the form ``form_ref`` names (the owning domain's
+        rule; it raises a ``DomainError`` to refuse). Returns the URL that removes it again."""
+        if self.keep_rule is None:
+            return None
+        return resolve_name(self.keep_rule)(user, stored_file, form_ref)
 
 
 def declare(*purposes: Purpose) -> dict[str, Purpose]:
@@ -83,12 +98,14 @@ _PURPOSES = declare(
             UploadPolicy(MEDIA_TYPES | SUBTITLE_TYPES | {"image/jpeg"}, 1), NOBODY, LIBRARY_RULE),
     # Each assignment narrows its submissions further (assignments.files.policy_for).
     Purpose("assignment-submission", _l("Assignment submission"),
-            UploadPolicy(DOCUMENT_TYPES, 100 * MiB), frozenset({PARTICIPANT}), ASSIGNMENT_RULE),
+            UploadPolicy(DOCUMENT_TYPES, 100 * MiB), frozenset({PARTICIPANT}), ASSIGNMENT_RULE,
+            "portal.assignments.files:keep_uploaded"),
     Purpose("assignment-feedback", _l("Feedback on a submission"),
             UploadPolicy(DOCUMENT_TYPES, 100 * MiB), STAFF, ASSIGNMENT_RULE),
     Purpose("plan-evidence", _l("Evidence for a progress report"),
             UploadPolicy(DOCUMENT_TYPES, 50 * MiB), frozenset({PARTICIPANT}),
-            "portal.action_plans.reports:may_download_evidence"),
+            "portal.action_plans.reports:may_download_evidence",
+            "portal.action_plans.reports:keep_evidence"),
     Purpose("course-information", _l("Course General Information"),
             UploadPolicy(WORD_TYPES, 20 * MiB), frozenset({COORDINATOR, ADMIN}),
             "portal.catalogue.documents:may_download"),

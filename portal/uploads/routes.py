@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
-from ..domain_errors import explain
+from ..domain_errors import DomainError, Invalid, explain, field_errors
 from ..errors import render_error
 from ..extensions import db
 from ..storage import ObjectNotFound, StorageUnavailable
@@ -115,10 +115,34 @@ def put_part(upload_id, number):
 @bp.post("/uploads/<upload_id>/complete")
 @allow(AUTHENTICATED)
 def complete(upload_id):
+    """Join and check the file; with ``{"form": ref}`` it then belongs to that form at once
+    (the purpose's ``keep`` rule), so leaving the page or a form error never loses it."""
     upload = _own(upload_id)
-    services.complete(upload)
+    stored = services.complete(upload)
     jobs.commit()
-    return jsonify(services.upload_json(upload))
+    answer = services.upload_json(upload)
+    data = request.get_json(silent=True)
+    form_ref = data.get("form") if isinstance(data, dict) else None
+    if isinstance(form_ref, str) and form_ref:
+        try:
+            remove_url = get_purpose(upload.purpose).keep(current_user, stored, form_ref[:200])
+            jobs.commit()
+        except DomainError as refused:
+            db.session.rollback()
+            if isinstance(refused, UploadRefused):
+                raise  # answered as any refused upload (upload_refused)
+            return _not_kept(refused)
+        answer["kept"] = {"remove_url": remove_url}
+    return jsonify(answer)
+
+
+def _not_kept(refused: DomainError):
+    """The file is stored but its form refused it (too many files, a report already sent)."""
+    text = " ".join(field_errors(refused).values()) if isinstance(refused, Invalid) \
+        else explain(refused)
+    status = refused.status if refused.status >= 400 else 422
+    return jsonify({"error": {"status": status, "code": refused.code, "message": text,
+                              "params": {}}}), status
 
 
 @bp.delete("/uploads/<upload_id>")

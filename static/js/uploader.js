@@ -6,7 +6,10 @@
  * upload id is kept in localStorage, so after a dropped connection or a reload, choosing the same
  * file again sends only the parts the server does not have. Network errors are retried with
  * back-off. On success the file input is disabled (its bytes are not sent again) and the hidden
- * "<name>_id" input carries the stored file's id to the form. Every text comes from the page
+ * "<name>_id" input carries the stored file's id to the form. When the field names its form
+ * (data-form), completing sends that reference and the server attaches the file to the form's
+ * record at once (the purpose's keep rule); the answer's kept.remove_url is what the Remove
+ * button posts to. Without one, Remove only clears the id. Every text comes from the page
  * (data-msg-* attributes), already in the reader's language.
  */
 (function () {
@@ -77,6 +80,7 @@
     this.status = root.querySelector(".upload-status");
     this.errorLine = root.querySelector(".error");
     this.resumeHint = root.querySelector(".upload-resume");
+    this.keptLine = root.querySelector(".upload-kept");
     this.buttons = {};
     var self = this;
     root.querySelectorAll("button[data-action]").forEach(function (button) {
@@ -160,6 +164,7 @@
     this.buttons.pause.hidden = state !== "running";
     this.buttons.resume.hidden = state !== "paused";
     this.buttons.cancel.hidden = state === "done";
+    this.buttons.remove.hidden = state !== "done";
   };
 
   /* Checks the page can make before sending anything (the server checks again). */
@@ -181,6 +186,8 @@
     this.file = file;
     this.upload = null;
     this.hidden.value = "";
+    this.kept = null;
+    if (this.keptLine) { this.keptLine.hidden = true; }  // a new file replaces the one kept
     this.busy = true;
     this.paused = false;
     this.samples = [];
@@ -200,10 +207,11 @@
         self.say(self.data.msgChecking);
         self.setButtons("checking");
         return self.retrying(function () {
-          return self.request("POST", self.upload.url + "/complete");
+          return self.request("POST", self.upload.url + "/complete",
+                              self.data.form ? {form: self.data.form} : null);
         });
       })
-      .then(function (done) { self.finished(done.file); })
+      .then(function (done) { self.finished(done.file, done.kept); })
       .catch(function (error) { self.failed(error); });
   };
 
@@ -395,10 +403,34 @@
     this.box.hidden = true;
   };
 
-  Field.prototype.finished = function (file) {
+  /* Take the finished file off the form: on the server too when it was attached at once. */
+  Field.prototype.remove = function () {
+    var self = this, kept = this.kept;
+    var done = function () {
+      self.kept = null;
+      self.hidden.value = "";
+      self.input.disabled = false;
+      self.input.value = "";
+      self.box.hidden = true;
+      self.showError("");
+    };
+    if (!kept || !kept.remove_url) { done(); return; }
+    fetch(kept.remove_url, {method: "POST", credentials: "same-origin",
+                            headers: {"Accept": "application/json", "X-CSRFToken": this.data.csrf}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        done();
+      })
+      .catch(function () { self.showError(self.data.msgRemoveFailed); });
+  };
+
+  Field.prototype.finished = function (file, kept) {
     this.busy = false;
+    this.kept = kept || null;
     this.forget();
-    this.hidden.value = file.id;
+    // Attached to its form's record already: the form need not name it again (and must not,
+    // or a file removed from the record afterwards would come back with the next save).
+    this.hidden.value = this.kept ? "" : file.id;
     this.input.disabled = true;  // the bytes are stored: the form sends only the id
     this.bar.value = 100;
     this.setButtons("done");
