@@ -3,9 +3,10 @@ component checks the admins' status page shows too (portal/admin/operations.py).
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from flask_login import current_user
 from sqlalchemy import text
 
-from .access import PUBLIC, allow
+from .access import ADMIN, PUBLIC, allow
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -14,10 +15,22 @@ bp = Blueprint("health", __name__)
 @bp.route("/healthz")
 @allow(PUBLIC)
 def healthz():
+    """Up or down, for anyone (load balancers, monitors); each component's details (paths,
+    index generation, errors) only for a signed-in admin, and on /admin/status."""
     checks = {"database": check_database(), "storage": check_extension("storage"),
               "search_index": check_extension("search_index")}
     healthy = all(c["ok"] for c in checks.values())
-    return jsonify(status="ok" if healthy else "degraded", checks=checks), 200 if healthy else 503
+    body = {"status": "ok" if healthy else "degraded"}
+    if _admin_asks():
+        body["checks"] = checks
+    return jsonify(body), 200 if healthy else 503
+
+
+def _admin_asks() -> bool:
+    try:   # the session's account is read from the database, which may be what is down
+        return bool(current_user.is_authenticated and current_user.role == ADMIN)
+    except Exception:
+        return False
 
 
 @bp.route("/readyz")

@@ -20,7 +20,7 @@ from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..extensions import limiter
 from ..security import safe_next
-from . import services, two_step
+from . import devices, services, two_step
 from .forms import (
     InvitationForm,
     LoginForm,
@@ -33,15 +33,11 @@ from .forms import (
 bp = Blueprint("auth", __name__)
 
 
-def _account_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
 def _just_reset() -> bool:
     """The browser that has just reset this account's password (it proved it holds the
     mailbox) is not held back by the attempts others make on the account; the per-address
     limit still applies to it."""
-    email = (request.form.get("email") or "").strip().lower()
+    email = devices.submitted_email()
     return bool(email) and session.get("reset_for") == email
 
 
@@ -58,9 +54,12 @@ def _start_session(user, remember: bool = False) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+# Failed sign-ins only, per client address and per account; a browser that signed in to the
+# account before has a bucket of its own (auth/devices.py).
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=devices.failed, exempt_when=devices.trusted)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, exempt_when=_just_reset)
+               key_func=devices.limit_key, deduct_when=devices.failed, exempt_when=_just_reset)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -73,9 +72,12 @@ def login():
             jobs.commit()
             if user.two_step_on:   # the code comes next (two_step_routes.challenge)
                 two_step.begin(user, form.remember.data, form.next.data)
-                return redirect(url_for("two_step.challenge"))
-            _start_session(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, url_for("home.dashboard")))
+                response = redirect(url_for("two_step.challenge"))
+            else:
+                _start_session(user, remember=form.remember.data)
+                response = redirect(safe_next(form.next.data, url_for("home.dashboard")))
+            devices.remember(response, user.email)  # the password was right from here
+            return response
         jobs.commit()
         flash(_("That e-mail address and password do not match an active account."), "error")
         return render_template("auth/login.html", form=form), 401

@@ -1,8 +1,6 @@
 """Library pages for readers: home, results, the material page and its files."""
 from __future__ import annotations
 
-import secrets
-
 from flask import (
     Blueprint,
     abort,
@@ -125,9 +123,7 @@ def material(slug):
 def count_view(slug):
     """Counted when playback starts (a POST from library.js): one per viewer per day."""
     material = _material_or_404(slug)
-    if not current_user.is_authenticated and "library_viewer" not in session:
-        session["library_viewer"] = secrets.token_urlsafe(12)  # this anonymous visitor
-    record_view(material, viewer_key(current_user, session))
+    record_view(material, viewer_key(current_user, request))
     jobs.commit()
     return "", 204
 

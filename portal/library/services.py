@@ -1,11 +1,16 @@
 """Library rules: materials, their files and subtitles, views. Services only flush."""
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import io
+import ipaddress
 import re
 from datetime import date
 from typing import IO
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, load_only, selectinload
@@ -140,11 +145,21 @@ def remove_subtitles(material: Material, lang: str) -> bool:
     return True
 
 
-def viewer_key(user, session) -> str:
-    """Whom a view counts for: the account, else the random key kept in the session."""
+def viewer_key(user, request) -> str:
+    """Whom a view counts for: the account, else the anonymous visitor as their address and
+    browser (a keyed hash, nothing readable kept), so a fresh session is the same visitor.
+    IPv6 addresses count by their /64, which one household or phone usually holds whole."""
     if getattr(user, "is_authenticated", False):
         return "u:%d" % user.id
-    return "s:" + session["library_viewer"]
+    address = request.remote_addr or ""
+    if ":" in address:
+        with contextlib.suppress(ValueError):
+            address = str(ipaddress.ip_network(address + "/64", strict=False).network_address)
+    agent = request.headers.get("User-Agent", "")[:300]
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    return "a:" + hmac.new(key, ("%s|%s" % (address, agent)).encode(),
+                           hashlib.sha256).hexdigest()[:40]
 
 
 def record_view(material: Material, viewer: str, today: date | None = None) -> bool:
