@@ -388,14 +388,16 @@ def _autosaving(form) -> bool:
 def _record_report(report, form, typed) -> None:
     """Remove a file if asked, save what was typed, then attach the files sent."""
     from ..uploads import services as uploads
+    removed = None
     if form.removed_file() is not None:
+        removed = next((f.file_id for f in report.files if f.id == form.removed_file()), None)
         reports.detach(report, form.removed_file())
     reports.save(report, typed, submitting=form.action.data == "submit")
     for posted in request.files.getlist("evidence"):
         if posted and posted.filename:
             reports.attach(report, uploads.store_form_file(current_user, "plan-evidence",
                                                            posted))
-    if form.evidence_id.data:
+    if form.evidence_id.data and form.evidence_id.data != str(removed):  # not put back
         stored = uploads.claim_file(form.evidence_id.data, current_user, "plan-evidence")
         if stored is None:
             raise UploadRefused("no_file")

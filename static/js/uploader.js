@@ -428,9 +428,7 @@
     this.busy = false;
     this.kept = kept || null;
     this.forget();
-    // Attached to its form's record already: the form need not name it again (and must not,
-    // or a file removed from the record afterwards would come back with the next save).
-    this.hidden.value = this.kept ? "" : file.id;
+    this.hidden.value = file.id;  // the form's save attaches it once (kept already or not)
     this.input.disabled = true;  // the bytes are stored: the form sends only the id
     this.bar.value = 100;
     this.setButtons("done");

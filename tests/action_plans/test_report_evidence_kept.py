@@ -40,6 +40,16 @@ def test_a_file_sent_belongs_to_the_report_draft_at_once(app, world, accepted_pl
         response = c.submit(url, {**_report_form(), "action": "save", "evidence_id": evidence_id})
         assert response.status_code == 302
         assert _files(app, plan_id) == [("minutes.pdf", file_id)]
+    # the report's own Remove button posts the whole form, the widget's id with it: not put back
+    from portal.action_plans.models import ReportFile
+    with app.app_context():
+        row = db.session.scalar(select(ReportFile.id))
+    response = c.submit(url, {**_report_form(), "action": "remove-file-%d" % row,
+                              "evidence_id": str(file_id)})
+    assert response.status_code == 302 and _files(app, plan_id) == []
+    done = send_with_widget(c, PDF, "minutes.pdf", "plan-evidence", form="%d/3" % plan_id)
+    file_id = done.get_json()["file"]["id"]
+    assert _files(app, plan_id) == [("minutes.pdf", file_id)]
     # the widget's Remove button, without JavaScript too: a POST to the URL the upload gave
     remove = done.get_json()["kept"]["remove_url"]
     assert c.submit(remove, {}, page=url).status_code == 302
