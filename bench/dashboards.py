@@ -85,7 +85,8 @@ def profile(client, path: str, requests: int) -> None:
     for _ in range(requests):
         client.get(path)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+        int(os.environ.get("BENCH_TOP", "30")))
 
 
 def main(argv=None) -> None:

@@ -154,6 +154,9 @@ def _template_helpers(app: Flask) -> None:
         LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, get_locale=get_locale,
         localize=i18n.localize, content=i18n.content, format_moment=i18n.format_moment,
         format_date=format_date,
-        country_name=i18n.country_name, ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
+        country_name=i18n.country_name, language_name=i18n.language_name,
+        zone_name=i18n.zone_name, format_day=i18n.format_day, format_size=i18n.format_size,
+        format_number=i18n.format_number, format_share=i18n.format_share,
+        ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
         SUBJECTS=SUBJECTS, PHASES=PHASES, ENROLLMENT_STATES=ENROLLMENT_STATES,
         nav_links=links_for_current_user)

@@ -11,13 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, partial
 from zoneinfo import ZoneInfo, available_timezones
 
+import pytz
 from babel import Locale
 from babel.dates import (
-    format_datetime as babel_format_datetime,
     format_timedelta,
     get_date_format,
+    get_time_format,
+    get_timezone_gmt,
+    get_timezone_location,
+    parse_pattern,
 )
+from babel.numbers import format_decimal as babel_decimal, format_percent
 from babel.support import NullTranslations
+from babel.units import format_unit
 from flask import g, request, session
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
@@ -28,6 +34,9 @@ LANGUAGES = ("en", "fr", "es")
 CONTENT_LANGUAGES = LANGUAGES + ("ja",)
 DEFAULT_LANGUAGE = "en"
 JAPAN = ZoneInfo("Asia/Tokyo")
+# Each language named in itself: only for choosing the interface language (the switcher, the
+# account's language), where a reader must find their own. Everywhere else a language is named
+# in the reader's language: ``language_name``.
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ja": "日本語"}
 
 
@@ -54,14 +63,84 @@ def _has_user() -> bool:
 
 
 @lru_cache(maxsize=1)
-def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones()
-                        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
-                        ) + ["UTC"])
+def timezone_names() -> frozenset[str]:
+    """Every zone the time-zone database knows (stored preferences stay valid)."""
+    return frozenset(z for z in available_timezones()
+                     if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+                     ) | {"UTC"}
+
+
+@lru_cache(maxsize=1)
+def current_timezones() -> tuple[str, ...]:
+    """The zones a person may choose: IANA's current ones (``zone.tab`` through pytz), without
+    the obsolete links (Africa/Asmera, Africa/Timbuktu...), and UTC."""
+    return tuple(z for z in pytz.common_timezones if z in timezone_names())
 
 
 def is_valid_timezone(name: str) -> bool:
     return name in timezone_names()
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    return {zone: code for code, zones in pytz.country_timezones.items() for zone in zones}
+
+
+def zone_name(zone: str, lang: str | None = None) -> str:
+    """A zone as people say it, in the reader's language: "heure : Sénégal", "hora de
+    México (Ciudad de México)" (CLDR through Babel); UTC stays UTC."""
+    if zone == "UTC" or not is_valid_timezone(zone):
+        return "UTC"
+    return get_timezone_location(ZoneInfo(zone), locale=lang or _locale())
+
+
+def timezone_choices(lang: str | None = None, now: datetime | None = None
+                     ) -> list[tuple[str, str]]:
+    """The picker: current zones only, each "(UTC+01:00) Country (City)" in the reader's
+    language with today's offset, sorted by country."""
+    lang, now = lang or _locale(), now or datetime.now(UTC)
+    return list(_timezone_choices(lang, now.date()))
+
+
+@lru_cache(maxsize=16)
+def _timezone_choices(lang: str, day: date) -> tuple[tuple[str, str], ...]:
+    locale, countries_ = Locale.parse(lang), _zone_countries()
+    noon = datetime.combine(day, datetime.min.time(), UTC).replace(hour=12)
+    rows = []
+    for zone in current_timezones():
+        if zone == "UTC":
+            rows.append(("", "UTC", "UTC", zone))
+            continue
+        tz = ZoneInfo(zone)
+        offset = get_timezone_gmt(noon.astimezone(tz), locale=locale)
+        country = locale.territories.get(countries_.get(zone, ""), "")
+        city = get_timezone_location(tz, locale=locale, return_city=True)
+        place = "%s (%s)" % (country, city) if country else city
+        rows.append((country.casefold() or city.casefold(), city.casefold(),
+                     "(%s) %s" % (offset, place), zone))
+    rows.sort()
+    return tuple((zone, label) for _, _, label, zone in rows)
+
+
+def suggested_timezone(current: str | None, country: str | None) -> str:
+    """The zone to preselect in the picker: the person's own if it is a current zone; else,
+    among their country's zones, the only one or the one at the same offset as the obsolete
+    zone they had (Africa/Asmera -> Africa/Asmara); else UTC."""
+    if current in current_timezones() and (current != "UTC" or not country):
+        return current
+    zones = pytz.country_timezones.get((country or "").upper(), [])
+    if len(zones) == 1:
+        return zones[0]
+    if current and is_valid_timezone(current):
+        now = datetime.now(UTC)
+        offset = now.astimezone(ZoneInfo(current)).utcoffset()
+        return next((z for z in zones if now.astimezone(ZoneInfo(z)).utcoffset() == offset),
+                    "UTC")
+    return "UTC"
+
+
+def _locale() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
 
 
 # Territory codes in CLDR that are not ISO 3166-1 alpha-2 countries.
@@ -118,9 +197,9 @@ def clean_translations(values: dict | None) -> dict[str, str]:
             if lang in CONTENT_LANGUAGES and isinstance(text, str) and text.strip()}
 
 
-def language_name(code: str) -> str:
+def language_name(code: str, lang: str | None = None) -> str:
     """The name of a language in the reader's language ("anglais" for a French reader)."""
-    return Locale.parse(str(get_locale() or DEFAULT_LANGUAGE)).languages.get(code, code)
+    return Locale.parse(lang or _locale()).languages.get(code, code)
 
 
 def content(values: dict[str, str] | None, tag: str = "span", class_: str = "",
@@ -135,8 +214,22 @@ def content(values: dict[str, str] | None, tag: str = "span", class_: str = "",
     # this runs for every title of every list.
     html = Markup("<%s%s>%s</%s>" % (tag, attrs, escape(shown.text), tag))
     if shown.fallback and shown.text:
-        html += Markup(' <span class="fallback">(%s)</span>') % LANGUAGE_NAMES[shown.lang]
+        html += Markup(' <span class="fallback">(%s)</span>') % language_name(shown.lang, lang)
     return html
+
+
+def format_day(value: date | str | None, lang: str | None = None) -> str:
+    """A day in the reader's locale ("7 oct. 2026"); a "YYYY-MM-DD" text (plan activities
+    keep what was typed) is read first, and any other text is shown as it was typed."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if value is None:
+        return ""
+    lang = lang or _locale()
+    return get_date_format("medium", locale=lang).apply(value, lang)
 
 
 def date_formatter() -> Callable[[date], str]:
@@ -183,21 +276,36 @@ def format_moment(moment: datetime | None, with_japan: bool = False) -> str:
     return moment_formatter(with_japan)(moment)
 
 
-def moment_formatter(with_japan: bool = False) -> Callable[[datetime | None], str]:
-    """``format_moment`` for many times of one page: the reader's locale and zone looked up
-    once, then Babel's ``format_datetime`` called as Flask-Babel calls it (the same text)."""
-    locale, zone = get_locale(), get_timezone()
-    local = partial(babel_format_datetime, format="medium", tzinfo=zone, locale=locale)
-    plain = partial(babel_format_datetime, format="medium", locale=locale)
-    suffix, japan_too = " (" + str(zone) + ")", with_japan and str(zone) != "Asia/Tokyo"
+@lru_cache(maxsize=16)
+def _moment_pattern(lang: str):
+    """Date "medium" and time "short" (no seconds), joined as the locale joins them."""
+    locale = Locale.parse(lang)
+    joined = str(locale.datetime_formats["medium"]).replace(
+        "{1}", get_date_format("medium", locale).pattern).replace(
+        "{0}", get_time_format("short", locale).pattern)
+    return parse_pattern(joined)
+
+
+def moment_formatter(with_japan: bool = False, zone: str | None = None,
+                     lang: str | None = None) -> Callable[[datetime | None], str]:
+    """``format_moment`` for many times of one page (the reader's locale and zone looked up
+    once), or for one reader named by ``zone`` and ``lang`` (an e-mail): "7 oct. 2026, 05:59
+    (heure : Sénégal)", with Japan time after it when asked and not the same zone."""
+    lang = lang or _locale()
+    tz = ZoneInfo(zone) if zone and is_valid_timezone(zone) else (
+        get_timezone() if zone is None else ZoneInfo("UTC"))
+    pattern, name = _moment_pattern(lang), str(tz)
+    suffix = " (%s)" % zone_name(name, lang)
+    japan_too = with_japan and name != "Asia/Tokyo"
+    japan = " / %%s (%s)" % zone_name("Asia/Tokyo", lang) if japan_too else ""
 
     def formatted(moment: datetime | None) -> str:
         if moment is None:
             return ""
         moment = as_utc(moment)
-        text = local(moment) + suffix
+        text = pattern.apply(moment.astimezone(tz), lang) + suffix
         if japan_too:
-            text += " / " + plain(moment.astimezone(JAPAN).replace(tzinfo=None)) + " JST"
+            text += japan % pattern.apply(moment.astimezone(JAPAN), lang)
         return text
     return formatted
 
@@ -211,3 +319,32 @@ def format_time_left(left: timedelta, lang: str) -> str:
             break
     return format_timedelta(left, threshold=1, locale=lang)
 
+
+# Numbers, always through Babel in the reader's locale ("3,5" in French, "1 633" with the
+# locale's grouping): never "%.1f" or str() in a page or a message.
+_SIZE_UNITS = ((1024 ** 3, "digital-gigabyte"), (1024 ** 2, "digital-megabyte"),
+               (1024, "digital-kilobyte"))
+
+
+def format_size(size: int, lang: str | None = None) -> str:
+    """``40 MB`` / ``40 Mo`` / ``994 bytes``: binary multiples, named as people know them,
+    with one decimal under 100."""
+    lang = lang or _locale()
+    for factor, unit in _SIZE_UNITS:
+        if size >= factor:
+            value = size / factor
+            return format_unit(value, unit, length="short", locale=lang,
+                               format="#,##0" if value >= 100 else "#,##0.#")
+    # CLDR's short byte is "byte" whatever the count in English: the long form agrees.
+    return format_unit(size, "digital-byte", length="long", locale=lang)
+
+
+def format_number(value: float | int, digits: int = 0, lang: str | None = None) -> str:
+    """A number in the reader's locale with ``digits`` decimals ("3,5", "4,0", "1 633")."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return babel_decimal(value, format=pattern, locale=lang or _locale())
+
+
+def format_share(share: float, lang: str | None = None) -> str:
+    """A share (0.42) as a percentage of the locale ("42 %", "42 %")."""
+    return format_percent(share, locale=lang or _locale())

@@ -1,19 +1,29 @@
 """Action-plan rule codes (``PlanError``, ``Invalid``) to messages in the reader's language."""
 from __future__ import annotations
 
+from textwrap import shorten
+
 from flask_babel import lazy_gettext as _l
 
 from ..domain_errors import Messages
+from ..i18n import format_day
 
 
 def _labels(code: str, params: dict) -> dict:
-    """Sections and activity fields are named by key; the reader sees their labels."""
+    """Sections and activity fields are named by key; the reader sees their labels, dates in
+    their locale, and an activity by the start of its description, cut between words."""
     from .services import activity_labels, section_labels
     p = dict(params)
     if "section" in p:
         p["section"] = section_labels()[p["section"]]
     if "field" in p:
         p["field"] = activity_labels()[p["field"]]
+    for key in ("date", "start", "end"):
+        if key in p:
+            p[key] = format_day(p[key])
+    if "activity" in p:
+        p["activity"] = shorten(" ".join(str(p["activity"]).split()), width=60,
+                                placeholder=" …")
     return p
 
 

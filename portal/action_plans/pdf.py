@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import force_locale, format_date, gettext as _
 from fpdf import FPDF
 
-from ..i18n import country_name, localize
+from ..i18n import country_name, format_day, localize
 from .models import ACTIVITY_FIELDS, TEXT_SECTIONS, PlanVersion
 from .services import activity_labels, section_labels
 
@@ -140,6 +140,9 @@ def _activities(pdf, content, labels, act_labels, heading, para) -> None:
     for i, activity in enumerate(content.get("activities") or [], start=1):
         para(_("Activity %(number)d", number=i), 11, bold=True)
         for field in ACTIVITY_FIELDS:
-            para("%s: %s" % (act_labels[field], activity.get(field) or "—"), 10)
+            value = activity.get(field) or ""
+            if field in ("start", "end"):
+                value = format_day(value)
+            para("%s: %s" % (act_labels[field], value or "—"), 10)
         pdf.ln(2)
     pdf.ln(1)

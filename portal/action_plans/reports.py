@@ -84,7 +84,7 @@ def _activity_problems(activity: dict) -> Problems:
     value = activity["percent"]
     if not value.isdigit() or not 0 <= int(value) <= 100:
         problems["activity-%s-percent" % activity["key"]] = (
-            "percent_invalid", {"activity": activity["description"][:60]})
+            "percent_invalid", {"activity": activity["description"]})
     return problems
 
 

@@ -4,12 +4,10 @@ rendered for the recipient, not for whoever caused them). Due dates are computed
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime as babel_datetime
 from flask_babel import gettext as _, ngettext
 
-from ..i18n import JAPAN, as_utc, is_valid_timezone
+from ..i18n import as_utc, moment_formatter
 
 
 def _duration(seconds: float) -> str:
@@ -39,8 +37,7 @@ def countdown(deadline: datetime | None, now: datetime) -> str:
 def moments_for(moment: datetime, zone: str | None, lang: str) -> dict[str, str]:
     """One instant in UTC, in the reader's zone and in Japan, formatted in ``lang``."""
     moment = as_utc(moment)
-    zone = zone if zone and is_valid_timezone(zone) else "UTC"
-    fmt = lambda tz: babel_datetime(moment, "medium", tzinfo=tz, locale=lang)  # noqa: E731
-    return {"utc": fmt(ZoneInfo("UTC")) + " UTC", "zone": zone,
-            "local": fmt(ZoneInfo(zone)) + " (" + zone + ")",
-            "japan": fmt(JAPAN) + " JST"}
+    zone = zone or "UTC"
+    return {"utc": moment_formatter(zone="UTC", lang=lang)(moment), "zone": zone,
+            "local": moment_formatter(zone=zone, lang=lang)(moment),
+            "japan": moment_formatter(zone="Asia/Tokyo", lang=lang)(moment)}

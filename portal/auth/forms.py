@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from ..i18n import LANGUAGE_NAMES, LANGUAGES, is_valid_timezone, timezone_names
+from ..i18n import LANGUAGE_NAMES, LANGUAGES, current_timezones, timezone_choices
 from .services import MAX_PASSWORD, MIN_PASSWORD
 
 
@@ -12,12 +12,12 @@ def language_choices():
     return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 
-def timezone_choices():
-    return [(name, name.replace("_", " ")) for name in timezone_names()]
+def _zone_choices(form, field):
+    return timezone_choices()
 
 
 def _valid_timezone(form, field):
-    if not is_valid_timezone(field.data or ""):
+    if (field.data or "") not in current_timezones():
         raise ValidationError(_l("Choose a time zone from the list."))
 
 
@@ -55,7 +55,7 @@ class InvitationForm(FlaskForm):
     password = new_password_field(_l("Choose a password"))
     confirm = confirm_field()
     language = SelectField(_l("Language"), choices=language_choices)
-    timezone = SelectField(_l("Time zone"), choices=timezone_choices,
+    timezone = SelectField(_l("Time zone"), choices=_zone_choices,
                            validators=[_valid_timezone], validate_choice=False)
 
 
@@ -75,7 +75,7 @@ class PreferencesForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[
         DataRequired(message=_l("Enter your name.")), Length(max=200)])
     language = SelectField(_l("Language"), choices=language_choices)
-    timezone = SelectField(_l("Time zone"), choices=timezone_choices,
+    timezone = SelectField(_l("Time zone"), choices=_zone_choices,
                            validators=[_valid_timezone], validate_choice=False)
 
 

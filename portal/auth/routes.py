@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import jobs
+from .. import i18n, jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..extensions import limiter
 from ..security import safe_next
@@ -108,7 +108,7 @@ def accept_invitation(token: str):
     form = InvitationForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.language.data = user.language
-        form.timezone.data = user.timezone
+        form.timezone.data = i18n.suggested_timezone(user.timezone, user.country)
     if form.validate_on_submit():
         user.name = form.name.data.strip()
         user.language = form.language.data
@@ -156,6 +156,10 @@ def reset_password(token: str):
 @allow(AUTHENTICATED)
 def account():
     prefs = PreferencesForm(obj=current_user, prefix="prefs")
+    if request.method == "GET" and current_user.timezone not in i18n.current_timezones():
+        # an obsolete zone (Africa/Asmera) is not in the picker: offer today's name for it
+        prefs.timezone.data = i18n.suggested_timezone(current_user.timezone,
+                                                      current_user.country)
     password = PasswordChangeForm(prefix="pw")
     status = 200
     if request.method == "POST" and "prefs-submit" in request.form:

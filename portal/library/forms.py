@@ -19,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..courses.vocabulary import SUBJECTS
 from ..forms import ANY, TranslatedField
-from ..i18n import CONTENT_LANGUAGES, LANGUAGE_NAMES
+from ..i18n import CONTENT_LANGUAGES, language_name
 from .manage import MaterialDetails
 from .models import MaterialKind
 
@@ -35,7 +35,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _languages():
-    return [(code, LANGUAGE_NAMES[code]) for code in CONTENT_LANGUAGES]
+    return [(code, language_name(code)) for code in CONTENT_LANGUAGES]
 
 
 class MaterialForm(FlaskForm):

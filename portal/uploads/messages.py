@@ -1,23 +1,10 @@
 """Refusal codes to messages in the reader's language (literal msgids, named placeholders)."""
 from __future__ import annotations
 
-from babel.units import format_unit
-from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
 
 from ..domain_errors import Messages
-
-_UNITS = ((1024 ** 3, "digital-gigabyte"), (1024 ** 2, "digital-megabyte"),
-          (1024, "digital-kilobyte"))
-
-
-def format_size(size: int) -> str:
-    """``40 MB`` / ``40 Mo``: binary multiples, named as people know them."""
-    for factor, unit in _UNITS:
-        if size >= factor:
-            value = size / factor
-            return format_unit(value, unit, length="short", locale=get_locale(),
-                               format="#,##0" if value >= 100 else "#,##0.#")
-    return format_unit(size, "digital-byte", length="short", locale=get_locale())
+from ..i18n import format_size
 
 
 def _prepare(code: str, params: dict) -> dict:

@@ -19,7 +19,7 @@ def test_two_problems_are_shown_at_once_and_the_text_is_kept(app, world, start_p
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Problem and background: this section is required." in html
-    assert "Activity 2 ends (2026-03-01) before it starts (2026-04-01)." in html
+    assert "Activity 2 ends (Mar 1, 2026) before it starts (Apr 1, 2026)." in html
     assert html.count('<li><a href="#') == 2                     # both in the summary
     assert "Budget cuts &lt;and&gt; floods" in html and 'value="2026-03-01"' in html
     assert plan_form["objectives"] in html

@@ -70,7 +70,7 @@ def test_activity_ending_before_it_starts_is_refused(app, world, start_plan, pla
     plan_form["activities-1-end"] = "2026-03-01"
     response = c.submit("/action-plans/%d/edit" % plan_id, {**plan_form, "action": "submit"})
     assert response.status_code == 400
-    assert "Activity 2 ends (2026-03-01) before it starts (2026-04-01)." in \
+    assert "Activity 2 ends (Mar 1, 2026) before it starts (Apr 1, 2026)." in \
         response.get_data(as_text=True)
     plan_form["activities-0-start"] = "10/01/2026"
     response = c.submit("/action-plans/%d/edit" % plan_id, {**plan_form, "action": "submit"})

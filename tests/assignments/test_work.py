@@ -41,17 +41,17 @@ def test_submit_gives_receipt_and_mail_with_sha256_of_the_bytes(app, world, sign
     html = alice.get(url(world)).get_data(as_text=True)
     assert "Rapport pays" in html and '<html lang="fr">' in html
     assert "<script>alert" not in html and "<strong>vos</strong>" in html  # sanitized Markdown
-    assert "JST" in html and "à remettre dans 2 jours" in html  # countdown, Japan time
+    assert "(heure : Japon)" in html and "à remettre dans 2 jours" in html  # countdown, Japan time
     assert draft_with_file(alice, world).status_code == 302
     r = alice.submit(url(world), {"text": "Mon rapport", "action": "submit", "statement": "y"})
     assert r.status_code == 302 and "/receipt" in r.headers["Location"]
     receipt = alice.get(r.headers["Location"]).get_data(as_text=True)
     digest = hashlib.sha256(PDF).hexdigest()
-    assert digest in receipt and "rapport.pdf" in receipt and "Africa/Dakar" in receipt
+    assert digest in receipt and "rapport.pdf" in receipt and "(heure : Sénégal)" in receipt
     body = mailbox.to(world.alice.email)[-1]
     assert body["Subject"] == "Accusé de réception : Rapport pays"
     text = body.get_content()
-    assert digest in text and "77 octets" in text and "UTC" in text and "JST" in text
+    assert digest in text and "77 octets" in text and "UTC" in text and "(heure : Japon)" in text
     assert submission_of(app, world, world.alice)[1:3] == ("submitted", False)
 
 

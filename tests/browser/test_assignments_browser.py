@@ -42,7 +42,7 @@ def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp
     _sign_in(aminata, "aminata@demo.example.org", live_server.password)
     assert "Prochaines échéances" in aminata.content()
     _open_country_report(aminata)
-    assert "JST" in aminata.content() and "à remettre dans" in aminata.content()
+    assert "(heure : Japon)" in aminata.content() and "à remettre dans" in aminata.content()
     aminata.fill("textarea[name=text]", "La pêche artisanale au Sénégal.")
     aminata.set_input_files("input[type=file][name=file]", str(report))
     # The resumable uploader sends it at once; the form waits until it has (it says so).

@@ -117,8 +117,8 @@ def test_required_language_and_all_languages(app):
 @pytest.mark.parametrize("reader, values, expected", [
     ("fr", {"en": "Water", "fr": "Eau"}, "<span>Eau</span>"),
     ("fr", {"en": "Water <b>"}, '<span lang="en">Water &lt;b&gt;</span>'
-                                ' <span class="fallback">(English)</span>'),
-    ("es", {"ja": "水"}, '<span lang="ja">水</span> <span class="fallback">(日本語)</span>'),
+                                ' <span class="fallback">(anglais)</span>'),
+    ("es", {"ja": "水"}, '<span lang="ja">水</span> <span class="fallback">(japonés)</span>'),
     ("en", {}, "<span></span>"),
 ])
 def test_content_shows_the_readers_language_and_marks_a_fallback(app, reader, values, expected):
