@@ -45,6 +45,7 @@ from .config import ROOT, load_config
 from .courses.vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .home import routes as home
+from .markdown import render_markdown
 from .navigation import links_for_current_user
 from .storage import cli as storage_cli
 
@@ -155,7 +156,7 @@ def _template_helpers(app: Flask) -> None:
         localize=i18n.localize, content=i18n.content, format_moment=i18n.format_moment,
         format_date=format_date,
         country_name=i18n.country_name, language_name=i18n.language_name,
-        zone_name=i18n.zone_name, format_day=i18n.format_day, format_size=i18n.format_size,
+        zone_name=i18n.zone_name, render_markdown=render_markdown, format_day=i18n.format_day, format_size=i18n.format_size,
         format_number=i18n.format_number, format_share=i18n.format_share,
         ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
         SUBJECTS=SUBJECTS, PHASES=PHASES, ENROLLMENT_STATES=ENROLLMENT_STATES,

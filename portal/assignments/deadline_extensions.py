@@ -9,8 +9,8 @@ from .. import audit
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import as_utc
-from .models import GRANTED, REFUSED, REQUESTED, Assignment, Extension
-from .services import RuleBroken
+from .models import ACCEPTED, GRANTED, REFUSED, REQUESTED, SUBMITTED, Assignment, Extension
+from .services import RuleBroken, find_submission
 
 
 def pending_request(assignment: Assignment, user_id: int) -> Extension | None:
@@ -19,12 +19,23 @@ def pending_request(assignment: Assignment, user_id: int) -> Extension | None:
         Extension.state == REQUESTED))
 
 
+def last_answer(assignment: Assignment, user_id: int) -> Extension | None:
+    """The participant's latest answered request or extension (granted or refused), whose
+    dates and message their work page shows."""
+    return db.session.scalar(select(Extension).where(
+        Extension.assignment_id == assignment.id, Extension.user_id == user_id,
+        Extension.state.in_((GRANTED, REFUSED))).order_by(Extension.id.desc()).limit(1))
+
+
 def request_extension(assignment: Assignment, user, reason: str, wanted: datetime | None
                       ) -> Extension:
     if not reason.strip():
         raise RuleBroken("reason_missing")
     if pending_request(assignment, user.id) is not None:
         raise RuleBroken("request_pending", 409)
+    submission = find_submission(assignment, user.id)
+    if submission is not None and submission.state in (SUBMITTED, ACCEPTED):
+        raise RuleBroken("already_handed_in", 409)  # more time for work already handed in
     ext = Extension(assignment=assignment, user=user, reason=reason.strip(), state=REQUESTED,
                     due_at=wanted)
     db.session.add(ext)

@@ -18,9 +18,13 @@ MESSAGES = Messages({
     "too_many_files": _l("At most %(limit)s files may be attached."),
     "statement_missing": _l("Accept the statement to submit."),
     "bad_decision": _l("Choose a decision."),
+    "feedback_missing": _l("Say what should change: the participant reads this feedback with "
+                           "the returned work."),
     "not_reviewable": _l("This submission has already been reviewed or is not handed in."),
     "reason_missing": _l("Give a reason."),
     "request_pending": _l("You have already asked for an extension; wait for the answer."),
+    "already_handed_in": _l("This work is handed in: there is no deadline left to extend. If it "
+                            "is returned for revision, you can ask then."),
     "due_missing": _l("Enter the new due date."),
     "already_answered": _l("This request has already been answered."),
     "no_file": _l("Choose a file to send."),

@@ -81,6 +81,7 @@ def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
         "statement": localize(assignment.statement), "form": form,
         "ext_form": ext_form or ExtensionRequestForm(),
         "pending_request": deadline_extensions.pending_request(assignment, user.id),
+        "extension_answer": deadline_extensions.last_answer(assignment, user.id),
         "purpose": purpose, "form_limit": min(uploads.form_limit(purpose),
                                                purpose.policy.max_size),
         "format_size": format_size,

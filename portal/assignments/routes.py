@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..access import AUTHENTICATED, PARTICIPANT, allow
-from ..domain_errors import explain
+from ..domain_errors import explain, field_errors
 from ..extensions import db
 from ..i18n import format_moment
 from ..protect.web import prefill
@@ -142,6 +142,14 @@ def _submit(assignment, form, text):
         version = services.submit(assignment, current_user, text, bool(form.statement.data))
         notify.receipt(version)
         jobs.commit()
+    except services.Invalid as invalid:
+        db.session.rollback()
+        problems = field_errors(invalid)
+        for name in ("text", "statement"):  # beside their fields, and in the summary
+            if name in problems:
+                form[name].errors = [*form[name].errors, problems[name]]
+        summary = [problems[name] for name in ("text", "file", "statement") if name in problems]
+        return _render_work(assignment, form, summary, invalid.status)
     except RuleBroken as broken:
         db.session.rollback()
         return _render_work(assignment, form, explain(broken) + " " +

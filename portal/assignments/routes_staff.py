@@ -141,6 +141,9 @@ def review(submission_id: int):
         db.session.rollback()
         if isinstance(exc, StorageUnavailable):
             return _render_review(submission, form, 400, upload_message("storage_unavailable"))
+        if isinstance(exc, RuleBroken) and exc.code == "feedback_missing":
+            form.feedback.errors = [*form.feedback.errors, explain(exc)]  # beside the box
+            return _render_review(submission, form, exc.status)
         return _render_review(submission, form, exc.status, explain(exc))
     flash(_("Your review is saved and the participant is told by e-mail."), "success")
     return redirect(url_for("assignments.queue", course_id=submission.assignment.course_id))
@@ -166,9 +169,11 @@ def _grant_form(assignment) -> GrantForm:
     return form
 
 
-def _render_extensions(assignment, form, status=200, error=None):
+def _render_extensions(assignment, form, status=200, error=None, answering=None):
+    """``answering``: (request id, its posted AnswerForm) when an answer failed: that request's
+    form comes back with what was chosen and typed."""
     return render_template("assignments/extensions.html", assignment=assignment, form=form,
-                           answer_form=AnswerForm(formdata=None),
+                           answering=answering or (None, None),
                            requests=deadline_extensions.extensions_of(assignment),
                            error=error), status
 
@@ -205,7 +210,8 @@ def answer_extension(extension_id: int):
     assignment = ext.assignment
     if not form.validate_on_submit():
         return _render_extensions(assignment, _grant_form(assignment), 400,
-                                  " ".join(e for errs in form.errors.values() for e in errs))
+                                  " ".join(e for errs in form.errors.values() for e in errs),
+                                  answering=(ext.id, form))
     zone = current_user.timezone
     try:
         ext = deadline_extensions.answer_request(ext, current_user, form.decision.data == "grant",
@@ -216,7 +222,7 @@ def answer_extension(extension_id: int):
     except RuleBroken as broken:
         db.session.rollback()
         return _render_extensions(assignment, _grant_form(assignment), broken.status,
-                                  explain(broken))
+                                  explain(broken), answering=(ext.id, form))
     flash(_("Your answer is sent to the participant by e-mail."), "success")
     return redirect(url_for("assignments.extensions_page", assignment_id=assignment.id))
 

@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-import markdown
-import nh3
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 
 from .. import audit, dates
 from ..db_types import utcnow
+from .. import domain_errors
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import as_utc
+from ..markdown import render_markdown  # noqa: F401  (pages call services.render_markdown)
 from .models import (
     ACCEPTED,
     DRAFT,
@@ -29,8 +28,10 @@ from .models import (
     SubmissionVersion,
 )
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "h2", "h3", "h4", "blockquote",
-                "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "hr"}
+class Invalid(domain_errors.Invalid):
+    """What is handed in lacks something, field by field (``text``, ``file``, ``statement``)."""
+
+    messages = "portal.assignments.messages"
 
 
 class RuleBroken(DomainError):
@@ -38,13 +39,6 @@ class RuleBroken(DomainError):
     status to answer with."""
 
     messages = "portal.assignments.messages"
-
-
-def render_markdown(text: str) -> Markup:
-    """Markdown to HTML, sanitized: no scripts, no styles, links that cannot run code."""
-    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"])
-    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, url_schemes={"http", "https", "mailto"},
-                            link_rel="noopener noreferrer nofollow"))
 
 
 # -- assignments ---------------------------------------------------------------------------------
@@ -203,14 +197,17 @@ def submit(assignment: Assignment, user, text: str, statement_accepted: bool,
     deadline = deadline_for(assignment, user.id)
     if deadline.cutoff_at is not None and now > as_utc(deadline.cutoff_at):
         raise RuleBroken("after_cutoff", 409)
+    problems: dict[str, tuple[str, dict]] = {}  # all at once: one round trip on a slow link
     if assignment.wants_text and not text.strip():
-        raise RuleBroken("text_missing")
+        problems["text"] = ("text_missing", {})
     if assignment.wants_files and not version.attachments:
-        raise RuleBroken("files_missing")
-    if len(version.attachments) > assignment.max_files:
-        raise RuleBroken("too_many_files", limit=assignment.max_files)
+        problems["file"] = ("files_missing", {})
+    elif len(version.attachments) > assignment.max_files:
+        problems["file"] = ("too_many_files", {"limit": assignment.max_files})
     if _statement_required(assignment) and not statement_accepted:
-        raise RuleBroken("statement_missing")
+        problems["statement"] = ("statement_missing", {})
+    if problems:
+        raise Invalid(problems)
     version.statement_accepted = statement_accepted
     version.state, version.submitted_at = SUBMITTED, now
     version.late = now > as_utc(deadline.due_at)
@@ -232,6 +229,8 @@ def review(submission: Submission, reviewer, decision: str, feedback: str,
     version = submission.current
     if version is None or version.state != SUBMITTED:
         raise RuleBroken("not_reviewable", 409)
+    if decision == RETURNED and not feedback.strip():
+        raise RuleBroken("feedback_missing")  # "Returned" without a reason helps no one
     version.state, version.feedback = decision, feedback
     version.reviewer, version.reviewed_at = reviewer, now or utcnow()
     submission.state = decision

@@ -1,5 +1,6 @@
 """Review, versions, the zip of an assignment, extensions, the matrix and its CSV."""
 import io
+import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -64,6 +65,27 @@ def test_review_needs_a_decision(app, world, signed_in):
     review = "/assignments/submissions/%d/review" % the_submission(app, world.alice)[0]
     r = tanaka.submit(review, {"feedback": "Bien"})
     assert r.status_code == 400 and "Bien" in r.get_data(as_text=True)
+
+
+def test_returning_needs_feedback_and_feedback_is_markdown_as_the_work_is(app, world, signed_in):
+    alice, tanaka = signed_in(world.alice), signed_in(world.instructor)
+    hand_in(alice, world, text="Mon **rapport**")
+    sid = the_submission(app, world.alice)[0]
+    review = "/assignments/submissions/%d/review" % sid
+    r = tanaka.submit(review, {"feedback": "   ", "decision": "returned"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Say what should change" in html
+    radio = re.search(r'<input[^>]*value="returned"[^>]*>', html).group(0)
+    assert "checked" in radio  # the choice is kept
+    assert the_submission(app, world.alice)[1] == "submitted"  # nothing returned
+    r = tanaka.submit(review, {"feedback": "Ajoutez les **captures** d'écran.\n\n"
+                               "<script>alert(1)</script>", "decision": "returned"})
+    assert r.status_code == 302
+    page = alice.get("/assignments/%d" % world.assignment_id).get_data(as_text=True)
+    assert "Ajoutez les <strong>captures</strong> d&#39;écran." in page.replace("'", "&#39;")
+    assert "<script>alert(1)</script>" not in page and "**captures**" not in page
+    v1 = alice.get("/assignments/submissions/%d/v1" % sid).get_data(as_text=True)
+    assert "<strong>captures</strong>" in v1 and "Mon <strong>rapport</strong>" in v1
 
 
 def test_attachments_download_and_preview(app, world, signed_in):
@@ -227,3 +249,33 @@ def test_dashboard_shows_extension_requests(app, world, signed_in):
     bob.submit(url + "/extension", {"reason": "Viaje de trabajo"}, page=url)
     html = signed_in(world.coordinator).get("/dashboard").get_data(as_text=True)
     assert "Extension requests waiting" in html and "1 request" in html
+
+
+def test_extension_answer_keeps_the_choice_shows_the_message_and_not_for_handed_in_work(
+        app, world, signed_in):
+    alice = signed_in(world.alice)  # reads French
+    url = "/assignments/%d" % world.assignment_id
+    assert alice.submit(url + "/extension", {"reason": "Coupure d'électricité"},
+                        page=url).status_code == 302
+    with app.app_context():
+        ext_id = db.session.scalar(select(Extension.id))
+    tanaka = signed_in(world.instructor)
+    page = "/assignments/%d/extensions" % world.assignment_id
+    # Granting without a date: refused, and the choice and the message typed come back.
+    r = tanaka.submit("/assignments/extensions/%d" % ext_id,
+                      {"decision": "grant", "answer": "Bon courage"}, page=page)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "checked" in re.search(r'<input[^>]*value="grant"[^>]*>', html).group(0)
+    assert ">Bon courage</textarea>" in html
+    r = tanaka.submit("/assignments/extensions/%d" % ext_id,
+                      {"decision": "refuse", "answer": "Le **rapport** peut attendre"}, page=page)
+    assert r.status_code == 302
+    work = alice.get(url).get_data(as_text=True)
+    assert "Votre demande de prolongation a été refusée." in work
+    assert "Le <strong>rapport</strong> peut attendre" in work  # the staff's message, shown
+    hand_in(alice, world)
+    work = alice.get(url).get_data(as_text=True)
+    assert "/extension\"" not in work and "Demander une prolongation" not in work
+    r = alice.submit(url + "/extension", {"reason": "encore"}, page=url)
+    assert r.status_code == 409 and "Ce travail est remis" in r.get_data(as_text=True)

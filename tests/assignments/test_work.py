@@ -74,6 +74,21 @@ def test_text_and_files_required_when_asked(world, signed_in):
     assert r.status_code == 400 and "Joignez au moins un fichier" in r.get_data(as_text=True)
 
 
+def test_every_missing_part_of_a_hand_in_is_said_at_once(app, world, signed_in):
+    """Text, file and statement missing: one answer names all three (one round trip on a
+    slow link), the text and statement beside their fields."""
+    alice = signed_in(world.alice)
+    r = alice.submit(url(world), {"text": " ", "action": "submit"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    summary = html.split('class="error-summary"')[1].split("</div>")[0]
+    for message in ("Rédigez votre texte", "Joignez au moins un fichier",
+                    "Acceptez la déclaration"):
+        assert message in summary, message
+    assert html.count("Rédigez votre texte") == 2  # in the summary and beside the text box
+    assert submission_of(app, world, world.alice)[1] == "draft"
+
+
 def test_wrong_type_by_content_refused_and_text_kept(app, world, signed_in):
     alice = signed_in(world.alice)
     r = draft_with_file(alice, world, text="Texte précieux", name="rapport.pdf",
