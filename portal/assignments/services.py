@@ -8,9 +8,8 @@ from functools import cache
 
 from sqlalchemy import bindparam, select
 
-from .. import audit, dates
+from .. import audit, dates, domain_errors
 from ..db_types import utcnow
-from .. import domain_errors
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import as_utc
@@ -27,6 +26,7 @@ from .models import (
     SubmissionFile,
     SubmissionVersion,
 )
+
 
 class Invalid(domain_errors.Invalid):
     """What is handed in lacks something, field by field (``text``, ``file``, ``statement``)."""

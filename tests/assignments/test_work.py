@@ -1,6 +1,7 @@
 """The participant's work: drafts, files, submitting, receipts, versions, late and cut-off."""
 import hashlib
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -87,6 +88,21 @@ def test_every_missing_part_of_a_hand_in_is_said_at_once(app, world, signed_in):
         assert message in summary, message
     assert html.count("Rédigez votre texte") == 2  # in the summary and beside the text box
     assert submission_of(app, world, world.alice)[1] == "draft"
+
+
+def test_a_text_past_the_limit_is_refused_whole_never_cut(app, world, signed_in):
+    """No maxlength on the text area (a browser cuts a paste silently): the limit is said and
+    counted, and the server refuses a longer text, giving it all back."""
+    alice = signed_in(world.alice)
+    page = alice.get(url(world)).get_data(as_text=True)
+    area = re.search(r"<textarea[^>]*name=\"text\"[^>]*>", page).group(0)
+    assert " maxlength=" not in area and 'data-maxlength="100000"' in area
+    assert "Au plus 100\u202f000 caractères." in page and "text-count" in area
+    text = "pêche " * 20000  # 120,000 characters
+    r = alice.submit(url(world), {"text": text, "action": "draft"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Le texte est trop long" in html
+    assert text.strip() in html  # all of it, to shorten as the writer chooses
 
 
 def test_wrong_type_by_content_refused_and_text_kept(app, world, signed_in):

@@ -1,0 +1,28 @@
+/* Character counters for long text areas (progressive: without JavaScript the limit is said
+ * and the server refuses more, keeping the text). The sentences come from the page, already
+ * translated, with {count}, {max} and {over} written by the browser in the page's language.
+ * The counter describes its text area (read when it takes focus), so a screen reader is not
+ * interrupted at every key; past the limit the area is marked invalid. */
+(function () {
+  "use strict";
+  var lang = document.documentElement.lang || "en";
+  var number = window.Intl ? new Intl.NumberFormat(lang) : {format: String};
+
+  document.querySelectorAll("textarea[data-maxlength]").forEach(function (area) {
+    var counter = document.getElementById(area.id + "-count");
+    var max = parseInt(area.dataset.maxlength, 10);
+    if (!counter || !max) { return; }
+
+    function update() {
+      var count = area.value.length, over = count > max;
+      counter.textContent = (over ? counter.dataset.over : counter.dataset.count)
+        .replace("{count}", number.format(count)).replace("{max}", number.format(max))
+        .replace("{over}", number.format(count - max));
+      counter.classList.toggle("error", over);
+      if (over) { area.setAttribute("aria-invalid", "true"); }
+    }
+
+    area.addEventListener("input", update);
+    update();
+  });
+})();
