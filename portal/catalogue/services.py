@@ -49,6 +49,11 @@ class Filters:
     fiscal_year: int | None = None
     text: str = ""
 
+    @property
+    def in_use(self) -> int:
+        """How many filters (the search words aside) are set."""
+        return sum(1 for k, v in self.as_args().items() if k != "q")
+
     def as_args(self) -> dict:
         return {k: v for k, v in (("subject", self.subject), ("region", self.region),
                                   ("program_type", self.program_type),

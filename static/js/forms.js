@@ -26,3 +26,27 @@
     update();
   });
 })();
+
+/* Filters fold away on a phone so results come first; on a wide screen they start open. */
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(min-width: 40rem)").matches) { return; }
+  document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+})();
+
+/* A wide table scrolls sideways on a phone: when it does, it takes the keyboard focus so it can
+ * be scrolled without a mouse (WCAG 2.1.1), with its caption or a generic name. */
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll("table.table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.setAttribute("tabindex", "0");
+      } else if (table.getAttribute("tabindex") === "0") {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+})();

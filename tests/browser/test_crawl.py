@@ -4,7 +4,9 @@ and in Spanish, a bounded breadth-first crawl (a couple of pages per URL shape).
 
 - no interface sentence of the catalogs (an English msgid with a translation) is visible;
 - no long English-looking text node outside content marked with another ``lang``;
-- in French, axe-core finds no serious or critical violation.
+- in French, axe-core finds no serious or critical violation;
+- nothing is wider than a 320 px phone (issue 18): the crawl runs at that width, in English too
+  (where only the width is checked).
 """
 from __future__ import annotations
 
@@ -22,16 +24,16 @@ MAX_PAGES = 30      # per role and language
 PER_SHAPE = 1       # pages of the same URL shape (ids and slugs replaced)
 SKIP = re.compile(r"(\.(csv|zip|pdf|vtt|txt|json|xlsx|mp4)$)|^/(static|api)/|/media/|/files/|"
                   r"/evidence|/logout|/language|/pdf$")
-# role: (account, its own language, extra start pages)
+# role: (account per language, else the French one; extra start pages). Each account is put
+# back in its own language afterwards.
 ROLES = {
-    "anonymous": (None, None, ["/", "/library/", "/library/search?q=gestion+des+dechets",
-                               "/login", "/password/forgot"]),
-    "participant": ({"fr": "aminata", "es": "fernanda"}, None, ["/dashboard"]),
-    "alumnus": ({"fr": "samuel", "es": "carlos"}, {"samuel": "en"}, ["/dashboard"]),
-    "instructor": ({"fr": "mori", "es": "tanaka"}, {"tanaka": "en"}, ["/dashboard"]),
-    "coordinator": ({"fr": "coordinator", "es": "coordinator"}, {"coordinator": "en"},
-                    ["/dashboard"]),
-    "admin": ({"fr": "admin", "es": "admin"}, {"admin": "en"}, ["/dashboard"]),
+    "anonymous": (None, ["/", "/library/", "/library/search?q=gestion+des+dechets",
+                         "/login", "/password/forgot"]),
+    "participant": ({"fr": "aminata", "es": "fernanda"}, ["/dashboard"]),
+    "alumnus": ({"fr": "samuel", "es": "carlos"}, ["/dashboard"]),
+    "instructor": ({"fr": "mori", "es": "tanaka"}, ["/dashboard"]),
+    "coordinator": ({"fr": "coordinator", "es": "coordinator"}, ["/dashboard"]),
+    "admin": ({"fr": "admin", "es": "admin"}, ["/dashboard"]),
 }
 EN_WORDS = set("the and of to your you is are for with this that will be not has have was can "
                "when which from there their been were them these those its into".split())
@@ -134,23 +136,44 @@ def _set_language(page, lang):
     page.wait_for_load_state()
 
 
-@pytest.mark.parametrize("lang", ["fr", "es"])
+WIDE_JS = r"""() => {
+  const width = document.documentElement.clientWidth, out = [];
+  if (document.documentElement.scrollWidth <= width) return out;
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 1 && getComputedStyle(el).position !== 'absolute'
+        && !el.closest('.table, pre, .library-transcript, [hidden]')) {
+      out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' ('
+               + Math.round(box.right) + ' px)');
+    }
+  }
+  return out.slice(0, 5);
+}"""
+PHONE = 320
+
+
+@pytest.mark.parametrize("lang", ["fr", "es", "en"])
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_english_left_and_no_serious_accessibility_problem(role, lang, page_in, live_server,
                                                              login, axe):
-    accounts, own_language, starts = ROLES[role]
-    page = page_in(lang)
-    account = accounts[lang] if accounts else None
+    accounts, starts = ROLES[role]
+    page = page_in(lang, width=PHONE, height=700)
+    account = (accounts.get(lang) or accounts["fr"]) if accounts else None
+    original = lang
     if account:
         login(page, "%s@demo.example.org" % account)
-        if page.locator("html").get_attribute("lang") != lang:
+        original = page.locator("html").get_attribute("lang")  # the account's own language
+        if original != lang:
             _set_language(page, lang)
     english = _english_msgids()
     people = _written_by_people()
-    left, looking = [], []
+    left, looking, wide = [], [], []
 
     def check(url, first_of_shape):
         assert page.locator("html").get_attribute("lang") == lang, url
+        wide.extend("%s: %s" % (url, e) for e in page.evaluate(WIDE_JS))
+        if lang == "en":
+            return  # English pages: only their width
         texts = page.evaluate(TEXT_JS)
         joined = "\n".join(texts)
         left.extend("%s: %s" % (url, m) for m in english if m in joined)
@@ -164,8 +187,9 @@ def test_no_english_left_and_no_serious_accessibility_problem(role, lang, page_i
     try:
         visited = _crawl(page, live_server.url, starts, check)
     finally:
-        if account and own_language and account in own_language:
-            _set_language(page, own_language[account])
+        if account and original != lang:
+            _set_language(page, original)  # the demo accounts keep their own language
     assert len(visited) >= (4 if role == "anonymous" else 3), visited
+    assert not wide, "Wider than %d px in %s:\n%s" % (PHONE, lang, "\n".join(wide))
     assert not left, "English interface text on %s pages:\n%s" % (lang, "\n".join(left))
     assert not looking, "English-looking text on %s pages:\n%s" % (lang, "\n".join(looking))
