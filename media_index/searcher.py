@@ -198,8 +198,11 @@ class Searcher:
         if fieldname is None:
             return rank(view, plan.leaves, matched, limit)
         keys = view.sort_keys(fieldname)
-        # A sorted search has no relevance score to report.
-        best = heapq.nlargest(limit, matched, key=lambda d: (keys.get(d, 0), -d))
+        # A sorted search has no relevance score to report. "Newest" is the newest production
+        # (year), then the latest added: what a reader means by recent.
+        years = view.sort_keys("year") if sort == "newest" else {}
+        best = heapq.nlargest(limit, matched,
+                              key=lambda d: (years.get(d, 0), keys.get(d, 0), -d))
         return [(docnum, 0.0) for docnum in best]
 
     def _hits(self, view, plan, ranked, lang) -> list[Hit]:

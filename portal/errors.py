@@ -18,6 +18,8 @@ MESSAGES = {
     410: (_l("Link no longer valid"), _l("This link has expired or was already used.")),
     413: (_l("Too large"), _l("What you sent is larger than the portal accepts. Large files go "
                               "through the upload button, which sends them in parts.")),
+    416: (_l("Nothing more to send"), _l("The file ends before the part asked for: the download "
+                                         "is already complete.")),
     429: (_l("Too many attempts"), _l("There were too many attempts in a short time. Wait a few "
                                       "minutes and try again. If you forgot your password, you "
                                       "can reset it.")),
@@ -59,6 +61,14 @@ def csrf_error(exc):
     return refused_post() or render_error(400, str(CSRF_MESSAGE))
 
 
+def _keep_range(exc: HTTPException, page):
+    """416 keeps Werkzeug's "Content-Range: bytes */<size>": a client resuming a finished
+    download learns it has the whole file."""
+    response = current_app.make_response(page)
+    response.headers.extend(h for h in exc.get_headers() if h[0] == "Content-Range")
+    return response
+
+
 def register(app) -> None:
     app.register_error_handler(SecurityError, unknown_host)
     app.register_error_handler(CSRFError, csrf_error)
@@ -69,7 +79,7 @@ def register(app) -> None:
             return exc
         if exc.response is not None and exc.code not in (413, 429):
             return exc  # an explicit response (e.g. a redirect to sign in) wins
-        return render_error(exc.code if exc.code in MESSAGES else 400)
+        return _keep_range(exc, render_error(exc.code if exc.code in MESSAGES else 400))
 
     @app.teardown_appcontext
     def end_session_quietly(exc):

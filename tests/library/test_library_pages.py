@@ -66,6 +66,10 @@ def test_instructor_uploads_a_video_that_is_found_by_a_spoken_word(app, login_as
     assert vtt.headers["X-Content-Type-Options"] == "nosniff"
     video = client.get("/library/m/%s/media/low" % slug, headers={"Range": "bytes=0-99"})
     assert video.status_code == 206 and len(video.data) == 100
+    size = int(video.headers["Content-Range"].rsplit("/", 1)[1])
+    # A finished download resumed: 416 with the size, so the client knows it has it all.
+    past = client.get("/library/m/%s/media/low" % slug, headers={"Range": "bytes=%d-" % size})
+    assert past.status_code == 416 and past.headers["Content-Range"] == "bytes */%d" % size
 
 
 def test_bad_upload_keeps_what_was_typed(login_as, tiny_video):

@@ -98,13 +98,44 @@ def test_facets_filters_sort_and_pagination(client, corpus):
     assert _ids(_api(client, audio_language="es")) == ["inclusive-education"]
     assert sorted(_ids(_api(client, year="2019-2020"))) == ["inclusive-education"]
     assert _ids(_api(client, year="2021")) == ["toyama-fisheries"]
-    assert _ids(_api(client, sort="newest"))[0] == "inclusive-education"
+    # newest production first (2021, 2020, 2018), whatever order they were added in
+    assert _ids(_api(client, sort="newest")) == ["toyama-fisheries", "inclusive-education",
+                                                 _ids(_api(client, year="2018"))[0]]
     first = _api(client, per_page=2, page=1, sort="newest")
     second = _api(client, per_page=2, page=2, sort="newest")
     assert len(first["results"]) == 2 and len(second["results"]) == 1
     assert not set(_ids(first)) & set(_ids(second))
     html = client.get("/library/search?subtitle_language=es&kind=video").get_data(as_text=True)
     assert "inclusive-education" in html and "toyama-fisheries" not in html
+
+
+def test_past_the_last_page_offers_the_way_back(client, corpus):
+    html = client.get("/library/search?q=&per_page=2&page=7",
+                      headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Les résultats s’arrêtent à la page 2." in html
+    assert 'href="/library/search?q=&amp;per_page=2&amp;page=2"' in html
+    assert "Aucun résultat" not in html
+
+
+def test_the_library_home_lists_most_viewed_only_when_something_was_viewed(app, client, corpus):
+    """With no view yet "Most viewed" would repeat "Newest": it is left out until a material
+    is viewed, then lists only viewed materials."""
+    home = client.get("/library/").get_data(as_text=True)
+    assert "Most viewed" not in home
+    newest = home.split("Newest")[1]
+    assert newest.index("toyama-fisheries") < newest.index("inclusive-education")  # by year
+    slug = _ids(_api(client, year="2018"))[0]
+    from sqlalchemy import select
+
+    from portal import jobs
+    from portal.extensions import db
+    from portal.library.models import Material
+    from portal.library.services import record_view
+    with app.app_context():
+        record_view(db.session.scalar(select(Material).filter_by(slug=slug)), "visitor-1")
+        jobs.commit()  # the count reaches the index with the outbox, as after a real view
+    viewed = client.get("/library/").get_data(as_text=True).split("Most viewed")[1]
+    assert slug in viewed and "toyama-fisheries" not in viewed
 
 
 def test_did_you_mean_and_type_ahead(client, corpus):

@@ -117,7 +117,7 @@ def test_filters(searcher):
     assert ids(searcher.search("management", filters={"kind": "document"})) == [
         "solid-waste-handbook"]
     assert ids(searcher.search("", filters={"year_from": 2019, "year_to": 2021})) == [
-        "tohoku-drr", "solid-waste-handbook"]
+        "solid-waste-handbook", "tohoku-drr"]  # newest production first
     assert ids(searcher.search("", filters={"year_to": 2015})) == ["rural-electrification"]
     assert ids(searcher.search("", filters={"subtitle_language": "fr",
                                             "subject": "rural-development"})) == [
@@ -127,8 +127,8 @@ def test_filters(searcher):
 
 
 def test_browse_sorted_newest_and_by_views(searcher):
-    newest = ids(searcher.search(""))
-    assert newest == ["tohoku-drr", "solid-waste-handbook", "kitakyushu-waste",
+    newest = ids(searcher.search(""))  # by production year (2021, 2019...), not by when added
+    assert newest == ["solid-waste-handbook", "tohoku-drr", "kitakyushu-waste",
                       "urban-transport", "rural-electrification"]
     views = ids(searcher.search("", sort="views"))
     assert views == ["tohoku-drr", "urban-transport", "kitakyushu-waste",
