@@ -7,12 +7,20 @@ are visible only to the staff who see them in the courses domain.
 Search: the scalar filters run in SQL; the language of instruction and the search text are then
 matched in Python over the (at most a few hundred) courses of two fiscal years, so that accents
 and case are folded the same way on SQLite and PostgreSQL ("electricite" finds "électricité").
+A word matches a course when it is part of its text once folded, or when its stem, in English,
+French or Spanish, is one of the stems of the course's text in that language: the library's own
+analysis (``media_index.analysis``: Snowball stems, accents folded after stemming), so
+"fisheries" finds "Fishery resource management" and "recurso pesquero" finds "Recursos
+pesqueros".
 """
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+
+from media_index.analysis import analyze, language_analyzer
 
 from sqlalchemy import select
 
@@ -72,10 +80,20 @@ def catalogue(filters: Filters, today: date | None = None) -> list[Course]:
         if value:
             query = query.where(getattr(Course, name) == value)
     found = db.session.execute(query.order_by(Course.arrival, Course.code)).scalars()
-    words = fold(filters.text).split()
+    words = [(fold(w), _stems(w)) for w in filters.text.split()]
     return [c for c in found
             if (not filters.language or filters.language in (c.languages or []))
-            and all(w in _haystack(c) for w in words)]
+            and _matches(c, words)]
+
+
+ANALYZED = ("en", "fr", "es")
+
+
+def _matches(course: Course, words: list[tuple[str, frozenset]]) -> bool:
+    if not words:
+        return True
+    haystack, stems = _haystack(course), _course_stems(course)
+    return all(folded in haystack or (wanted & stems) for folded, wanted in words)
 
 
 def _haystack(course: Course) -> str:
@@ -83,6 +101,31 @@ def _haystack(course: Course) -> str:
     for name in SEARCHED_FIELDS:
         parts.extend((getattr(course, name) or {}).values())
     return fold(" ".join(parts))
+
+
+def _course_stems(course: Course) -> frozenset[str]:
+    stems: set[str] = set()
+    for name in SEARCHED_FIELDS:
+        for lang, text in (getattr(course, name) or {}).items():
+            if lang in ANALYZED and text:
+                stems |= _terms(lang, text)
+    return frozenset(stems)
+
+
+@lru_cache(maxsize=4096)
+def _terms(lang: str, text: str) -> frozenset[str]:
+    """The stems of a text in its language (cached: a course's texts rarely change)."""
+    return frozenset(term for _, term in analyze(_analyzer(lang), text))
+
+
+@lru_cache(maxsize=8)
+def _analyzer(lang: str):
+    return language_analyzer(lang)
+
+
+def _stems(word: str) -> frozenset[str]:
+    """A searched word's stem in each language it may be written in."""
+    return frozenset().union(*(_terms(lang, word) for lang in ANALYZED))
 
 
 def facet_values(today: date | None = None) -> dict[str, list[str]]:
