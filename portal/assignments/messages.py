@@ -7,6 +7,9 @@ from ..domain_errors import Messages
 
 MESSAGES = Messages({
     "opens_after_due": _l("The assignment must open before it is due."),
+    "same_as_plan_report": _l("Alumni already send their action plan's progress report "
+                              "%(months)d months after the course: they send it from their "
+                              "plan, with its files. Choose another month, or use that report."),
     "cutoff_before_due": _l("The cut-off cannot come before the due date."),
     "not_editable": _l("This work has been handed in; it can be changed only if it is returned "
                        "for revision."),

@@ -52,6 +52,11 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     if assignment.due_months_after_departure is not None:
         assignment.due_at = dates.due_after_departure(assignment.course.departure,
                                                       assignment.due_months_after_departure)
+    months = assignment.due_months_after_departure
+    if assignment.phase == "post-return" and months in (assignment.course.report_months or []):
+        # The action plan's progress report at that month is this obligation already: two
+        # entries due the same day would ask alumni for one report twice.
+        raise RuleBroken("same_as_plan_report", months=months)
     if assignment.opens_at > assignment.due_at:
         raise RuleBroken("opens_after_due")
     if assignment.cutoff_at is not None and assignment.cutoff_at < assignment.due_at:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from media_index.analysis import analyze, language_analyzer
-
 from sqlalchemy import select
+
+from media_index.analysis import analyze, language_analyzer
 
 from .. import dates
 from ..courses.models import Course

@@ -7,10 +7,11 @@ left as it is).
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from .. import dates
 from ..action_plans.models import ACCEPTED, SUBMITTED, ActionPlan, PlanComment, PlanVersion
 from ..action_plans.reports import new_report
 from ..action_plans.services import search_text_of
@@ -112,7 +113,7 @@ def _make(enrollment, course, spec, users, pending: bool) -> None:
     version = PlanVersion(plan=plan, number=1, content=content, language=spec["language"],
                           status=SUBMITTED if pending else ACCEPTED,
                           created_by_id=enrollment.user_id,
-                          created_at=utcnow() - timedelta(days=2 if pending else 300))
+                          created_at=_during_course(course, pending))
     db.session.add(version)
     db.session.flush()
     if not pending:
@@ -130,6 +131,15 @@ def _make(enrollment, course, spec, users, pending: bool) -> None:
         _samuel_report(plan)
 
 
+def _during_course(course, pending: bool) -> datetime:
+    """When the plan was handed in, consistent with the course's dates: in its last week in
+    Japan (a plan still waiting: two days ago, but never before the course began)."""
+    began = datetime.combine(course.arrival, time(9), UTC)
+    if pending:
+        return max(utcnow() - timedelta(days=2), began)
+    return min(datetime.combine(course.departure - timedelta(days=5), time(10), UTC), utcnow())
+
+
 def _samuel_report(plan: ActionPlan) -> None:
     report = new_report(plan, 3)
     statuses = {"map1": ("done", 100), "warn1": ("in_progress", 60),
@@ -142,7 +152,9 @@ def _samuel_report(plan: ActionPlan) -> None:
     report.next_steps = "Sign the radio agreements; first drill with 4 schools in May."
     report.applied = ("Community hazard mapping and the 'own safety, mutual help' approach "
                       "seen in Kobe and Awaji.")
-    report.state, report.submitted_at = "submitted", utcnow() - timedelta(days=200)
+    # Sent a few days before it was due (3 months after the course), and not in the future.
+    due = datetime.combine(dates.report_due(plan.course, 3), time(10), UTC)
+    report.state, report.submitted_at = "submitted", min(due - timedelta(days=4), utcnow())
     db.session.add(report)
     db.session.flush()
 

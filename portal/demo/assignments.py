@@ -54,11 +54,15 @@ def _specs(today: date) -> list[dict]:
              opens=_at(today - d(10), 9, 0), due=_at(today + d(15)), cutoff=None),
         dict(course="CBD-LOCAL-2026", phase="post-return", asks="both", file_types=["pdf",
                                                                                    "word"],
-             max_files=3, max_size_mb=20, months=3,
-             title={"en": "Progress report (3 months)", "fr": "Rapport d'étape (3 mois)",
-                    "es": "Informe de avance (3 meses)"},
-             instructions={"en": "Report on the first three months of your action plan.",
-                           "es": "Informe sobre los tres primeros meses de su plan de acción."},
+             # Not a report month of the course (3, 6, 12): those are the plan's own reports.
+             max_files=3, max_size_mb=20, months=2,
+             title={"en": "Dissemination seminar (2 months)",
+                    "fr": "Séminaire de restitution (2 mois)",
+                    "es": "Seminario de difusión (2 meses)"},
+             instructions={"en": "Tell us about the seminar where you shared what you learned "
+                                 "in Japan with your colleagues: who came, what you presented.",
+                           "es": "Cuéntenos el seminario en el que compartió con sus colegas lo "
+                                 "aprendido en Japón: quién asistió y qué presentó."},
              opens=None, due=None, cutoff=None),
     ]
 

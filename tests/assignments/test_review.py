@@ -189,13 +189,17 @@ def test_staff_creates_and_edits_an_assignment_with_relative_due_date(app, world
     new = "/assignments/course/%d/new" % world.course_id
     form = {"phase": "post-return", "title_en": "Progress report", "title_fr": "Rapport d'étape",
             "instructions_en": "Report on your action plan.", "opens_at": "2026-01-01T09:00",
-            "due_mode": "relative", "due_months": "3", "asks": "both",
+            "due_mode": "relative", "due_months": "2", "asks": "both",
             "file_types": ["pdf", "word"], "max_files": "3", "max_size_mb": "20",
             "statement_en": "I wrote this report."}
     r = tanaka.submit(new, dict(form, due_months=""))
     assert r.status_code == 400 and "Progress report" in r.get_data(as_text=True)
     r = tanaka.submit(new, dict(form, file_types=[], asks="files"))
     assert r.status_code == 400
+    # 3 months is a report month of the course: the plan's progress report is that obligation
+    r = tanaka.submit(new, dict(form, due_months="3"))
+    assert r.status_code == 400 and "progress report 3 months after the course" in \
+        r.get_data(as_text=True)
     assert tanaka.submit(new, form).status_code == 302
     from portal.assignments.models import Assignment
     from portal.courses.models import Course
@@ -204,7 +208,7 @@ def test_staff_creates_and_edits_an_assignment_with_relative_due_date(app, world
         a = db.session.scalars(select(Assignment).order_by(Assignment.id.desc())).first()
         course = db.session.get(Course, world.course_id)
         due_japan = a.due_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo"))
-        assert due_japan.date() == add_months(course.departure, 3)
+        assert due_japan.date() == add_months(course.departure, 2)
         assert (due_japan.hour, due_japan.minute) == (23, 59)
         aid = a.id
     edit = "/assignments/%d/edit" % aid

@@ -91,7 +91,7 @@ def test_alumnus_revises_the_plan_with_autosave_offline_and_back(page_in, live_s
     new.locator("input[name$=-end]").fill("2026-04-01")  # ends before it starts
     new.locator("input[name$=-indicator]").fill("Agreements signed")
     page.click("button[value=submit] >> nth=-1")
-    assert "ends (2026-04-01) before it starts (2026-05-01)" in \
+    assert "ends (Apr 1, 2026) before it starts (May 1, 2026)" in \
         page.locator(".error-summary").inner_text()
     page.locator(".ap-activity-row").nth(count).locator("input[name$=-end]").fill("2026-06-30")
     page.click("button[value=submit] >> nth=-1")

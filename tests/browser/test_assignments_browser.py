@@ -106,7 +106,7 @@ def test_draft_kept_in_the_browser_and_saved_when_back_online(page_in, live_serv
     page = page_in("es")
     _sign_in(page, "carlos@demo.example.org", live_server.password)
     page.goto("/assignments")
-    page.click("text=Informe de avance (3 meses)")
+    page.click("text=Seminario de difusión (2 meses)")
     page.wait_for_selector("textarea[name=text]")
     page.fill("textarea[name=text]", "Avance del plan de acción en Cochabamba.")
     page.context.set_offline(True)

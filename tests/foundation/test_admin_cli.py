@@ -105,6 +105,32 @@ def test_seed_demo_is_idempotent_and_has_every_kind_of_user(app, runner, auth, m
     assert auth.login("aminata@demo.example.org", "demo password for tests").status_code == 302
 
 
+def test_demo_data_is_consistent_with_its_dates(app, runner, monkeypatch):
+    """No plan written before its course began nor after today, no report sent before the
+    course ended; no post-return assignment that repeats a plan report (issue 18)."""
+    from datetime import UTC, datetime, time
+
+    from portal.action_plans.models import PlanVersion, ProgressReport
+    from portal.assignments.models import Assignment
+    monkeypatch.setitem(app.config, "DEMO_PASSWORD", "demo password for tests")
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    now = datetime.now(UTC)
+    with app.app_context():
+        versions = db.session.execute(select(PlanVersion)).scalars().all()
+        assert versions
+        for v in versions:
+            course = v.plan.enrollment.course
+            made = v.created_at.replace(tzinfo=v.created_at.tzinfo or UTC)
+            assert datetime.combine(course.arrival, time(0), UTC) <= made <= now, course.code
+        for r in db.session.execute(select(ProgressReport)).scalars():
+            if r.submitted_at:
+                ended = datetime.combine(r.plan.enrollment.course.departure, time(0), UTC)
+                assert ended <= r.submitted_at.replace(tzinfo=UTC) <= now
+        for a in db.session.execute(select(Assignment).where(
+                Assignment.phase == "post-return")).scalars():
+            assert a.due_months_after_departure not in a.course.report_months, a.title
+
+
 def test_mail_is_rendered_in_the_recipients_language(app, mailbox):
     from portal import jobs
     from portal.mail import send_mail
