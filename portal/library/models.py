@@ -113,6 +113,14 @@ class Material(db.Model):
         return next((t for t in self.subtitles if t.lang == lang), None)
 
     @property
+    def is_audio(self) -> bool:
+        """A recording without pictures (a talk sent as mp3): played with an audio player and
+        called "Audio", though filed with the videos."""
+        original = self.file(ORIGINAL)
+        return (self.kind == MaterialKind.VIDEO and original is not None
+                and original.content_type.split(";")[0].strip().lower().startswith("audio/"))
+
+    @property
     def coming_soon(self) -> bool:
         # By role alone: the stored files themselves need not be loaded (result cards).
         return not any(f.role in (ORIGINAL, DOCUMENT) for f in self.files)

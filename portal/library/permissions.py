@@ -8,7 +8,7 @@ from media_index.view import Allowed
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, STAFF
 from ..extensions import db
 from ..storage.http import playable_inline
-from .models import FAILED, LOW, ORIGINAL, POSTER, PREVIEW, Material
+from .models import AUDIO, FAILED, LOW, ORIGINAL, POSTER, PREVIEW, Material
 
 MANAGERS = (COORDINATOR, ADMIN)   # manage the whole library
 UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)
@@ -76,6 +76,13 @@ def stream_role(material: Material) -> str | None:
     original when browsers can play it. None for a material without a playable video."""
     if material.kind != "video":
         return None
+    if material.is_audio:  # the portal's own audio rendition, else the original if playable
+        for role in (AUDIO, ORIGINAL):
+            stored = material.file(role)
+            if stored is not None and playable_inline(
+                    stored.content_type.split(";")[0].strip().lower()):
+                return role
+        return None
     for role in (LOW, ORIGINAL):
         stored = material.file(role)
         if stored is not None:
@@ -93,4 +100,7 @@ def may_have_file(user, material: Material | None, role: str | None) -> bool:
         return False
     if may_download(user, material):
         return True
-    return role in PAGE_ROLES or (role is not None and role == stream_role(material))
+    # Audio only is a player choice for every video (the cheapest way to follow a talk on a
+    # costly connection), whatever the download setting: it is streamed like the video.
+    return role in PAGE_ROLES or role == AUDIO or (role is not None
+                                                   and role == stream_role(material))

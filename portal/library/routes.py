@@ -83,6 +83,19 @@ def _start_second() -> int:
         return 0
 
 
+# A long talk's transcript is shown in parts: 10,000 cues would make a page of megabytes.
+TRANSCRIPT_PART = 250
+
+
+def _transcript_part(count: int, current: int | None) -> int:
+    """The part asked for (``?tp=``), else the one holding the moment played, else the first."""
+    parts = max(1, -(-count // TRANSCRIPT_PART))
+    asked = request.args.get("tp", "")
+    if asked.isdigit() and 1 <= int(asked) <= parts:
+        return int(asked) - 1
+    return (current or 0) // TRANSCRIPT_PART
+
+
 def _current_cue(cues: list, second: int) -> int | None:
     current = None
     for number, (start, _end, _text) in enumerate(cues):
@@ -103,17 +116,26 @@ def material(slug):
         languages[0] if languages else None))
     track = material.track(transcript_lang) if transcript_lang else None
     cues = track.cues if track else []
+    current = _current_cue(cues, start) if start else None
+    part = _transcript_part(len(cues), current)
     low, original = material.file(LOW), material.file(ORIGINAL)
     quality = request.args.get("quality")
-    if quality not in (LOW, ORIGINAL) or (quality == LOW and not low):
+    if quality not in (LOW, ORIGINAL, AUDIO) or not material.file(quality):
         quality = LOW if low and (save_data() or not original) else ORIGINAL
     downloads = may_download(current_user, material)
-    if not downloads:  # the one stream it may have (permissions.may_have_file)
+    if material.is_audio:
+        quality = stream_role(material) or ORIGINAL
+    elif not downloads and quality != AUDIO:  # the stream it may have (may_have_file)
         quality = stream_role(material) or quality
     return render_template(
-        "library/material.html", material=material, start=start, cues=cues,
-        transcript_lang=transcript_lang, current_cue=_current_cue(cues, start) if start else None,
-        quality=quality, save_data=save_data(), may_download=downloads,
+        "library/material.html", material=material, start=start,
+        cues=cues[part * TRANSCRIPT_PART:(part + 1) * TRANSCRIPT_PART],
+        first_cue=part * TRANSCRIPT_PART, part=part, parts=-(-len(cues) // TRANSCRIPT_PART),
+        part_starts=[cues[n * TRANSCRIPT_PART][0] // 1000
+                     for n in range(-(-len(cues) // TRANSCRIPT_PART))],
+        transcript_lang=transcript_lang, current_cue=current,
+        quality=quality, stream=stream_role(material), save_data=save_data(),
+        may_download=downloads,
         may_edit=may_edit(current_user, material), default_track=(
             lang if lang in languages else None))
 

@@ -266,3 +266,21 @@ def test_the_form_uses_the_resumable_upload_widget_when_uploads_are_served(app, 
     html = instructor.get("/library/new").get_data(as_text=True)
     assert 'data-upload' in html and 'data-purpose="material"' in html
     assert 'name="file_id"' in html and "uploader.js" in html
+
+
+def test_a_long_transcript_is_shown_in_parts(app, client, lib, vtt):
+    """10,000 cues would make a page of megabytes: the transcript beside the player comes in
+    parts of 250, the part holding the moment asked for first, with links to the others."""
+    cues = [(n * 2, "cue number %d" % n) for n in range(600)]
+    lib.add("long-talk", {"en": "Long talk"}, {"en": vtt(*cues)})
+    first = client.get("/library/m/long-talk").get_data(as_text=True)
+    assert first.count("cue number") == 250 and "cue number 249<" in first
+    assert "Part 1 of 3" in first and "Later (from 8:20)" in first and "Earlier" not in first
+    at = client.get("/library/m/long-talk?t=1100").get_data(as_text=True)  # cue 550
+    assert "Part 3 of 3" in at and 'start="501"' in at
+    assert re.search(r'<li class="current" aria-current="true"[^>]*>\s*<a[^>]*t=1100', at)
+    second = client.get("/library/m/long-talk?tp=2").get_data(as_text=True)
+    assert "cue number 250<" in second and "cue number 499<" in second
+    assert "cue number 500<" not in second and "Earlier (from 0:00)" in second
+    assert len(second.encode()) < len(first.encode()) * 1.2
+    assert client.get("/library/m/long-talk?tp=99").status_code == 200  # ignored, part 1
