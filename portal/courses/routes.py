@@ -57,7 +57,7 @@ def create():
     if request.method == "GET" and not kept:
         form.languages.data = ["en"]
         form.report_months.data = "3, 6"
-    if form.validate_on_submit() and _dates_and_code_ok(form):
+    if _checked(form):
         course = services.save_course(None, _values(form), current_user)
         jobs.commit()
         flash(_("The course %(code)s is created.", code=course.code), "success")
@@ -73,7 +73,7 @@ def edit(course_id: int):
     form = CourseForm(obj=course, **kept)
     if request.method == "GET" and not kept:
         _fill(form, course)
-    if form.validate_on_submit() and _dates_and_code_ok(form, course.id):
+    if _checked(form, course.id):
         services.save_course(course, _values(form), current_user)
         jobs.commit()
         flash(_("The course is saved."), "success")
@@ -87,12 +87,22 @@ def _form_page(form: CourseForm, course):
                            content_fields=CONTENT_FIELDS), status
 
 
+def _checked(form: CourseForm, course_id: int | None = None) -> bool:
+    """Every problem at once: the fields' own checks, then the dates' order and the code's
+    uniqueness, even when a field is wrong (one round trip on a slow link, not three)."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    return _dates_and_code_ok(form, course_id) and valid
+
+
 def _dates_and_code_ok(form: CourseForm, course_id: int | None = None) -> bool:
     problems = services.date_problems(form.pre_arrival_opens.data, form.arrival.data,
                                       form.departure.data)
     for name, message in problems.items():
         form[name].errors = list(form[name].errors) + [message]
-    if services.code_taken(form.code.data.strip(), course_id):
+    code = (form.code.data or "").strip()
+    if code and services.code_taken(code, course_id):
         form.code.errors = list(form.code.errors) + [
             _("Another course already has this code.")]
         form.conflict = True

@@ -83,6 +83,24 @@ def test_duplicate_code_is_a_conflict(app, login_as, make_course):
     assert "Another course already has this code." in response.get_data(as_text=True)
 
 
+def test_every_problem_of_the_course_form_is_said_at_once(app, login_as, make_course):
+    """A missing title, dates out of order and a code in use: one answer names all three,
+    each beside its field and in the summary (issue 18: three round trips before)."""
+    make_course(code="WATER-2026")
+    client, _ = login_as("coordinator")
+    response = client.submit("/courses/new", _form(
+        code="water-2026", title_en="", title_fr="", departure="2026-05-15"),
+        page="/courses/new")
+    page = html.unescape(response.get_data(as_text=True))
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    for message in ("Enter a title in at least one language.",
+                    "The departure from Japan must come after the arrival.",
+                    "Another course already has this code."):
+        assert message in summary, message
+    assert page.count("Another course already has this code.") == 2  # and beside the code
+    assert _course(app, "water-2026") is None
+
+
 def test_edit_keeps_languages_and_explicit_fiscal_year(app, login_as, make_course):
     client, coordinator = login_as("coordinator")
     course_id = make_course(coordinators=[coordinator.id])

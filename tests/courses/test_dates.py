@@ -98,9 +98,11 @@ def test_plan_reports_and_assignments_agree_on_a_30_january_departure(app, login
     from portal.dates import japan_day
 
     client, coordinator = login_as("coordinator")
+    # Assignments 1 and 3 months after the departure, then plan reports in the same months (an
+    # assignment in a month the plan already reports on is refused: one obligation each).
     course_id = make_course(coordinators=[coordinator.id], pre_arrival_opens=date(2025, 11, 1),
                             arrival=date(2025, 12, 1), departure=date(2026, 1, 30),
-                            report_months=[1, 3])
+                            report_months=[])
     new = "/assignments/course/%d/new" % course_id
     for months in ("1", "3"):
         response = client.submit(new, {
@@ -110,6 +112,8 @@ def test_plan_reports_and_assignments_agree_on_a_30_january_departure(app, login
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
     enrollment_id = enroll(course_id, login_as("participant")[1].id, "completed")
     with app.app_context():
+        db.session.get(Course, course_id).report_months = [1, 3]
+        db.session.commit()
         plan = ActionPlan(enrollment_id=enrollment_id, state="accepted", content={})
         db.session.add(plan)
         db.session.commit()
