@@ -96,8 +96,9 @@ def zone_name(zone: str, lang: str | None = None) -> str:
 
 def timezone_choices(lang: str | None = None, now: datetime | None = None
                      ) -> list[tuple[str, str]]:
-    """The picker: current zones only, each "(UTC+01:00) Country (City)" in the reader's
-    language with today's offset, sorted by country."""
+    """The picker: current zones only, each "Country (City), UTC+01:00" in the reader's
+    language with today's offset, sorted by country (the country first, so typing its first
+    letters in the list finds it)."""
     lang, now = lang or _locale(), now or datetime.now(UTC)
     return list(_timezone_choices(lang, now.date()))
 
@@ -117,7 +118,7 @@ def _timezone_choices(lang: str, day: date) -> tuple[tuple[str, str], ...]:
         city = get_timezone_location(tz, locale=locale, return_city=True)
         place = "%s (%s)" % (country, city) if country else city
         rows.append((country.casefold() or city.casefold(), city.casefold(),
-                     "(%s) %s" % (offset, place), zone))
+                     "%s, %s" % (place, offset), zone))
     rows.sort()
     return tuple((zone, label) for _, _, label, zone in rows)
 

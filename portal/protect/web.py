@@ -176,8 +176,10 @@ def after_request(response):
         services.forget(info["t"])
         jobs.commit()
         session.pop("kept", None)
+    if not 300 <= response.status_code < 400:
+        return response  # (and a refused body, 413, is never read here)
     key = request.form.get("_protect") if request.form else None
-    if key and 300 <= response.status_code < 400:
+    if key:
         session["protect_done"] = key[:200]
     return response
 

@@ -71,6 +71,7 @@ def live_server(tmp_path_factory, smtp_server, make_pg_database):
     env["DATABASE_URL"] = pg_url or "sqlite:///" + str(instance / "portal.sqlite3")
     sock = listening_socket()
     server = LiveServer("http://127.0.0.1:%d" % sock.getsockname()[1], instance, env, smtp_server)
+    env["PUBLIC_URL"] = server.url  # links in mail are made from it only
     # The catalogs were built before any test worker started (tests/conftest.py): compiling them
     # again would rewrite files the other workers are reading.
     server.flask("db", "upgrade")

@@ -59,6 +59,7 @@ def test_a_long_text_is_counted_and_not_cut(page_in, login):
     page.goto("/assignments")
     page.click("text=Rapport de poste")
     area = page.locator("textarea[name=text]")
+    page.wait_for_function("() => /sur/.test(document.getElementById('text-count').textContent)")
     assert re.search(r"sur 100\s000", page.locator("#text-count").inner_text())
     # Typed, not saved: the page is left before the autosave (20 s) would keep it.
     page.evaluate("t => { t.value = 'x'.repeat(100005); t.dispatchEvent(new Event('input')); }",

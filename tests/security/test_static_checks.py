@@ -18,9 +18,12 @@ BIN = Path(sys.executable).parent
 EXPLAINED = {
     ("portal/home/panels.py", "B704"): "dashboard panels: HTML from our own autoescaped "
                                         "templates, marked safe to nest them",
-    ("portal/assignments/services.py", "B704"): "Markdown rendered then cleaned by nh3 with an "
-                                                 "allow-list of tags and http/https/mailto URLs "
-                                                 "(tests/security XSS tests)",
+    ("portal/markdown.py", "B704"): "the one Markdown (participants' work, feedback, staff "
+                                    "messages): rendered then cleaned by nh3 with an allow-list "
+                                    "of tags and http/https/mailto URLs (tests/security XSS "
+                                    "tests)",
+    ("portal/protect/web.py", "B704"): "protect_form(): attribute names are our constants, every "
+                                       "value is escape()d",
     ("portal/action_plans/overview.py", "B704"): "SVG chart built from numbers and constant "
                                                   "colours; the only text is escape()d",
     ("portal/action_plans/diff.py", "B704"): "every token is escape()d before <ins>/<del>",
