@@ -44,6 +44,8 @@ OBJECTS = {
     "action_plans.evidence": ({"plan_id": "plan", "month": "report_month",
                                "file_id": "evidence_file"}, *PLAN, READERS),
     "action_plans.report": ({"plan_id": "plan", "month": "report_month"}, *PLAN, READERS),
+    "action_plans.remove_evidence": ({"plan_id": "plan", "month": "report_month",
+                                      "file_id": "evidence_file"}, *PLAN, {O}),
     "action_plans.review": ({"plan_id": "plan"}, *PLAN, STAFF),
     "action_plans.revise": ({"plan_id": "plan"}, *PLAN, {O}),
     "action_plans.sharing": ({"plan_id": "plan"}, *PLAN, {O}),
