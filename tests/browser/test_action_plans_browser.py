@@ -98,6 +98,7 @@ def test_alumnus_revises_the_plan_with_autosave_offline_and_back(page_in, live_s
     page.wait_for_url("**/action-plans/*")
     assert "Version 2 of your plan is saved." in page.content()
     page.click("text=Show the differences")
+    page.wait_for_selector(".ap-diff ins")  # the differences' page, loaded (not the plan's)
     diff = page.locator(".ap-diff ins").all_inner_texts()
     assert any("Sign agreements with two radio stations" in t for t in diff)
     _shot(page, "diff")
