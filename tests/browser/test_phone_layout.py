@@ -15,7 +15,7 @@ def test_public_course_page_fits_a_phone_in_french(page_in):
     page = page_in("fr", width=390, height=844)
     page.goto("/catalogue")
     page.locator(".catalogue-list a").first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r".*/catalogue/\d+$"))
     assert page.locator("dl.facts").count()
     assert page.evaluate(OVERFLOW) <= 0
     # each value is within the screen, under its label
@@ -58,6 +58,7 @@ def test_a_long_text_is_counted_and_not_cut(page_in, login):
     login(page, "jean-baptiste@demo.example.org")  # his job report: only read elsewhere
     page.goto("/assignments")
     page.click("text=Rapport de poste")
+    page.wait_for_selector("textarea[name=text]")
     area = page.locator("textarea[name=text]")
     page.wait_for_function("() => /sur/.test(document.getElementById('text-count').textContent)")
     assert re.search(r"sur 100\s000", page.locator("#text-count").inner_text())
