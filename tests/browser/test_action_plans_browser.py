@@ -14,17 +14,9 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(SHOTS, "ap-" + name + ".png"), full_page=True)
 
 
-def _sign_in(page, email, password):
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/dashboard")
-
-
-def test_alumnus_writes_a_progress_report_in_spanish(page_in, live_server):
+def test_alumnus_writes_a_progress_report_in_spanish(page_in, live_server, login):
     page = page_in("es", width=400, height=800)  # a phone
-    _sign_in(page, "carlos@demo.example.org", live_server.password)
+    login(page, "carlos@demo.example.org")
     page.goto("/action-plans")
     assert "Sus planes de acción" in page.content()
     page.click("text=3 meses después del curso")
@@ -59,9 +51,9 @@ def test_alumnus_writes_a_progress_report_in_spanish(page_in, live_server):
     assert "45 %" in page.content()
 
 
-def test_alumnus_revises_the_plan_with_autosave_offline_and_back(page_in, live_server):
+def test_alumnus_revises_the_plan_with_autosave_offline_and_back(page_in, live_server, login):
     page = page_in("en")
-    _sign_in(page, "samuel@demo.example.org", live_server.password)
+    login(page, "samuel@demo.example.org")
     page.goto("/action-plans")
     page.click("main a[href^='/action-plans/'] >> nth=0")
     page.fill("textarea[name=reason]", "The radio agreements need their own activity.")

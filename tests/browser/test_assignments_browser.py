@@ -7,9 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.demo import DEMO_TOTP_SECRET
-from tests import two_step
-
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SCREENSHOTS_DIR")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -20,26 +17,17 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=True)
 
 
-def _sign_in(page, email, password):
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    two_step.answer_page(page, DEMO_TOTP_SECRET, email)   # the demo's admin and coordinator
-    page.wait_for_url("**/dashboard")
-
-
 def _open_country_report(page):
     page.goto("/assignments")
     page.click("text=Rapport pays")
     page.wait_for_selector("h1:has-text('Rapport pays')")
 
 
-def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp_path):
+def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp_path, login):
     report = tmp_path / "rapport-senegal.pdf"
     report.write_bytes(PDF)
     aminata = page_in("fr")
-    _sign_in(aminata, "aminata@demo.example.org", live_server.password)
+    login(aminata, "aminata@demo.example.org")
     assert "Prochaines échéances" in aminata.content()
     _open_country_report(aminata)
     assert "(heure : Japon)" in aminata.content() and "à remettre dans" in aminata.content()
@@ -63,7 +51,7 @@ def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp
     _shot(aminata, "receipt-fr")
 
     tanaka = page_in("en")
-    _sign_in(tanaka, "tanaka@demo.example.org", live_server.password)
+    login(tanaka, "tanaka@demo.example.org")
     tanaka.goto("/dashboard")
     tanaka.click(".panel li:has-text('FISH-FRA-2026') a:has-text('Review queue')")
     tanaka.click("a:has-text('Aminata Diallo')")
@@ -89,7 +77,7 @@ def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp
     tanaka.wait_for_selector("text=Your review is saved")
 
     kenji = page_in("en")
-    _sign_in(kenji, "coordinator@demo.example.org", live_server.password)
+    login(kenji, "coordinator@demo.example.org")
     kenji.click(".panel li:has-text('FISH-FRA-2026') a:has-text('Progress matrix')")
     row = kenji.locator("tr:has-text('Aminata Diallo')")
     assert "Accepted" in row.inner_text()
@@ -100,11 +88,11 @@ def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp
     assert "Accepté : Rapport pays" in mails
 
 
-def test_draft_kept_in_the_browser_and_saved_when_back_online(page_in, live_server):
+def test_draft_kept_in_the_browser_and_saved_when_back_online(page_in, live_server, login):
     """A Spanish participant types, loses the page, finds the text again, and the autosave
     puts it on the server once the connection is back. Demo data: CBD-LOCAL-2026."""
     page = page_in("es")
-    _sign_in(page, "carlos@demo.example.org", live_server.password)
+    login(page, "carlos@demo.example.org")
     page.goto("/assignments")
     page.click("text=Seminario de difusión (2 meses)")
     page.wait_for_selector("textarea[name=text]")
@@ -124,10 +112,10 @@ def test_draft_kept_in_the_browser_and_saved_when_back_online(page_in, live_serv
 
 
 
-def test_countdown_kept_current_in_the_readers_language(page_in, live_server):
+def test_countdown_kept_current_in_the_readers_language(page_in, live_server, login):
     page = page_in("fr")
     page.clock.install()
-    _sign_in(page, "jean-baptiste@demo.example.org", live_server.password)
+    login(page, "jean-baptiste@demo.example.org")
     # The page's clock stands still from here, so the minute timer fires exactly 60 s after the
     # page loads and what it writes does not depend on how fast the machine is.
     page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=5))

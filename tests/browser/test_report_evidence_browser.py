@@ -7,23 +7,15 @@ pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _sign_in(page, email, password):
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/dashboard")
-
-
 def _send(page, path):
     page.set_input_files("input[type=file][name=evidence]", str(path))
     page.wait_for_function("() => document.querySelector('input[name=evidence_id]').value !== ''")
     assert path.name in page.inner_text(".upload-status")
 
 
-def test_evidence_sent_stays_with_the_report(page_in, live_server, tmp_path):
+def test_evidence_sent_stays_with_the_report(page_in, live_server, tmp_path, login):
     page = page_in("es")  # Carlos reads the portal in Spanish
-    _sign_in(page, "carlos@demo.example.org", live_server.password)
+    login(page, "carlos@demo.example.org")
     page.goto("/action-plans")
     page.click("a[href$='/reports/6']")
     page.wait_for_url("**/reports/6")
