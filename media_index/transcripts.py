@@ -1,36 +1,39 @@
-"""Subtitle parsing (WebVTT and SRT) and grouping of cues into ~30 s windows.
+"""Subtitles: WebVTT and SRT files read into cues, and cues grouped into ~30 s windows.
 
-All times are integer milliseconds. webvtt-py's ``start_in_seconds`` truncates
-to whole seconds, so times are read with ``in_milliseconds()``.
+A subtitle file gives two things, kept apart (docs/LIBRARY.md, "Subtitles"):
+
+- the WebVTT text the player loads (`Subtitles.vtt`): a WebVTT file as uploaded (normalised
+  by the spec's first step), or an SRT file turned into WebVTT; cue settings, STYLE and
+  REGION blocks, identifiers and voices are kept;
+- the clean cues (`Cue`: times, plain text, speaker) for search and the transcript, read from
+  that same WebVTT text by the spec's cue text rules (`media_index.cuetext`).
+
+The files are read by `media_index.webvtt` (the W3C parser algorithm) and `media_index.srt`
+(lenient). The text is decoded by the caller (the portal guesses encodings). All times are
+integer milliseconds.
 """
 
 from __future__ import annotations
 
-import html
-import io
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import webvtt
-from webvtt.errors import MalformedCaptionError, MalformedFileError
+from . import cuetext, srt, webvtt
+from .webvtt import TrackError
 
 WINDOW_MS = 30_000
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
-
-
-class TranscriptError(ValueError):
-    """The subtitle file could not be parsed."""
+TranscriptError = TrackError  # the name callers know: a file that cannot be read
 
 
 @dataclass(frozen=True)
 class Cue:
-    """One subtitle cue: plain text shown from ``start_ms`` to ``end_ms``."""
+    """One subtitle cue: plain text shown from ``start_ms`` to ``end_ms``, and who speaks it
+    (the cue's voices, ``<v Dr. Sato>``; an annotation, not part of the cue's identity)."""
 
     start_ms: int
     end_ms: int
     text: str
+    speaker: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -47,44 +50,82 @@ class Window:
     cue_starts: tuple[tuple[int, int], ...]
 
 
+@dataclass(frozen=True)
+class Subtitles:
+    """A subtitle file read: its ``format`` ("vtt" or "srt"), the WebVTT text for the player,
+    the clean cues in time order, and the lines of cues that end before (or when) they start,
+    which players never show."""
+
+    format: str
+    vtt: str
+    cues: list[Cue]
+    backwards: tuple[int, ...] = ()
+
+
 def clean_text(raw: str) -> str:
-    """Strip cue tags and entities and collapse whitespace."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", raw))).strip()
+    """The plain text of WebVTT cue text: tags dropped (adding no space), entities decoded,
+    whitespace collapsed, ruby text in parentheses after its base."""
+    return cuetext.plain(raw)[0]
+
+
+def detect_format(text: str) -> str | None:
+    """"vtt" when ``text`` starts as WebVTT does, "srt" when it holds timings, else None."""
+    first = webvtt.normalise(text).lstrip("\n\t ")
+    if first.startswith("WEBVTT"):
+        return "vtt"
+    return "srt" if "-->" in text else None
+
+
+def read_subtitles(text: str, fmt: str | None = None) -> Subtitles:
+    """Read a WebVTT or SRT file (decoded text). ``fmt`` ("vtt" or "srt") is detected when
+    not given. Raises `TranscriptError` with a code: ``not_subtitles``, ``signature``,
+    ``timing`` or ``expected_timing`` (with the line), ``no_cues``."""
+    fmt = fmt or detect_format(text)
+    if fmt is None:
+        raise TrackError("not_subtitles")
+    source = webvtt.write(srt.read(webvtt.normalise(text))) if fmt == "srt" else text
+    track = webvtt.read(source)
+    cues, backwards = [], []
+    for cue in track.cues:
+        plain, voices = cuetext.plain(cue.text)
+        if cue.end_ms <= cue.start_ms:
+            backwards.append(cue.line)
+        if plain:
+            cues.append(Cue(cue.start_ms, max(cue.start_ms, cue.end_ms), plain,
+                            ", ".join(voices)))
+    if not cues:
+        raise TrackError("no_cues")
+    cues.sort(key=lambda c: (c.start_ms, c.end_ms))
+    return Subtitles(fmt, track.source, cues, tuple(backwards))
 
 
 def parse(data: str | bytes, fmt: str | None = None) -> list[Cue]:
-    """Parse WebVTT or SRT text into cues sorted by start time.
-
-    ``fmt`` is "vtt" or "srt"; by default it is "vtt" when the text starts
-    with the WEBVTT signature and "srt" otherwise. Raises `TranscriptError`.
-    """
+    """The clean cues of a WebVTT or SRT file, sorted by start time (bytes are read as
+    UTF-8). Raises `TranscriptError`."""
     if isinstance(data, bytes):
         data = data.decode("utf-8-sig", errors="replace")
-    data = data.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if fmt is None:
-        fmt = "vtt" if data.lstrip().startswith("WEBVTT") else "srt"
-    try:
-        captions = webvtt.WebVTT.from_buffer(io.StringIO(data), format=fmt).captions
-    except (MalformedCaptionError, MalformedFileError, ValueError, IndexError) as exc:
-        raise TranscriptError(f"not a valid {fmt} file: {exc}") from exc
-    cues = []
-    for caption in captions:
-        text = clean_text(caption.raw_text)
-        if text:
-            start = caption.start_time.in_milliseconds()
-            cues.append(Cue(start, max(start, caption.end_time.in_milliseconds()), text))
-    cues.sort(key=lambda c: (c.start_ms, c.end_ms))
-    return cues
+    return read_subtitles(data, fmt).cues
 
 
 def as_cue(value) -> Cue:
-    """Accept a `Cue`, a ``(start_ms, end_ms, text)`` tuple or a mapping."""
+    """Accept a `Cue`, a ``(start_ms, end_ms, text[, speaker])`` tuple or a mapping."""
     if isinstance(value, Cue):
         return value
     if isinstance(value, dict):
-        return Cue(int(value["start_ms"]), int(value["end_ms"]), str(value["text"]))
-    start, end, text = value
-    return Cue(int(start), int(end), str(text))
+        return Cue(int(value["start_ms"]), int(value["end_ms"]), str(value["text"]),
+                   str(value.get("speaker") or ""))
+    start, end, text, *speaker = value
+    return Cue(int(start), int(end), str(text), str(speaker[0] or "") if speaker else "")
+
+
+def cue_rows(cues: Iterable) -> list[list]:
+    """Cues as JSON rows: ``[start_ms, end_ms, text]``, with the speaker as a fourth item
+    when there is one."""
+    rows = []
+    for cue in map(as_cue, cues):
+        row = [cue.start_ms, cue.end_ms, cue.text]
+        rows.append(row + [cue.speaker] if cue.speaker else row)
+    return rows
 
 
 def group_windows(cues: Iterable, span_ms: int = WINDOW_MS) -> list[Window]:
@@ -114,17 +155,16 @@ def _window(cues: list[Cue]) -> Window:
 
 
 def to_webvtt(cues: Iterable) -> str:
-    """Serialise cues as WebVTT (how SRT uploads are stored for the player)."""
-    lines = ["WEBVTT", ""]
+    """Serialise clean cues as WebVTT (plain text escaped, the speaker as a voice)."""
+    out = []
     for cue in map(as_cue, cues):
-        # Escaping also neutralises a "-->" inside the text.
-        text = html.escape(cue.text, quote=False)
-        lines += [f"{_stamp(cue.start_ms)} --> {_stamp(cue.end_ms)}", text, ""]
-    return "\n".join(lines)
+        text = _escape(cue.text)
+        if cue.speaker:
+            text = "<v %s>%s" % (_escape(cue.speaker), text)
+        out.append(webvtt.TrackCue("", cue.start_ms, cue.end_ms, "", text, 0))
+    return webvtt.write(out)
 
 
-def _stamp(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+def _escape(text: str) -> str:
+    # Escaping also neutralises a "-->" inside the text.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -28,6 +28,8 @@ def import_command(manifest: Path):
         click.echo("failed  %s: processing failed: %s" % (slug, reason), err=True)
     for slug, reason in report.incomplete:
         click.echo("short   %s: incomplete file: %s" % (slug, reason), err=True)
+    for slug, note in report.notes:
+        click.echo("note    %s: %s" % (slug, note))
     click.echo("%d created, %d updated, %d errors, %d processing failed, %d incomplete"
                % (len(report.created), len(report.updated), len(report.errors),
                   len(report.failed), len(report.incomplete)))

@@ -18,6 +18,7 @@ from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..extensions import db
+from ..i18n import language_name
 from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
@@ -26,12 +27,14 @@ from ..uploads.purposes import get_purpose
 from ..uploads.services import form_limit
 from . import manage
 from .forms import MaterialForm, SubtitleForm
+from .messages import track_notes
 from .models import FAILED
 from .permissions import may_edit
 from .processing import retry as retry_processing
 from .routes import bp
 from .services import (
     SUBTITLE_LANGUAGES,
+    SUBTITLE_MAX,
     LibraryError,
     get_material,
     remove_subtitles,
@@ -64,15 +67,18 @@ def manage_list():
 
 
 def _store_subtitles(material, lang, upload) -> str | None:
+    """Store the subtitle file posted for ``lang``: an error message (naming the language and
+    the line), or None once stored, with what its reading assumed flashed to the uploader."""
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    data = upload.read(5 * 1024 * 1024 + 1)
-    if len(data) > 5 * 1024 * 1024:
-        return explain(LibraryError("subtitles_too_large"))
     try:
-        set_subtitles(material, lang, data, current_user.id)
+        track = set_subtitles(material, lang, upload.read(SUBTITLE_MAX + 1), current_user.id)
     except LibraryError as exc:
-        return explain(exc)
+        return _("Subtitles in %(language)s: %(problem)s", language=language_name(lang),
+                 problem=explain(exc))
+    for note in track_notes(track):
+        flash(_("Subtitles in %(language)s: %(problem)s", language=language_name(lang),
+                problem=note), "info")
     return None
 
 
@@ -209,6 +215,7 @@ def processing_status(slug):
 
 
 bp.add_app_template_global(status_of, "library_status")
+bp.add_app_template_global(track_notes, "library_track_notes")
 
 
 @bp.route("/stats")

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from .. import jobs
 from ..courses.vocabulary import SUBJECTS
+from ..domain_errors import explain
 from ..extensions import db
-from ..i18n import CONTENT_LANGUAGES, clean_translations
+from ..i18n import CONTENT_LANGUAGES, DEFAULT_LANGUAGE, clean_translations, language_name
 from ..storage import get_storage
+from ..uploads.checks import HEAD_SIZE, ZIP_TYPES, UploadRefused, check_archive, check_upload
+from ..uploads.purposes import get_purpose
+from .messages import track_notes
 from .models import (
     DOCUMENT,
     FAILED,
@@ -31,8 +35,7 @@ from .models import (
 from .outbox import SYNC_JOB
 from .services import SLUG, LibraryError, attach_file, get_material, set_subtitles, store_file
 
-VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime",
-               ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg"}
+MEDIA_PREFIXES = ("video/", "audio/")
 
 
 @dataclass
@@ -44,6 +47,9 @@ class ImportReport:
     # it declares: (id, "declared s, decoded s").
     failed: list[tuple[str, str]] = field(default_factory=list)
     incomplete: list[tuple[str, str]] = field(default_factory=list)
+    # Loaded, with something its uploader should check: (id, what), e.g. subtitles read as
+    # Windows-1252 by a guess. Not an error.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -131,14 +137,25 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _content_type(path: Path, kind: str) -> str:
-    suffix = path.suffix.lower()
-    if kind == MaterialKind.VIDEO and suffix in VIDEO_TYPES:
-        return VIDEO_TYPES[suffix]
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+def checked_type(path: Path, kind: str) -> str:
+    """The file's type by content, checked by the same rules as the upload form (the
+    ``material`` purpose: types, size, archives); refused with the form's words. A video
+    item needs a video or audio file, a document item any other accepted type."""
+    policy = get_purpose("material").policy
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as f:
+            content_type = check_upload(path.name, f.read(HEAD_SIZE), size, policy)
+            if content_type in ZIP_TYPES:
+                check_archive(f, size, policy)
+    except UploadRefused as refused:
+        raise ItemError("file %s: %s" % (path.name, explain(refused))) from None
+    if (kind == MaterialKind.VIDEO) != content_type.startswith(MEDIA_PREFIXES):
+        raise ItemError("file %s: its content is %s, not a %s" % (path.name, content_type, kind))
+    return content_type
 
 
-def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
+def _load_item(values: dict, base: Path, user_id: int | None, notes: list) -> bool:
     material = get_material(values["slug"])
     created = material is None
     if created:
@@ -159,9 +176,9 @@ def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
             from .processing import queue as queue_processing
             queue_processing(material)  # the same file, whose processing failed: try again
         elif current is None or current.sha256 != _sha256(path):
+            content_type = checked_type(path, values["kind"])
             with path.open("rb") as f:
-                stored = store_file(f, path.name, _content_type(path, values["kind"]), user_id,
-                                    purpose="material")
+                stored = store_file(f, path.name, content_type, user_id, purpose="material")
             attach_file(material, role, stored)
             if values["kind"] == MaterialKind.VIDEO:
                 from .processing import queue as queue_processing
@@ -172,17 +189,20 @@ def _load_item(values: dict, base: Path, user_id: int | None) -> bool:
     for lang, relative in values["subtitles"].items():
         path = _inside(base, relative)
         try:
-            set_subtitles(material, lang, path.read_bytes(), user_id)
+            track = set_subtitles(material, lang, path.read_bytes(), user_id)
         except LibraryError as exc:
-            raise ItemError("subtitles %s: %s" % (lang, exc.code)) from None
+            raise ItemError("subtitles %s (%s): %s" % (lang, relative, explain(exc))) from None
+        notes.extend("subtitles %s (%s): %s" % (language_name(lang), relative, note)
+                     for note in track_notes(track))
     db.session.flush()
     return created
 
 
 def import_manifest(manifest: Path, user_id: int | None = None) -> ImportReport:
     """Load every item of ``manifest``; commits each good item and runs its jobs here (the video
-    processing too, so the report says which failed)."""
-    with jobs.inline():
+    processing too, so the report says which failed). Its messages are in English, as the
+    command's own words are (the form's refusals, translated, are the same sentences)."""
+    with jobs.inline(), force_locale(DEFAULT_LANGUAGE):
         return _import(manifest, user_id)
 
 
@@ -217,7 +237,8 @@ def _import(manifest: Path, user_id: int | None) -> ImportReport:
             if values["slug"] in seen:
                 raise ItemError("the id appears twice in the manifest")
             seen.add(values["slug"])
-            created = _load_item(values, manifest.parent, user_id)
+            notes: list[str] = []
+            created = _load_item(values, manifest.parent, user_id, notes)
             db.session.flush()  # the outbox queues its sync job at flush
             jobs.withdraw(SYNC_JOB)  # one sync for the whole catalogue, queued below
             jobs.commit()
@@ -226,6 +247,7 @@ def _import(manifest: Path, user_id: int | None) -> ImportReport:
             report.errors.append((label, str(exc)))
             continue
         (report.created if created else report.updated).append(values["slug"])
+        report.notes.extend((values["slug"], note) for note in notes)
         _processing_outcome(report, values["slug"])
     if report.created or report.updated:
         jobs.enqueue(SYNC_JOB)

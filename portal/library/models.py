@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -146,8 +147,14 @@ class MaterialFile(db.Model):
 
 
 class SubtitleTrack(db.Model):
-    """Subtitles in one language: the WebVTT file the player loads, and its cues (parsed once,
-    for the transcript on the page and for the search index)."""
+    """Subtitles in one language, kept twice: the WebVTT file the player loads (``file``: as
+    uploaded, or converted from SRT, in UTF-8, with its cue settings, styles, regions,
+    identifiers and voices) and its clean cues (``cues``, parsed once from that file: plain
+    text and speaker, for the transcript and the search index only). How the upload was read
+    is kept to be shown to its editors: ``source_format`` ("vtt", "srt"), ``encoding`` (the
+    codec it was decoded with) and whether that was a guess, ``notes`` (codes of what was
+    accepted but will not show, ``[{"code": "backwards", "count": 2, "line": 14}]``).
+    Written only by ``services.store_webvtt`` (and ``set_subtitles``, which calls it)."""
     __tablename__ = "library_subtitles"
     __table_args__ = (UniqueConstraint("material_id", "lang"),)
 
@@ -157,7 +164,12 @@ class SubtitleTrack(db.Model):
     lang: Mapped[str] = mapped_column(String(8))
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"),
                                          index=True)
-    cues: Mapped[list] = mapped_column(JSON, default=list)  # [[start_ms, end_ms, text], ...]
+    # [[start_ms, end_ms, text], ...], a fourth item the speaker when the cue has a voice
+    cues: Mapped[list] = mapped_column(JSON, default=list)
+    source_format: Mapped[str | None] = mapped_column(String(4))
+    encoding: Mapped[str | None] = mapped_column(String(24))
+    encoding_confident: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notes: Mapped[list | None] = mapped_column(JSON, default=list)
 
     material: Mapped[Material] = relationship(back_populates="subtitles")
     file: Mapped[StoredFile] = relationship(lazy="joined")

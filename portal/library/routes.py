@@ -15,11 +15,13 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from media_index.transcripts import as_cue
+
 from .. import jobs
 from ..access import PUBLIC, allow
 from ..security import safe_next
 from ..storage import ObjectNotFound
-from ..uploads.services import download_response
+from ..uploads.services import download_response, served_by_portal
 from . import search as library_search
 from .models import AUDIO, DOCUMENT, LOW, ORIGINAL, POSTER, PREVIEW
 from .permissions import may_download, may_edit, may_have_file, stream_role
@@ -98,10 +100,23 @@ def _transcript_part(count: int, current: int | None) -> int:
 
 def _current_cue(cues: list, second: int) -> int | None:
     current = None
-    for number, (start, _end, _text) in enumerate(cues):
-        if start // 1000 <= second:
+    for number, row in enumerate(cues):
+        if row[0] // 1000 <= second:
             current = number
     return current
+
+
+def transcript_lines(rows: list, first: int = 0) -> list[dict]:
+    """Cue rows for the transcript: times, text, and the speaker where it changes (a voice
+    named in the WebVTT file), so a long speech does not repeat the name on every line."""
+    lines, previous = [], None
+    for number, row in enumerate(rows):
+        cue = as_cue(row)
+        speaker = cue.speaker if cue.speaker != previous else ""
+        previous = cue.speaker or previous
+        lines.append({"number": first + number, "start_ms": cue.start_ms,
+                      "end_ms": cue.end_ms, "text": cue.text, "speaker": speaker})
+    return lines
 
 
 @bp.route("/m/<slug>")
@@ -129,7 +144,8 @@ def material(slug):
         quality = stream_role(material) or quality
     return render_template(
         "library/material.html", material=material, start=start,
-        cues=cues[part * TRANSCRIPT_PART:(part + 1) * TRANSCRIPT_PART],
+        cues=transcript_lines(cues[part * TRANSCRIPT_PART:(part + 1) * TRANSCRIPT_PART],
+                              part * TRANSCRIPT_PART),
         first_cue=part * TRANSCRIPT_PART, part=part, parts=-(-len(cues) // TRANSCRIPT_PART),
         part_starts=[cues[n * TRANSCRIPT_PART][0] // 1000
                      for n in range(-(-len(cues) // TRANSCRIPT_PART))],
@@ -170,12 +186,15 @@ def media(slug, role):
 @bp.route("/m/<slug>/subtitles/<lang>.vtt")
 @allow(PUBLIC)
 def subtitles(slug, lang):
-    """WebVTT for the player's <track>, from the portal's own origin."""
-    track = _material_or_404(slug).track(lang)
-    if track is None:
+    """WebVTT for the player's <track>, streamed by the portal itself whatever the storage: a
+    <track> loads only from the page's origin, so a redirect to S3 would show nothing.
+    Revalidated on each use (ETag, 304): a replaced track shows at once."""
+    material = _material_or_404(slug)
+    track = material.track(lang)
+    if track is None or not may_have_file(current_user, material, "subtitles"):
         abort(404)
     try:
-        return download_response(track.file)
+        return served_by_portal(track.file, content_type="text/vtt; charset=utf-8")
     except ObjectNotFound:
         abort(404)
 
@@ -188,7 +207,9 @@ def transcript(slug, lang):
     track = material.track(lang)
     if track is None or not may_download(current_user, material):
         abort(404)
-    lines = ["[%s] %s" % (_clock(start // 1000), text) for start, _end, text in track.cues]
+    lines = ["[%s] %s%s" % (_clock(cue.start_ms // 1000),
+                            "%s: " % cue.speaker if cue.speaker else "", cue.text)
+             for cue in map(as_cue, track.cues)]
     response = make_response("\n".join(lines) + "\n")
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="%s.%s.txt"' % (slug, lang)

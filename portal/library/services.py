@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, load_only, selectinload
 
-from media_index.transcripts import TranscriptError, parse, to_webvtt
+from media_index.transcripts import Subtitles, TranscriptError, cue_rows, read_subtitles
 
 from .. import audit, dates
 from ..db_types import utcnow
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
 from ..storage import get_storage
 from ..storage.models import StoredFile
+from ..text import Decoded, decode_text
 from ..uploads.services import new_key
 from .models import Material, MaterialFile, MaterialView, SubtitleTrack
 from .permissions import may_view
@@ -31,6 +32,7 @@ from .permissions import may_view
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 LIBRARY_PURPOSE = "library"   # files the library makes itself (renditions, posters, WebVTT)
 SUBTITLE_LANGUAGES = CONTENT_LANGUAGES
+SUBTITLE_MAX = 5 * 1024 * 1024  # bytes of one subtitle file, from the form or the importer
 
 
 class LibraryError(DomainError, ValueError):
@@ -100,35 +102,83 @@ def attach_file(material: Material, role: str, stored: StoredFile) -> None:
     material.updated_at = utcnow()
 
 
-def parse_subtitles(data: bytes) -> list:
-    """Cues of a WebVTT or SRT file. Raises LibraryError("subtitles_invalid")."""
+def read_subtitle_file(data: bytes) -> tuple[Subtitles, Decoded]:
+    """Read an uploaded subtitle file: WebVTT (by the spec's parser) or SRT (leniently), in
+    any encoding ``portal.text.decode_text`` reads. Raises LibraryError: ``subtitles_too_large``
+    or ``subtitles_<code>`` with the line it is about (media_index.transcripts' codes)."""
+    if len(data) > SUBTITLE_MAX:
+        raise LibraryError("subtitles_too_large")
+    decoded = decode_text(data)
+    return _read(decoded.text), decoded
+
+
+def _read(text: str, fmt: str | None = None) -> Subtitles:
     try:
-        cues = parse(data)
-    except TranscriptError:
-        raise LibraryError("subtitles_invalid") from None
-    if not cues:
-        raise LibraryError("subtitles_invalid")
-    return cues
+        return read_subtitles(text, fmt)
+    except TranscriptError as exc:
+        params = dict(exc.params, line=exc.line) if exc.line else dict(exc.params)
+        raise LibraryError("subtitles_" + exc.code, **params) from None
+
+
+def _check_language(lang: str) -> None:
+    if lang not in SUBTITLE_LANGUAGES:
+        raise LibraryError("language_invalid")
 
 
 def set_subtitles(material: Material, lang: str, data: bytes, uploader_id: int | None
                   ) -> SubtitleTrack:
-    """Store subtitles for ``lang`` as WebVTT (SRT is converted) and keep their cues."""
-    if lang not in SUBTITLE_LANGUAGES:
-        raise LibraryError("language_invalid")
-    cues = parse_subtitles(data)
-    rows = [[c.start_ms, c.end_ms, c.text] for c in cues]
+    """Store an uploaded subtitle file (WebVTT or SRT, bytes) as ``lang``'s track. The track
+    says how it was read (``encoding``, ``encoding_confident``, ``notes``): tell the uploader
+    (``messages.track_notes``)."""
+    _check_language(lang)
+    subtitles, decoded = read_subtitle_file(data)
+    return _store_track(material, lang, subtitles, uploader_id, decoded.encoding,
+                        decoded.confident)
+
+
+def store_webvtt(material: Material, lang: str, vtt: str, uploader_id: int | None
+                 ) -> SubtitleTrack:
+    """Store WebVTT text the portal made itself (an automatic transcript, a corrected one)
+    as ``lang``'s track: checked by the same parser as uploads, kept as given for the player,
+    its clean cues for the transcript and search. Raises LibraryError like `set_subtitles`.
+    Returns the track (unchanged, and nothing stored, when the same text is given again)."""
+    _check_language(lang)
+    if len(vtt.encode("utf-8")) > SUBTITLE_MAX:
+        raise LibraryError("subtitles_too_large")
+    return _store_track(material, lang, _read(vtt, "vtt"), uploader_id, "utf-8", True)
+
+
+def _notes(subtitles: Subtitles) -> list[dict]:
+    if not subtitles.backwards:
+        return []
+    return [{"code": "backwards", "count": len(subtitles.backwards),
+             "line": subtitles.backwards[0]}]
+
+
+def _store_track(material: Material, lang: str, subtitles: Subtitles, uploader_id: int | None,
+                 encoding: str, confident: bool) -> SubtitleTrack:
+    vtt = subtitles.vtt.encode("utf-8")
+    rows = cue_rows(subtitles.cues)
     track = material.track(lang)
-    if track is not None and track.cues == rows:
-        return track  # the same subtitles again (a catalogue imported twice): nothing changes
-    vtt = to_webvtt(cues).encode("utf-8")
+    reading = {"source_format": subtitles.format, "encoding": encoding,
+               "encoding_confident": confident, "notes": _notes(subtitles)}
+    if track is not None and track.cues == rows and \
+            track.file.sha256 == hashlib.sha256(vtt).hexdigest():
+        # The same subtitles again (a catalogue imported twice): nothing stored, nothing to
+        # index; only how the file was read is updated, if it was read differently.
+        for name, value in reading.items():
+            if getattr(track, name) != value:
+                setattr(track, name, value)
+        return track
     stored = store_file(io.BytesIO(vtt), "%s.%s.vtt" % (material.slug, lang), "text/vtt",
                         uploader_id)
     if track is None:
-        track = SubtitleTrack(lang=lang, file=stored, file_id=stored.id, cues=rows)
+        track = SubtitleTrack(lang=lang, file=stored, file_id=stored.id, cues=rows, **reading)
         material.subtitles.append(track)
     else:
         track.file, track.file_id, track.cues = stored, stored.id, rows
+        for name, value in reading.items():
+            setattr(track, name, value)
     material.updated_at = utcnow()
     db.session.flush()
     return track

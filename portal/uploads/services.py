@@ -24,7 +24,7 @@ from ..storage.base import (
     WriteResult,
     read_sha256,
 )
-from ..storage.http import playable_inline
+from ..storage.http import content_disposition, playable_inline, security_headers
 from ..storage.models import (
     ABORTED,
     COMPLETE,
@@ -327,6 +327,31 @@ def download_response(stored: StoredFile, *, force_attachment: bool = False):
     return storage.download_response(stored.key, filename=stored.name,
                                      content_type=stored.content_type, inline=inline,
                                      max_age=3600 if inline else 0)
+
+
+def served_by_portal(stored: StoredFile, *, content_type: str | None = None,
+                     max_age: int = 0, limit: int = 16 * 1024 * 1024):
+    """A small file (subtitles) served inline from the portal's own origin on every backend,
+    never redirected to the store: a page's ``<track>`` loads only from its own origin. Its
+    SHA-256 is the ETag, so a browser that has it gets a 304; cached ``private``, as every
+    user file, and by default checked again each time (``no-cache``: a file replaced under the
+    same URL shows at once). Raises ObjectNotFound (also for a file over ``limit``)."""
+    from flask import Response, request
+
+    storage = get_storage()
+    if stored.backend != storage.name or stored.size > limit:
+        raise ObjectNotFound(stored.key)
+    with storage.open(stored.key) as stream:
+        data = stream.read(limit + 1)
+    response = Response(data, mimetype=None,
+                        content_type=content_type or stored.content_type)
+    response.headers["Content-Disposition"] = content_disposition(stored.name, inline=True)
+    response.headers.update(security_headers(inline=True))
+    response.headers["Cache-Control"] = ("private, max-age=%d" % max_age if max_age
+                                         else "private, no-cache")
+    if stored.sha256:
+        response.set_etag(stored.sha256)
+    return response.make_conditional(request)
 
 
 def upload_json(upload: Upload, parts: list[dict] | None = None) -> dict:
