@@ -30,7 +30,8 @@ LEGACY = ("cp1252", "iso8859_15", "shift_jis", "cp932", "euc_jp", "mac_roman", "
 PLAUSIBLE = 0.05  # how much more "chaos" (charset-normalizer's mess ratio) a reading may show
 NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
          "utf-32-le": "UTF-32", "utf-32-be": "UTF-32", "cp1252": "Windows-1252",
-         "iso8859-15": "ISO-8859-15", "shift_jis": "Shift_JIS", "cp932": "Shift_JIS (Windows)",
+         "iso8859-15": "ISO-8859-15", "iso8859-1": "ISO-8859-1", "shift_jis": "Shift_JIS",
+         "cp932": "Shift_JIS (Windows)",
          "euc_jp": "EUC-JP", "mac-roman": "Mac OS Roman", "cp850": "DOS Latin-1 (850)"}
 
 

@@ -17,7 +17,7 @@ from .. import jobs
 from ..courses.vocabulary import SUBJECTS
 from ..domain_errors import explain
 from ..extensions import db
-from ..i18n import CONTENT_LANGUAGES, DEFAULT_LANGUAGE, clean_translations, language_name
+from ..i18n import CONTENT_LANGUAGES, DEFAULT_LANGUAGE, clean_translations
 from ..storage import get_storage
 from ..uploads.checks import HEAD_SIZE, ZIP_TYPES, UploadRefused, check_archive, check_upload
 from ..uploads.purposes import get_purpose
@@ -192,7 +192,7 @@ def _load_item(values: dict, base: Path, user_id: int | None, notes: list) -> bo
             track = set_subtitles(material, lang, path.read_bytes(), user_id)
         except LibraryError as exc:
             raise ItemError("subtitles %s (%s): %s" % (lang, relative, explain(exc))) from None
-        notes.extend("subtitles %s (%s): %s" % (language_name(lang), relative, note)
+        notes.extend("subtitles %s (%s): %s" % (lang, relative, note)
                      for note in track_notes(track))
     db.session.flush()
     return created

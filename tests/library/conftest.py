@@ -127,3 +127,48 @@ def tiny_video(tmp_path_factory):
     make_video(path, seconds=4, size="160x90")
     return path.read_bytes()
 
+
+
+S3_BUCKET = "portal-library-test"
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's S3 server over real HTTP (the storage tests' helper), one per test session."""
+    from portal.storage import backend_for
+    from portal.storage.testing import MotoServer, s3_settings
+
+    server = MotoServer().start()
+    backend_for("s3://%s" % S3_BUCKET, s3_settings(server.endpoint)).init("http://portal.test")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["file", "s3"])
+def backend(request, app):
+    """The storage the app uses: its local folder, or a fresh S3 prefix on moto."""
+    if request.param == "s3":
+        import uuid
+
+        from portal.storage import backend_for
+        from portal.storage.testing import s3_settings
+
+        server = request.getfixturevalue("moto_server")
+        app.extensions["storage"] = backend_for(
+            "s3://%s/l-%s" % (S3_BUCKET, uuid.uuid4().hex[:10]), s3_settings(server.endpoint))
+    return app.extensions["storage"]
+
+
+@pytest.fixture(scope="session")
+def mkv_video(tiny_video, tmp_path_factory):
+    """The tiny video rewrapped as Matroska (.mkv) by ffmpeg, stream copy."""
+    import subprocess
+
+    from portal.library.processing import ffmpeg_exe
+
+    folder = tmp_path_factory.mktemp("mkv")
+    (folder / "in.mp4").write_bytes(tiny_video)
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+                    "-i", str(folder / "in.mp4"), "-c", "copy", str(folder / "talk.mkv")],
+                   check=True, capture_output=True, timeout=60)
+    return (folder / "talk.mkv").read_bytes()
