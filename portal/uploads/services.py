@@ -346,7 +346,8 @@ def served_by_portal(stored: StoredFile, *, content_type: str | None = None,
     response = Response(data, mimetype=None,
                         content_type=content_type or stored.content_type)
     response.headers["Content-Disposition"] = content_disposition(stored.name, inline=True)
-    response.headers.update(security_headers(inline=True))
+    # Never a document: opened on its own, it runs nothing (a <track> ignores this header).
+    response.headers.update(security_headers(inline=False))
     response.headers["Cache-Control"] = ("private, max-age=%d" % max_age if max_age
                                          else "private, no-cache")
     if stored.sha256:

@@ -102,6 +102,7 @@ def test_the_player_gets_the_original_track_and_the_transcript_the_clean_text(ap
     assert response.status_code == 200 and "Location" not in response.headers
     assert response.headers["Content-Type"] == "text/vtt; charset=utf-8"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "private, no-cache"
     body = response.get_data()
     assert body == stored
