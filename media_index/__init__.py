@@ -7,5 +7,6 @@ alike. See docs/SEARCH.md. The names most callers need:
   `Upsert`, `Delete`, `rebuild`, `status`, `ensure_index`, `IndexBusy`;
 - reading: `Searcher` (search / suggest_titles / refresh), `Allowed`,
   `SearchResult`, `Hit`, `Moment`, `TitleSuggestion`;
-- subtitles: `media_index.transcripts` (parse, to_webvtt, TranscriptError).
+- subtitles: `media_index.transcripts` (read_subtitles, parse, to_webvtt, TranscriptError),
+  reading files with `media_index.webvtt` (the spec's parser), `srt` and `cuetext`.
 """
