@@ -32,6 +32,7 @@ ACTIONS = {
     "course.staff_add": _l("Course staff added"),
     "course.staff_remove": _l("Course staff removed"),
     "course.import": _l("Nominees imported"),
+    "course.rollover": _l("Course copied to another year"),
     "course.enrollment_states": _l("Participants' states changed"),
     "extension.grant": _l("Extension granted"),
     "extension.refuse": _l("Extension refused"),

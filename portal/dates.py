@@ -7,7 +7,7 @@ store derived dates to recompute them. ``docs/DATES.md`` explains the flow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from blinker import Namespace
@@ -146,6 +146,37 @@ def announce_change(course, old: CourseDates) -> list[Moved]:
         return []
     results = course_dates_changed.send(course, old=old, new=new)
     return [item for _, moved in results for item in moved or ()]
+
+
+# -- a course copied to another year -------------------------------------------------------------
+# The course date each phase's fixed moments keep their distance to when a course is copied to
+# other dates (its next year): work before and during the stay is counted towards the arrival,
+# work after it from the departure.
+YEAR_ANCHORS = {"pre-arrival": "arrival", "in-japan": "arrival", "post-return": "departure"}
+
+
+def year_shift(anchor: str, old: CourseDates, new: CourseDates) -> timedelta:
+    """How far a fixed moment counted from the course date ``anchor`` (a field of
+    ``CourseDates``) moves when its course is copied from ``old`` to ``new`` dates: the days
+    between that date then and now (Japan keeps no summer time, so the hour stays the same)."""
+    return getattr(new, anchor) - getattr(old, anchor)
+
+
+def moved_deadlines(phase: str, months: int | None, opens_at: datetime, due_at: datetime,
+                    cutoff_at: datetime | None, old: CourseDates, new: CourseDates
+                    ) -> tuple[datetime, datetime, datetime | None]:
+    """An assignment's opening, due date and cut-off on a copy of its course with ``new``
+    dates. A deadline counted from the departure is counted again (``due_after_departure``);
+    a fixed one moves by ``year_shift`` of its phase's anchor. The opening and the cut-off move
+    as the deadline did, so their order and the gaps between them are kept."""
+    if months is not None:
+        due = due_after_departure(new.departure, months)
+        by = due - as_utc(due_at)
+    else:
+        by = year_shift(YEAR_ANCHORS.get(phase, "arrival"), old, new)
+        due = as_utc(due_at) + by
+    return (as_utc(opens_at) + by, due,
+            as_utc(cutoff_at) + by if cutoff_at is not None else None)
 
 
 @dataclass(frozen=True)

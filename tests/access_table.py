@@ -59,6 +59,9 @@ ACCESS = {
     "courses.preview": STAFF_INVITE,
     "courses.confirm": STAFF_INVITE,
     "courses.export": {"instructor", "coordinator", "admin"},
+    # issue 17.2: a course copied to another year (its managers: Course.can_manage)
+    "courses.rollover": STAFF_INVITE,
+    "courses.rollover_confirm": STAFF_INVITE,
     # library (issue 6); which material: portal/library/permissions.py
     "library.home": PUBLIC,
     "library.search": PUBLIC,

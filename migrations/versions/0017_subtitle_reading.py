@@ -1,7 +1,7 @@
 """subtitle tracks: how the file was read (format, encoding and whether it was guessed, notes)
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0012'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
@@ -107,6 +107,11 @@ class Bar:
         return round(100 * self.done / self.total) if self.total else 0
 
 
+# What counts as handed in, wherever completion is counted: the matrix's bars, the years of a
+# course compared.
+HANDED_IN = (SUBMITTED, ACCEPTED)
+
+
 def completion_by_country(m: Matrix) -> list[Bar]:
     """Per country: how many of the (participant, assignment) pairs are handed in or accepted."""
     done, total = defaultdict(int), defaultdict(int)
@@ -114,7 +119,7 @@ def completion_by_country(m: Matrix) -> list[Bar]:
         for a in m.assignments:
             s = m.cell(person.id, a.id)
             total[person.country] += 1
-            if s is not None and s.state in (SUBMITTED, ACCEPTED):
+            if s is not None and s.state in HANDED_IN:
                 done[person.country] += 1
     return [Bar(c or "", country_name(c) if c else "?", done[c], total[c])
             for c in sorted(total, key=lambda c: country_name(c) if c else "")]
@@ -123,3 +128,26 @@ def completion_by_country(m: Matrix) -> list[Bar]:
 def countries(course_id: int) -> list[str]:
     return sorted({p.country for p in participants(course_id) if p.country})
 
+
+
+def completion_of_courses(course_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(handed in, expected) per course, as the matrix counts them: every pair of an active
+    participant and an assignment is expected, those handed in or accepted are done."""
+    if not course_ids:
+        return {}
+    assignments = dict(db.session.execute(
+        select(Assignment.course_id, func.count()).where(Assignment.course_id.in_(course_ids))
+        .group_by(Assignment.course_id)).all())
+    people = dict(db.session.execute(
+        select(Enrollment.course_id, func.count()).where(Enrollment.course_id.in_(course_ids),
+                                                         Enrollment.is_active)
+        .group_by(Enrollment.course_id)).all())
+    done = dict(db.session.execute(
+        select(Assignment.course_id, func.count()).select_from(Submission)
+        .join(Assignment, Submission.assignment_id == Assignment.id)
+        .join(Enrollment, and_(Enrollment.course_id == Assignment.course_id,
+                               Enrollment.user_id == Submission.user_id))
+        .where(Assignment.course_id.in_(course_ids), Enrollment.is_active,
+               Submission.state.in_(HANDED_IN))
+        .group_by(Assignment.course_id)).all())
+    return {c: (done.get(c, 0), assignments.get(c, 0) * people.get(c, 0)) for c in course_ids}

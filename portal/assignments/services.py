@@ -52,19 +52,31 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     if assignment.due_months_after_departure is not None:
         assignment.due_at = dates.due_after_departure(assignment.course.departure,
                                                       assignment.due_months_after_departure)
-    months = assignment.due_months_after_departure
-    if assignment.phase == "post-return" and months in (assignment.course.report_months or []):
-        # The action plan's progress report at that month is this obligation already: two
-        # entries due the same day would ask alumni for one report twice.
-        raise RuleBroken("same_as_plan_report", months=months)
-    if assignment.opens_at > assignment.due_at:
-        raise RuleBroken("opens_after_due")
-    if assignment.cutoff_at is not None and assignment.cutoff_at < assignment.due_at:
-        raise RuleBroken("cutoff_before_due")
+    problems = date_problems(assignment.phase, assignment.due_months_after_departure,
+                             assignment.course.report_months, assignment.opens_at,
+                             assignment.due_at, assignment.cutoff_at)
+    if problems:
+        raise problems[0]
     if assignment.id is None:
         db.session.add(assignment)
     db.session.flush()
     return assignment
+
+
+def date_problems(phase: str, months: int | None, report_months, opens_at: datetime,
+                  due_at: datetime, cutoff_at: datetime | None) -> list[RuleBroken]:
+    """What ``save_assignment`` refuses in an assignment's dates, every problem at once (a
+    course's copy to its next year lists them all before anything is written)."""
+    problems = []
+    if phase == "post-return" and months in (report_months or []):
+        # The action plan's progress report at that month is this obligation already: two
+        # entries due the same day would ask alumni for one report twice.
+        problems.append(RuleBroken("same_as_plan_report", months=months))
+    if opens_at > due_at:
+        problems.append(RuleBroken("opens_after_due"))
+    if cutoff_at is not None and cutoff_at < due_at:
+        problems.append(RuleBroken("cutoff_before_due"))
+    return problems
 
 
 def refresh_relative_deadlines(course) -> list[tuple[Assignment, datetime]]:

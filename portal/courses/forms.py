@@ -102,6 +102,16 @@ class CourseForm(FlaskForm):
             raise ValidationError(_l("Choose at least one language of instruction."))
 
 
+class RolloverForm(FlaskForm):
+    """A course copied to another year: the new code and dates (fields as the course form's,
+    so their checks are the same). The rest is copied from the course (courses/rollover.py)."""
+    code = CourseForm.code
+    pre_arrival_opens = CourseForm.pre_arrival_opens
+    arrival = CourseForm.arrival
+    departure = CourseForm.departure
+    report_months = CourseForm.report_months
+    fiscal_year = CourseForm.fiscal_year
+
 
 class StaffForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[

@@ -12,7 +12,11 @@ COLUMN_LABELS = {
 }
 
 
-MESSAGES = Messages({  # imports.FileProblem: the file as a whole
+MESSAGES = Messages({
+    # rollover.RolloverRefused: a course copied to another year
+    "code_taken": _l("Another course already has the code %(code)s."),
+    "problems": _l("Some assignments cannot be copied with these dates: see the list below."),
+    # imports.FileProblem: the file as a whole
     "too_big": _l("The file is larger than %(size)d KB. Split the list into smaller files."),
     "too_many_rows": _l("The file has more than %(max)d rows. Split the list into smaller "
                         "files."),

@@ -89,10 +89,14 @@ class Course(db.Model):
     # Derived from departure and report_months on every flush (dates.closes_on), so phases
     # filter in SQL.
     closes_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The course this one was copied from (its previous year: courses/rollover.py).
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("courses.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow,
                                                         onupdate=utcnow)
 
+    previous: Mapped[Course | None] = relationship(remote_side="Course.id")
     instructors: Mapped[list[User]] = relationship(secondary="course_instructors")
     coordinators: Mapped[list[User]] = relationship(secondary="course_coordinators")
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course",

@@ -13,11 +13,19 @@ from ..domain_errors import explain
 from ..extensions import db
 from ..mail import delivery as mail_delivery
 from ..protect.web import prefill
-from . import exports, imports, services
-from .forms import CONTENT_FIELDS, CourseForm, ImportForm, StaffForm, StatesForm, parse_months
+from . import exports, imports, rollover as copying, services, years
+from .forms import (
+    CONTENT_FIELDS,
+    CourseForm,
+    ImportForm,
+    RolloverForm,
+    StaffForm,
+    StatesForm,
+    parse_months,
+)
 from .links import course_links
 from .messages import import_result_message
-from .models import EnrollmentImport
+from .models import Course, EnrollmentImport
 from .vocabulary import ENROLLMENT_STATES, PHASES, SUBJECTS
 
 bp = Blueprint("courses", __name__)
@@ -139,13 +147,16 @@ def _show_page(course, staff_form: StaffForm, status: int = 200):
     teach = course.is_staff(current_user)
     state = request.args.get("state")
     state = state if state in ENROLLMENT_STATES else None
+    previous = course.previous if teach and course.previous_id else None
     return render_template(
         "courses/show.html", course=course, teach=teach,
         manage=course.can_manage(current_user), timeline=services.timeline(course),
         enrollments=services.participants(course, state) if teach else [],
         mine=services.enrollment_of(current_user, course), state=state,
         links=course_links(course, teach), states_form=StatesForm(),
-        staff_form=staff_form), status
+        staff_form=staff_form, years=years.years_of(course, current_user) if teach else [],
+        previous=previous if previous and services.can_see(current_user, previous) else None
+        ), status
 
 
 @bp.route("/courses/<int:course_id>/staff", methods=["POST"])
@@ -273,3 +284,84 @@ def confirm(course_id: int, import_id: int):
     # the import's page shows how far it has got.
     return redirect(url_for("courses.preview", course_id=course.id, import_id=record.id)
                     + "#mail-progress")
+
+
+# ------------------------------------------------------------------ a course's next year
+
+
+@bp.route("/courses/<int:course_id>/rollover", methods=["GET", "POST"])
+@allow(COORDINATOR, ADMIN)
+def rollover(course_id: int):
+    """The new code and dates; posted, the preview of the copy (nothing written yet)."""
+    source = services.course_for(current_user, course_id, manage=True)
+    kept = prefill()
+    form = RolloverForm(**kept) if kept else RolloverForm(data=copying.proposal(source))
+    if request.method == "GET" or "back" in request.form:
+        return _rollover_form(source, form)
+    plan, ready = _rollover_plan(source, form)
+    if not ready:
+        return _rollover_form(source, form, plan)
+    return render_template("courses/rollover_preview.html", source=source, form=form,
+                           plan=plan)
+
+
+@bp.route("/courses/<int:course_id>/rollover/confirm", methods=["POST"])
+@allow(COORDINATOR, ADMIN)
+def rollover_confirm(course_id: int):
+    source = services.course_for(current_user, course_id, manage=True)
+    form = RolloverForm()
+    plan, ready = _rollover_plan(source, form)
+    made = None if ready else _copy_made(source, form.code.data)
+    if ready:
+        try:
+            course = copying.make(plan, current_user)
+            jobs.commit()
+        except (copying.RolloverRefused, IntegrityError) as refused:
+            db.session.rollback()
+            made = _copy_made(source, form.code.data)
+            if made is None:
+                form.code.errors = list(form.code.errors) + [
+                    explain(refused) if isinstance(refused, copying.RolloverRefused)
+                    else _("Another course already has this code.")]
+                form.conflict = True
+                return _rollover_form(source, form, plan)
+        else:
+            flash(_("%(code)s is made from %(source)s. Check its assignments and dates, then "
+                    "enroll its participants.", code=course.code, source=source.code), "success")
+            return redirect(url_for("courses.show", course_id=course.id), 303)
+    if made is not None:   # confirmed twice (a double click, a reload): made once
+        flash(_("This copy was already made: %(code)s.", code=made.code), "info")
+        return redirect(url_for("courses.show", course_id=made.id), 303)
+    return _rollover_form(source, form, plan)
+
+
+def _rollover_plan(source, form: RolloverForm):
+    """(plan, ready): the plan is made whenever the dates can be read, so that the page lists
+    the assignments' problems with the form's own, every problem at once; ready when there
+    is none."""
+    valid = _checked(form)
+    try:
+        months = parse_months(form.report_months.data or "")
+    except ValueError:
+        return None, False
+    if not (form.pre_arrival_opens.data and form.arrival.data and form.departure.data):
+        return None, False
+    plan = copying.plan(source, copying.NewYear(
+        code=(form.code.data or "").strip(), pre_arrival_opens=form.pre_arrival_opens.data,
+        arrival=form.arrival.data, departure=form.departure.data, report_months=months,
+        fiscal_year=form.fiscal_year.data))
+    return plan, valid and not plan.problems
+
+
+def _copy_made(source, code: str | None) -> Course | None:
+    code = (code or "").strip()
+    return next((c for c in copying.copies_of(source) if c.code.lower() == code.lower()), None)
+
+
+def _rollover_form(source, form: RolloverForm, plan=None):
+    problems = plan.problems if plan is not None else []
+    status = 409 if getattr(form, "conflict", False) else (
+        400 if form.errors or problems else 200)
+    return render_template("courses/rollover.html", source=source, form=form,
+                           problems=problems, copies=copying.copies_of(source),
+                           explain=explain), status

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, dates
 from ..auth.models import User
-from ..catalogue.models import CourseOutline, code_stem, series_of
+from ..catalogue.models import CourseOutline, series_of
 from ..courses import services as courses
 from ..courses.models import Course
 from ..domain_errors import DomainError
@@ -272,7 +272,7 @@ def series(course: Course) -> list[Course]:
     """The courses of the same series (explicit ``CourseOutline.series``, else the code
     without its year), oldest first."""
     key = series_key(course)
-    stem = code_stem(course.code)
+    stem = key  # the courses in the series by default have codes that start with its key
     candidates = db.session.execute(
         select(Course, CourseOutline).outerjoin(CourseOutline,
                                                 CourseOutline.course_id == Course.id)

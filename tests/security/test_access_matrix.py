@@ -105,6 +105,8 @@ OBJECTS = {
     "courses.export": ({"course_id": "fish"}, *FISH, STAFF),
     "courses.preview": ({"course_id": "fish", "import_id": "import_id"}, *FISH, MANAGERS),
     "courses.remove_staff": ({"course_id": "fish", "user_id": "tanaka"}, *FISH, MANAGERS),
+    "courses.rollover": ({"course_id": "fish"}, *FISH, MANAGERS),
+    "courses.rollover_confirm": ({"course_id": "fish"}, *FISH, MANAGERS),
     "courses.show": ({"course_id": "fish"}, *FISH, READERS),
     "courses.upload": ({"course_id": "fish"}, *FISH, MANAGERS),
     "library.add_subtitles": ({"slug": "=sec-course-doc"}, *FISH, LIB_EDITORS),
