@@ -23,7 +23,7 @@ from .forms import DELIVERY_LABELS, PROGRESS_LABELS, AnnouncementForm, NoticePre
 from .messages import MESSAGES
 from .models import Announcement
 
-bp = Blueprint("messaging", __name__)
+bp = Blueprint("messaging", __name__, cli_group=None)
 
 PER_PAGE = 50
 PREVIEW_NAMES = 200  # names listed under the preview's count
@@ -35,7 +35,8 @@ PREVIEW_NAMES = 200  # names listed under the preview's count
 def course_announcements(course_id: int):
     course = course_for(current_user, course_id, teach=True)
     page = db.paginate(services.of_course(course), per_page=PER_PAGE, error_out=False)
-    return render_template("messaging/course.html", course=course, page=page)
+    return render_template("messaging/course.html", course=course, page=page,
+                           reads=services.read_counts([a.id for a in page.items]))
 
 
 @bp.route("/courses/<int:course_id>/announcements/new", methods=["GET", "POST"])

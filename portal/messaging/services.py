@@ -7,6 +7,7 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, domain_errors, mail
 from ..auth.models import User
@@ -150,22 +151,30 @@ def dismiss_all(user, now: datetime | None = None) -> int:
 
 
 def received_by(user):
-    """Statement: the user's announcements, newest first, with their copy."""
-    return (select(Announcement, AnnouncementRecipient)
-            .join(AnnouncementRecipient,
-                  AnnouncementRecipient.announcement_id == Announcement.id)
+    """Statement: the user's copies of announcements, newest first, each with its
+    announcement and course (one query per page)."""
+    return (select(AnnouncementRecipient)
+            .join(AnnouncementRecipient.announcement)
+            .options(contains_eager(AnnouncementRecipient.announcement)
+                     .joinedload(Announcement.course))
             .where(AnnouncementRecipient.user_id == user.id)
             .order_by(Announcement.sent_at.desc(), Announcement.id.desc()))
 
 
 def of_course(course: Course):
-    """Statement: the course's announcements, newest first, with how many read each."""
-    read = (select(func.count()).where(
-        AnnouncementRecipient.announcement_id == Announcement.id,
-        AnnouncementRecipient.read_at.is_not(None)).correlate(Announcement).scalar_subquery())
-    return (select(Announcement, read.label("read"))
+    """Statement: the course's announcements, newest first, with their authors."""
+    return (select(Announcement).options(joinedload(Announcement.author))
             .where(Announcement.course_id == course.id)
             .order_by(Announcement.sent_at.desc(), Announcement.id.desc()))
+
+
+def read_counts(ids: list[int]) -> dict[int, int]:
+    """How many recipients read each of these announcements on the portal: one query."""
+    return dict(db.session.execute(
+        select(AnnouncementRecipient.announcement_id, func.count())
+        .where(AnnouncementRecipient.announcement_id.in_(ids),
+               AnnouncementRecipient.read_at.is_not(None))
+        .group_by(AnnouncementRecipient.announcement_id)).all()) if ids else {}
 
 
 def copies(announcement: Announcement) -> list:
