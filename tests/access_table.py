@@ -143,6 +143,7 @@ ACCESS = {
     "messaging.course_announcements": {"instructor", "coordinator", "admin"},
     "messaging.compose": {"instructor", "coordinator", "admin"},
     "messaging.announcement": ANY,
+    "messaging.mark_read": ANY,
     "messaging.dismiss": ANY,
     "messaging.mine": ANY,
     "messaging.notice_preference": {"instructor", "coordinator"},

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from sqlalchemy import bindparam, select
 
 from ..access import PARTICIPANT
 from ..courses.models import Course
 from ..extensions import db
 from ..home.panels import panel, url_with_ids
-from ..i18n import content, moment_formatter
+from ..i18n import as_utc, content, date_formatter
 from .models import Announcement, AnnouncementRecipient
 
 PANEL_SIZE = 5
@@ -35,10 +35,12 @@ def announcements(user):
     rows = db.session.execute(_shown_query(), {"user_id": user.id}).all()
     if not rows:
         return None
-    lang, when = str(get_locale()), moment_formatter()
+    # The day in the reader's zone (the date pattern looked up once); the page has the time.
+    lang, day, zone = str(get_locale()), date_formatter(), get_timezone()
     show = url_with_ids("messaging.announcement", "announcement_id")
     dismiss = url_with_ids("messaging.dismiss", "announcement_id")
     return "messaging/_panel_announcements.html", {
         "rows": [(show(r.id), dismiss(r.id), content(r.subject, lang=lang), r.code,
-                  when(r.sent_at), r.read_at is None) for r in rows[:PANEL_SIZE]],
+                  day(as_utc(r.sent_at).astimezone(zone).date()), r.read_at is None)
+                 for r in rows[:PANEL_SIZE]],
         "more": len(rows) > PANEL_SIZE}

@@ -98,6 +98,7 @@ def _compose_page(course, form, recipients=None, refused=None, status=200):
 
 
 # -- one announcement: its recipient reads it, its course's staff see who got it ------------------
+# (The page changes nothing: its script posts that it was read; Dismiss marks it read too.)
 @bp.route("/announcements/<int:announcement_id>")
 @allow(AUTHENTICATED)
 def announcement(announcement_id: int):
@@ -108,9 +109,6 @@ def announcement(announcement_id: int):
     staff = found.course.is_staff(current_user)
     if copy is None and not staff:
         abort(404)
-    if copy is not None:
-        services.mark_read(copy)
-        jobs.commit()
     return render_template(
         "messaging/announcement.html", announcement=found, copy=copy, staff=staff,
         copies=services.copies(found) if staff else [],
@@ -133,6 +131,18 @@ def _described(found: Announcement) -> list[tuple[str, str]]:
     rows.append((_("Countries"), ", ".join(country_name(c) for c in chosen.countries)
                  if chosen.countries else _("All")))
     return rows
+
+
+@bp.route("/announcements/<int:announcement_id>/read", methods=["POST"])
+@allow(AUTHENTICATED)
+def mark_read(announcement_id: int):
+    """Posted by the announcement's page when its recipient opens it (announcements.js)."""
+    copy = services.received(announcement_id, current_user)
+    if copy is None:
+        abort(404)
+    services.mark_read(copy)
+    jobs.commit()
+    return "", 204
 
 
 @bp.route("/announcements/<int:announcement_id>/dismiss", methods=["POST"])

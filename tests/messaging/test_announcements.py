@@ -207,20 +207,28 @@ def test_dashboard_panel_in_one_query_read_and_dismissed(app, world, signed_in, 
     assert "Premières nouvelles" not in html
     page = alice.get("/announcements/%d" % first).get_data(as_text=True)
     assert "Premières nouvelles" in page and "Retirer de mon tableau de bord" in page
-    with app.app_context():
-        copy = db.session.scalar(select(AnnouncementRecipient).where(
-            AnnouncementRecipient.announcement_id == first,
-            AnnouncementRecipient.user_id == world.alice.id))
-        assert copy.read_at is not None and copy.dismissed_at is None
+    assert 'data-read-url="/announcements/%d/read"' % first in page  # its script says it
+
+    def copy_of(announcement_id):
+        with app.app_context():
+            return db.session.scalar(select(AnnouncementRecipient).where(
+                AnnouncementRecipient.announcement_id == announcement_id,
+                AnnouncementRecipient.user_id == world.alice.id))
+    assert copy_of(first).read_at is None  # a GET changes nothing
+    assert alice.submit("/announcements/%d/read" % first, page="/dashboard").status_code == 204
+    assert copy_of(first).read_at is not None and copy_of(first).dismissed_at is None
+    assert "data-read-url" not in alice.get("/announcements/%d" % first).get_data(as_text=True)
     with app.app_context():
         newest = db.session.scalar(select(Announcement.id).order_by(Announcement.sent_at.desc()))
     gone = alice.submit("/announcements/%d/dismiss" % newest, page="/dashboard")
     assert gone.status_code == 303 and gone.headers["Location"].endswith("/dashboard")
+    assert copy_of(newest).dismissed_at is not None and copy_of(newest).read_at is not None
     html = alice.get("/dashboard").get_data(as_text=True)
     assert "News 0" not in html and "News 5" in html
     assert "News 0" in alice.get("/announcements").get_data(as_text=True)  # still listed
     # Not a recipient, not staff of its course: as if it did not exist.
     outsider = signed_in(world.other_instructor)
     assert outsider.get("/announcements/%d" % first).status_code == 404
-    assert outsider.post("/announcements/%d/dismiss" % first, data={
-        "csrf_token": outsider.csrf_token("/dashboard")}).status_code == 404
+    for action in ("dismiss", "read"):
+        assert outsider.post("/announcements/%d/%s" % (first, action), data={
+            "csrf_token": outsider.csrf_token("/dashboard")}).status_code == 404

@@ -110,6 +110,7 @@ OBJECTS = {
     # announcements (issue 17): the demo's announcement to the FISH course reaches its owner
     "messaging.announcement": ({"announcement_id": "announcement"}, *FISH, READERS),
     "messaging.dismiss": ({"announcement_id": "announcement"}, *FISH, {O}),
+    "messaging.mark_read": ({"announcement_id": "announcement"}, *FISH, {O}),
     "messaging.compose": ({"course_id": "fish"}, *FISH, STAFF),
     "messaging.course_announcements": ({"course_id": "fish"}, *FISH, STAFF),
     "library.add_subtitles": ({"slug": "=sec-course-doc"}, *FISH, LIB_EDITORS),
