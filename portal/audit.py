@@ -42,6 +42,7 @@ ACTIONS = {
     "plan.accept": _l("Action plan accepted"),
     "evaluation.question_remove": _l("Evaluation question removed"),
     "material.subtitles_remove": _l("Subtitles removed"),
+    "announcement.send": _l("Announcement sent"),
 }
 MAX_DETAIL = 200   # characters of one detail value; the log says what, not everything
 

@@ -141,4 +141,13 @@ ACCESS = {
     "evaluation.results": {"instructor", "coordinator", "admin"},
     "evaluation.results_csv": {"instructor", "coordinator", "admin"},
     "evaluation.compare": {"instructor", "coordinator", "admin"},
+    # announcements and staff notifications (issue 17); which course: course.is_staff; which
+    # announcement: its recipient, or its course's staff (portal/messaging/routes.py)
+    "messaging.course_announcements": {"instructor", "coordinator", "admin"},
+    "messaging.compose": {"instructor", "coordinator", "admin"},
+    "messaging.announcement": ANY,
+    "messaging.mark_read": ANY,
+    "messaging.dismiss": ANY,
+    "messaging.mine": ANY,
+    "messaging.notice_preference": {"instructor", "coordinator"},
 }

@@ -9,6 +9,7 @@ from .. import audit
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import as_utc
+from ..messaging import notices as staff_notices
 from .models import ACCEPTED, GRANTED, REFUSED, REQUESTED, SUBMITTED, Assignment, Extension
 from .services import RuleBroken, find_submission
 
@@ -40,6 +41,7 @@ def request_extension(assignment: Assignment, user, reason: str, wanted: datetim
                     due_at=wanted)
     db.session.add(ext)
     db.session.flush()
+    staff_notices.extension_requested(ext)
     return ext
 
 

@@ -14,6 +14,7 @@ from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import as_utc
 from ..markdown import render_markdown  # noqa: F401  (pages call services.render_markdown)
+from ..messaging import notices as staff_notices
 from .models import (
     ACCEPTED,
     DRAFT,
@@ -131,10 +132,7 @@ def granted_extension(assignment: Assignment, user_id: int) -> Extension | None:
 
 def deadline_for(assignment: Assignment, user_id: int) -> Deadline:
     """The participant's deadlines: the assignment's, or those of their latest extension."""
-    ext = granted_extension(assignment, user_id)
-    if ext is None:
-        return Deadline(assignment.due_at, assignment.cutoff_at, False)
-    return Deadline(ext.due_at or assignment.due_at, ext.cutoff_at, True)
+    return _deadline(assignment, granted_extension(assignment, user_id))
 
 
 @cache
@@ -153,12 +151,24 @@ def deadlines_for(assignments: list[Assignment], user_id: int) -> dict[int, Dead
         for ext in db.session.scalars(_granted_query(), {
                 "assignment_ids": [a.id for a in assignments], "user_id": user_id}):
             latest.setdefault(ext.assignment_id, ext)
-    out = {}
-    for a in assignments:
-        ext = latest.get(a.id)
-        out[a.id] = Deadline(a.due_at, a.cutoff_at, False) if ext is None else Deadline(
-            ext.due_at or a.due_at, ext.cutoff_at, True)
-    return out
+    return {a.id: _deadline(a, latest.get(a.id)) for a in assignments}
+
+
+def deadlines_of_participants(assignment: Assignment, user_ids: list[int]) -> dict[int, Deadline]:
+    """``deadline_for`` of many participants of one assignment at once (one query), by user."""
+    latest: dict[int, Extension] = {}
+    for ext in db.session.scalars(select(Extension).where(
+            Extension.assignment_id == assignment.id, Extension.user_id.in_(user_ids),
+            Extension.state == GRANTED)
+            .order_by(Extension.decided_at.desc(), Extension.id.desc())):
+        latest.setdefault(ext.user_id, ext)
+    return {user_id: _deadline(assignment, latest.get(user_id)) for user_id in user_ids}
+
+
+def _deadline(assignment: Assignment, ext: Extension | None) -> Deadline:
+    if ext is None:
+        return Deadline(assignment.due_at, assignment.cutoff_at, False)
+    return Deadline(ext.due_at or assignment.due_at, ext.cutoff_at, True)
 
 
 # -- the participant's work ----------------------------------------------------------------------
@@ -231,6 +241,7 @@ def submit(assignment: Assignment, user, text: str, statement_accepted: bool,
     submission = version.submission
     submission.state, submission.late, submission.submitted_at = SUBMITTED, version.late, now
     db.session.flush()
+    staff_notices.work_handed_in(version)  # the course's staff hear of it, as each chose
     return version
 
 

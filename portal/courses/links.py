@@ -11,9 +11,11 @@ TEACHING = (("assignments.course", _l("Assignments"), True),
             ("assignments.matrix", _l("Progress matrix"), True),
             ("action_plans.course_plans", _l("Action plans"), True),
             ("evaluation.results", _l("Evaluation results"), True),
-            ("catalogue.course", _l("Catalogue outline"), True))
+            ("catalogue.course", _l("Catalogue outline"), True),
+            ("messaging.course_announcements", _l("Announcements"), True))
 PARTICIPATING = (("assignments.mine", _l("Your work"), False),
-                 ("action_plans.my_plans", _l("Your action plans"), False))
+                 ("action_plans.my_plans", _l("Your action plans"), False),
+                 ("messaging.mine", _l("Announcements"), False))
 # (Participants find the end-of-course questionnaire on their dashboard once it has questions.)
 
 

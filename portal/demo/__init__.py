@@ -12,7 +12,7 @@ from ..auth import services as accounts, two_step
 from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
 from ..extensions import db
-from . import action_plans, assignments, catalogue, evaluation, library
+from . import action_plans, assignments, catalogue, evaluation, library, messaging
 
 DEFAULT_PASSWORD = "portal-demo-2026"
 # Admins and coordinators must use two-step sign-in, so the demo's are enrolled with this key
@@ -143,5 +143,6 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
     assignments.load(users, today)
     catalogue.load(users, today)
     evaluation.load(users, today)  # after the catalogue: it adds the courses evaluated
+    messaging.load(users)
     return [(u.email, u.role, u.name) for u in users.values()]
 

@@ -119,6 +119,7 @@ def build_world(app) -> World:
     from portal.courses.models import Course
     from portal.demo import library as library_demo
     from portal.library import services as library
+    from portal.messaging.models import Announcement
     from portal.uploads import services as uploads
 
     world = World(app)
@@ -141,6 +142,8 @@ def build_world(app) -> World:
         _light_library(users)
         fish = db.session.scalar(select(Course).where(Course.code == "FISH-FRA-2026"))
         drr = db.session.scalar(select(Course).where(Course.code == "DRR-KANSAI-2025"))
+        announcement = db.session.scalar(select(Announcement).where(
+            Announcement.course_id == fish.id))
         sub = db.session.scalar(select(Submission))
         assert sub.user_id == users["jean-baptiste"].id
         assignment = db.session.get(Assignment, sub.assignment_id)
@@ -171,7 +174,7 @@ def build_world(app) -> World:
             fish_enrollment_aminata=next(e.id for e in fish.enrollments
                                          if e.user_id == users["aminata"].id),
             upload=upload.id, tanaka=users["tanaka"].id, jb=users["jean-baptiste"].id,
-            samuel=users["samuel"].id)
+            samuel=users["samuel"].id, announcement=announcement.id)
         for key, u in users.items():
             world.users[key] = (u.id, u.email)
         world.users["instructor_other"] = (other_i.id, other_i.email)

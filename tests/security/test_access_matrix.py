@@ -109,6 +109,12 @@ OBJECTS = {
     "courses.rollover_confirm": ({"course_id": "fish"}, *FISH, MANAGERS),
     "courses.show": ({"course_id": "fish"}, *FISH, READERS),
     "courses.upload": ({"course_id": "fish"}, *FISH, MANAGERS),
+    # announcements (issue 17): the demo's announcement to the FISH course reaches its owner
+    "messaging.announcement": ({"announcement_id": "announcement"}, *FISH, READERS),
+    "messaging.dismiss": ({"announcement_id": "announcement"}, *FISH, {O}),
+    "messaging.mark_read": ({"announcement_id": "announcement"}, *FISH, {O}),
+    "messaging.compose": ({"course_id": "fish"}, *FISH, STAFF),
+    "messaging.course_announcements": ({"course_id": "fish"}, *FISH, STAFF),
     "library.add_subtitles": ({"slug": "=sec-course-doc"}, *FISH, LIB_EDITORS),
     "library.count_view": ({"slug": "=sec-course-doc"}, *FISH, LIB_VIEWERS),
     "library.edit": ({"slug": "=sec-course-doc"}, *FISH, LIB_EDITORS),
