@@ -179,13 +179,14 @@ def _chart(result):
     return bar_chart([(str(s), result.distribution.get(s, 0)) for s in SCALE])
 
 
-@bp.route("/evaluation/courses/<int:course_id>/results.csv")
+@bp.route("/evaluation/courses/<int:course_id>/results.csv", defaults={"fmt": "csv"})
+@bp.route("/evaluation/courses/<int:course_id>/results.xlsx", defaults={"fmt": "xlsx"})
 @allow(*STAFF)
-def results_csv(course_id: int):
+def results_csv(course_id: int, fmt: str):
     course = courses.course_for(current_user, course_id, teach=True)
     texts = course.is_named_staff(current_user)
-    return exports.results_csv(course, services.results(services.questionnaire_of(course),
-                                                        with_texts=texts))
+    return exports.results(course, services.results(services.questionnaire_of(course),
+                                                    with_texts=texts), fmt)
 
 
 @bp.route("/evaluation/courses/<int:course_id>/compare")
