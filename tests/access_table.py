@@ -138,4 +138,8 @@ ACCESS = {
     "evaluation.results": {"instructor", "coordinator", "admin"},
     "evaluation.results_csv": {"instructor", "coordinator", "admin"},
     "evaluation.compare": {"instructor", "coordinator", "admin"},
+    # calendar feeds (issue 17): the feed is public, its secret address being the key (an
+    # unknown or turned-off one is 404); the account's buttons are the signed-in person's own
+    "calendar.feed": PUBLIC,
+    "calendar.manage": ANY,
 }

@@ -484,8 +484,8 @@ def progress():
                            statuses=overview.CHART_STATUSES, status_labels=labels)
 
 
-@bp.route("/action-plans/progress.csv", defaults={"fmt": "csv"})
 @bp.route("/action-plans/progress.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/action-plans/progress.csv", defaults={"fmt": "csv"})
 @allow(COORDINATOR, ADMIN)
 def progress_csv(fmt: str):
     country, subject = _progress_filters()

@@ -40,8 +40,8 @@ def audit_log():
         400 if form.errors else 200
 
 
-@bp.route("/admin/audit.csv", defaults={"fmt": "csv"})
 @bp.route("/admin/audit.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/admin/audit.csv", defaults={"fmt": "csv"})
 @allow(ADMIN)
 def audit_export(fmt: str):
     form, query = _filters()

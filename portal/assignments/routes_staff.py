@@ -243,8 +243,8 @@ def matrix(course_id: int):
                            bars=reports.completion_by_country(m), STATE_LABELS=STATE_LABELS)
 
 
-@bp.route("/assignments/course/<int:course_id>/matrix.csv", defaults={"fmt": "csv"})
 @bp.route("/assignments/course/<int:course_id>/matrix.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/assignments/course/<int:course_id>/matrix.csv", defaults={"fmt": "csv"})
 @allow(*STAFF)
 def matrix_csv(course_id: int, fmt: str):
     course = access.course_for_staff(course_id, current_user)

@@ -159,8 +159,8 @@ def stats():
         by_year=statistics.by_year(), share=statistics.share)
 
 
-@bp.route("/statistics.csv", defaults={"fmt": "csv"})
 @bp.route("/statistics.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/statistics.csv", defaults={"fmt": "csv"})
 @allow(PUBLIC)
 def stats_csv(fmt: str):
     years = statistics.years()
@@ -187,8 +187,8 @@ def centers():
         people_chart=bar_chart([(c, n) for c, _, n in rows]))
 
 
-@bp.route("/statistics/centers.csv", defaults={"fmt": "csv"})
 @bp.route("/statistics/centers.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/statistics/centers.csv", defaults={"fmt": "csv"})
 @allow(COORDINATOR, ADMIN)
 def centers_csv(fmt: str):
     years = statistics.years()

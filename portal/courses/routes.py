@@ -203,8 +203,8 @@ def change_states(course_id: int):
     return redirect(url_for("courses.show", course_id=course.id) + "#participants")
 
 
-@bp.route("/courses/<int:course_id>/participants.csv", defaults={"fmt": "csv"})
 @bp.route("/courses/<int:course_id>/participants.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/courses/<int:course_id>/participants.csv", defaults={"fmt": "csv"})
 @allow(INSTRUCTOR, COORDINATOR, ADMIN)
 def export(course_id: int, fmt: str):
     course = services.course_for(current_user, course_id, teach=True)

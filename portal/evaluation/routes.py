@@ -186,8 +186,8 @@ def _chart(result):
     return bar_chart([(str(s), result.distribution.get(s, 0)) for s in SCALE])
 
 
-@bp.route("/evaluation/courses/<int:course_id>/results.csv", defaults={"fmt": "csv"})
 @bp.route("/evaluation/courses/<int:course_id>/results.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/evaluation/courses/<int:course_id>/results.csv", defaults={"fmt": "csv"})
 @allow(*STAFF)
 def results_csv(course_id: int, fmt: str):
     course = courses.course_for(current_user, course_id, teach=True)

@@ -75,6 +75,13 @@ def test_every_csv_export_has_its_xlsx_twin(app):
         stem = stems.pop()
         assert {r.rule for r in app.url_map.iter_rules(endpoint)} >= {stem + "csv",
                                                                       stem + "xlsx"}, endpoint
+        # A link made without a format (older templates, mail) is the CSV.
+        from flask import url_for
+        with app.test_request_context():
+            ids = {name: 1 for name in next(app.url_map.iter_rules(endpoint)).arguments
+                   if name != "fmt"}
+            assert url_for(endpoint, **ids).endswith(".csv"), endpoint
+            assert url_for(endpoint, fmt="xlsx", **ids).endswith(".xlsx"), endpoint
 
 
 @pytest.mark.parametrize("lang, sep", [("en", ","), ("fr", ";"), ("es", ";")])
