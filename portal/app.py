@@ -22,6 +22,7 @@ from . import (
     admin,
     assignments,
     auth,
+    calendar,
     catalogue,
     cli,
     components,
@@ -52,7 +53,7 @@ from .storage import cli as storage_cli
 
 # In the order their blueprints were always registered (a URL two could match goes to the first).
 DOMAINS = (auth, admin, uploads, courses, library, assignments, action_plans, catalogue,
-           evaluation, messaging)
+           evaluation, messaging, calendar)
 
 
 def create_app(config: dict | None = None) -> Flask:

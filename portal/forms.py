@@ -21,15 +21,17 @@ class TranslatedField(Field):
     """One content field in each content language; ``.data`` is ``{lang: text}`` without the
     blank languages. Each language is its own input, posted as ``<name>_<lang>``.
 
-    ``required`` is None, ``"any"`` (at least one language), ``"all"``, or a language code
-    that must be given (``"en"``), and ``message`` the error shown when it is not met.
+    ``required`` is None, ``"any"`` (at least one language), ``"all"``, a language code
+    that must be given (``"en"``) or a tuple of them (``("en", "fr")``: a course's languages),
+    and ``message`` the error shown when it is not met; ``require()`` changes both once the
+    form is made (when they depend on the record).
     ``japanese`` offers Japanese besides the interface languages; ``rows`` makes the inputs
     text areas of that height.
     """
 
     def __init__(self, label=None, validators=None, *, max_length: int,
-                 required: str | None = None, message=None, japanese: bool = False,
-                 rows: int | None = None, **kwargs):
+                 required: str | tuple[str, ...] | None = None, message=None,
+                 japanese: bool = False, rows: int | None = None, **kwargs):
         self.languages = tuple(lang for lang in CONTENT_LANGUAGES if japanese or lang != "ja")
         self.max_length, self.required, self.rows = max_length, required, rows
         self.message = message or _l("Fill in at least one language.")
@@ -48,6 +50,22 @@ class TranslatedField(Field):
                      _meta=kwargs.get("_meta"), _translations=kwargs.get("_translations"))
         field.lang = lang
         return field
+
+    def require(self, required: str | tuple[str, ...] | None, message=None) -> None:
+        """Which languages must be filled in, known only once the form is made."""
+        self.required = required
+        if message is not None:
+            self.message = message
+
+    @property
+    def required_languages(self) -> tuple[str, ...]:
+        """The languages that must be filled in (none for ``None`` and ``"any"``)."""
+        if self.required == ALL:
+            return self.languages
+        if self.required in (None, ANY):
+            return ()
+        wanted = (self.required,) if isinstance(self.required, str) else self.required
+        return tuple(lang for lang in self.languages if lang in wanted)
 
     def __iter__(self):
         return iter(self.inputs)
@@ -77,7 +95,7 @@ class TranslatedField(Field):
             self.group_errors.append(self.message)
 
     def _missing(self) -> list[Field]:
-        wanted = self.languages if self.required == ALL else (self.required,)
+        wanted = self.required_languages
         return [field for field in self.inputs
                 if field.lang in wanted and field.lang not in self.data]
 

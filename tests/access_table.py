@@ -150,4 +150,8 @@ ACCESS = {
     "messaging.dismiss": ANY,
     "messaging.mine": ANY,
     "messaging.notice_preference": {"instructor", "coordinator"},
+    # calendar feeds (issue 17): the feed is public, its secret address being the key (an
+    # unknown or turned-off one is 404); the account's buttons are the signed-in person's own
+    "calendar.feed": PUBLIC,
+    "calendar.manage": ANY,
 }

@@ -2,8 +2,6 @@
 courses by country and subject (with a server-rendered SVG chart and a CSV export)."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -13,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
+from ..exports import Sheet
 from ..extensions import db
 from .models import ACCEPTED, SUBMITTED, ActionPlan, ProgressReport, ReportActivity
 
@@ -178,14 +177,12 @@ def chart_svg(bars: list[tuple[str, Group]], labels: dict[str, str], title: str)
     return Markup("".join(parts))
 
 
-def csv_text(groups: list[Group], country_label, subject_label, labels) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Country"), _("Subject"), _("Plans"), _("Plans with a report"),
-                     *[labels[s] for s in CHART_STATUSES],
-                     *["%s (%%)" % labels[s] for s in CHART_STATUSES]])
-    for g in groups:
-        writer.writerow([country_label(g.country), subject_label(g.subject), g.plans, g.reports,
-                         *[g.counts[s] for s in CHART_STATUSES],
-                         *[round(100 * g.share(s)) for s in CHART_STATUSES]])
-    return out.getvalue()
+def sheet(groups: list[Group], country_label, subject_label, labels) -> Sheet:
+    """The progress table, for portal/exports.py to write as CSV or XLSX."""
+    header = [_("Country"), _("Subject"), _("Plans"), _("Plans with a report"),
+              *[labels[s] for s in CHART_STATUSES],
+              *["%s (%%)" % labels[s] for s in CHART_STATUSES]]
+    rows = [[country_label(g.country), subject_label(g.subject), g.plans, g.reports,
+             *[g.counts[s] for s in CHART_STATUSES],
+             *[round(100 * g.share(s)) for s in CHART_STATUSES]] for g in groups]
+    return Sheet(_("Progress of alumni action plans"), [str(h) for h in header], rows)

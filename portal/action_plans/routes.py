@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from .. import dates, jobs
+from .. import dates, exports, jobs
 from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, PARTICIPANT, allow
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
@@ -484,15 +484,15 @@ def progress():
                            statuses=overview.CHART_STATUSES, status_labels=labels)
 
 
-@bp.route("/action-plans/progress.csv")
+@bp.route("/action-plans/progress.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/action-plans/progress.csv", defaults={"fmt": "csv"})
 @allow(COORDINATOR, ADMIN)
-def progress_csv():
+def progress_csv(fmt: str):
     country, subject = _progress_filters()
     groups = overview.progress(current_user, country, subject)
-    text = overview.csv_text(groups, lambda c: country_name(c) or c,
-                             lambda s: str(SUBJECTS.get(s, s)), reports.status_labels())
-    return Response("\ufeff" + text, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="action-plan-progress.csv"'})
+    table = overview.sheet(groups, lambda c: country_name(c) or c,
+                           lambda s: str(SUBJECTS.get(s, s)), reports.status_labels())
+    return exports.export([table], "action-plan-progress", fmt)
 
 
 # -- the shared collection -------------------------------------------------------------------------

@@ -2,10 +2,7 @@
 route that edits or deletes an entry) and resetting someone's two-step sign-in."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,8 +10,9 @@ from .. import audit, jobs
 from ..access import ADMIN, allow
 from ..auth import two_step
 from ..auth.models import User
-from ..courses.exports import safe_cell
+from ..exports import Sheet, export
 from ..extensions import db
+from ..i18n import as_utc
 from .forms import AuditFilterForm
 from .routes import bp
 
@@ -42,25 +40,19 @@ def audit_log():
         400 if form.errors else 200
 
 
-@bp.route("/admin/audit.csv")
+@bp.route("/admin/audit.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/admin/audit.csv", defaults={"fmt": "csv"})
 @allow(ADMIN)
-def audit_export():
+def audit_export(fmt: str):
     form, query = _filters()
     if form.errors:
         return audit_log()
-    out = io.StringIO()
-    out.write("\ufeff")  # spreadsheets then read the file as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(["id", "at_utc", "actor_id", "actor_email", "action", "action_label",
-                     "target_type", "target_id", "details", "ip", "user_agent"])
-    for entry in db.session.scalars(query.limit(EXPORT_MAX)):
-        writer.writerow([safe_cell(v) for v in (
-            entry.id, entry.at.strftime("%Y-%m-%dT%H:%M:%SZ"), entry.actor_id, entry.actor_email,
-            entry.action, entry.label, entry.target_type, entry.target_id,
-            _details_text(entry.details), entry.ip, entry.user_agent)])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="audit-log.csv"',
-        "X-Content-Type-Options": "nosniff"})
+    rows = [[entry.id, as_utc(entry.at), entry.actor_id, entry.actor_email, entry.action,
+             entry.label, entry.target_type, entry.target_id, _details_text(entry.details),
+             entry.ip, entry.user_agent] for entry in db.session.scalars(query.limit(EXPORT_MAX))]
+    header = ["id", "at_utc", "actor_id", "actor_email", "action", "action_label",
+              "target_type", "target_id", "details", "ip", "user_agent"]
+    return export([Sheet("audit", header, rows)], "audit-log", fmt)
 
 
 def _details_text(details: dict | None) -> str:

@@ -2,16 +2,16 @@
 completion by country as a server-rendered SVG chart."""
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..courses.models import Enrollment
+from ..exports import Sheet
 from ..extensions import db
 from ..i18n import country_name
 from .models import (
@@ -76,23 +76,17 @@ def matrix(course_id: int, country: str | None = None) -> Matrix:
     return result
 
 
-def _cell(value: str) -> str:
-    """A spreadsheet must not take a name for a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def matrix_csv(m: Matrix, titles: list[str], state_labels: dict, headers: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_cell(str(h)) for h in headers + titles])
+def matrix_sheet(m: Matrix, titles: list[str], state_labels: dict, headers: list[str]) -> Sheet:
+    """The matrix as a table, for portal/exports.py to write as CSV or XLSX."""
+    rows = []
     for person in m.people:
         row = [person.name, person.email, person.country or ""]
         for a in m.assignments:
             s = m.cell(person.id, a.id)
             row.append(str(state_labels["missing"]) if s is None else
                        str(state_labels[s.state]) + (" *" if s.late else ""))
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
+        rows.append(row)
+    return Sheet(_("Progress matrix"), [str(h) for h in headers + titles], rows)
 
 
 @dataclass(frozen=True)

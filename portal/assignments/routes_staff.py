@@ -14,7 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import jobs
+from .. import exports, jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..extensions import db
@@ -243,13 +243,12 @@ def matrix(course_id: int):
                            bars=reports.completion_by_country(m), STATE_LABELS=STATE_LABELS)
 
 
-@bp.route("/assignments/course/<int:course_id>/matrix.csv")
+@bp.route("/assignments/course/<int:course_id>/matrix.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/assignments/course/<int:course_id>/matrix.csv", defaults={"fmt": "csv"})
 @allow(*STAFF)
-def matrix_csv(course_id: int):
+def matrix_csv(course_id: int, fmt: str):
     course = access.course_for_staff(course_id, current_user)
     m = reports.matrix(course.id, _country_arg())
-    body = reports.matrix_csv(m, [localize(a.title).text for a in m.assignments], STATE_LABELS,
-                              [_("Name"), _("E-mail address"), _("Country")])
-    return Response("\ufeff" + body, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="%s-matrix.csv"' % course.code,
-        "X-Content-Type-Options": "nosniff"})
+    table = reports.matrix_sheet(m, [localize(a.title).text for a in m.assignments],
+                                 STATE_LABELS, [_("Name"), _("E-mail address"), _("Country")])
+    return exports.export([table], course.code + "-matrix", fmt)

@@ -18,6 +18,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import i18n, jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
+from ..calendar import services as calendar
 from ..extensions import limiter
 from ..security import safe_next
 from . import devices, services, two_step
@@ -184,4 +185,5 @@ def account():
         status = 400
     elif request.method == "POST":
         status = 400
-    return render_template("auth/account.html", prefs=prefs, password=password), status
+    return render_template("auth/account.html", prefs=prefs, password=password,
+                           calendar_link=calendar.feed_of(current_user)), status

@@ -1,45 +1,35 @@
-"""The statistics as CSV, safe to open in a spreadsheet (labels in the reader's language)."""
+"""The statistics as CSV or XLSX (labels in the reader's language; portal/exports.py writes
+the file)."""
 from __future__ import annotations
-
-import csv
-import io
 
 from flask import Response
 from flask_babel import gettext as _
 
-from ..courses.exports import safe_cell
+from ..exports import Sheet, export
 from .statistics import Table
-
-
-def _response(rows: list[list], name: str) -> Response:
-    out = io.StringIO()
-    out.write("\ufeff")  # spreadsheets then read the file as UTF-8
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="%s.csv"' % name,
-        "X-Content-Type-Options": "nosniff"})
 
 
 def _suffix(year: int | None) -> str:
     return "-fy%d" % year if year else "-all-years"
 
 
-def table_csv(table: Table, what: str, counted: str, name: str, year: int | None) -> Response:
-    rows = [[_("Code"), what, counted]]
-    rows += [[key, str(label), n] for key, label, n in table.rows]
+def table(table: Table, what: str, counted: str, name: str, year: int | None,
+          fmt: str) -> Response:
+    rows = [[key, str(label), n] for key, label, n in table.rows]
     rows.append(["", _("Total"), table.total])
-    return _response(rows, name + _suffix(year))
+    return export([Sheet(what, [_("Code"), what, counted], rows)], name + _suffix(year), fmt)
 
 
-def years_csv(rows: list[tuple[int, int, int]]) -> Response:
-    out = [[_("Fiscal year"), _("Courses"), _("Participants")]] + [list(r) for r in rows]
+def years(rows: list[tuple[int, int, int]], fmt: str) -> Response:
+    out = [list(r) for r in rows]
     out.append([_("Total"), sum(r[1] for r in rows), sum(r[2] for r in rows)])
-    return _response(out, "courses-and-participants-by-year")
+    return export([Sheet(_("Fiscal year"), [_("Fiscal year"), _("Courses"), _("Participants")],
+                         out)], "courses-and-participants-by-year", fmt)
 
 
-def centers_csv(rows: list[tuple[str, int, int]], year: int | None) -> Response:
-    out = [[_("Training center"), _("Courses"), _("Participants")]] + [list(r) for r in rows]
+def centers(rows: list[tuple[str, int, int]], year: int | None, fmt: str) -> Response:
+    out = [list(r) for r in rows]
     out.append([_("Total"), sum(r[1] for r in rows), sum(r[2] for r in rows)])
-    return _response(out, "by-training-center" + _suffix(year))
+    return export([Sheet(_("Training center"), [_("Training center"), _("Courses"),
+                                                _("Participants")], out)],
+                  "by-training-center" + _suffix(year), fmt)

@@ -159,19 +159,20 @@ def stats():
         by_year=statistics.by_year(), share=statistics.share)
 
 
-@bp.route("/statistics.csv")
+@bp.route("/statistics.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/statistics.csv", defaults={"fmt": "csv"})
 @allow(PUBLIC)
-def stats_csv():
+def stats_csv(fmt: str):
     years = statistics.years()
     year = _year(years)
     table = request.args.get("table", "subjects")
     if table == "regions":
-        return exports.table_csv(statistics.participants_by_region(year), _("Region"),
-                                 _("Participants"), "participants-by-region", year)
+        return exports.table(statistics.participants_by_region(year), _("Region"),
+                             _("Participants"), "participants-by-region", year, fmt)
     if table == "years":
-        return exports.years_csv(statistics.by_year())
-    return exports.table_csv(statistics.courses_by_subject(year), _("Subject"), _("Courses"),
-                             "courses-by-subject", year)
+        return exports.years(statistics.by_year(), fmt)
+    return exports.table(statistics.courses_by_subject(year), _("Subject"), _("Courses"),
+                         "courses-by-subject", year, fmt)
 
 
 @bp.route("/statistics/centers")
@@ -186,8 +187,9 @@ def centers():
         people_chart=bar_chart([(c, n) for c, _, n in rows]))
 
 
-@bp.route("/statistics/centers.csv")
+@bp.route("/statistics/centers.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/statistics/centers.csv", defaults={"fmt": "csv"})
 @allow(COORDINATOR, ADMIN)
-def centers_csv():
+def centers_csv(fmt: str):
     years = statistics.years()
-    return exports.centers_csv(statistics.by_center(_year(years)), _year(years))
+    return exports.centers(statistics.by_center(_year(years)), _year(years), fmt)

@@ -214,11 +214,12 @@ def change_states(course_id: int):
     return redirect(url_for("courses.show", course_id=course.id) + "#participants")
 
 
-@bp.route("/courses/<int:course_id>/participants.csv")
+@bp.route("/courses/<int:course_id>/participants.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/courses/<int:course_id>/participants.csv", defaults={"fmt": "csv"})
 @allow(INSTRUCTOR, COORDINATOR, ADMIN)
-def export(course_id: int):
+def export(course_id: int, fmt: str):
     course = services.course_for(current_user, course_id, teach=True)
-    return exports.participants_csv(course, services.participants(course))
+    return exports.participants(course, services.participants(course), fmt)
 
 
 @bp.route("/courses/<int:course_id>/import", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from ..domain_errors import flash_error
 from ..extensions import db
 from ..protect.web import kept_formdata
 from . import exports, services
-from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm
+from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm, language_list
 from .models import SCALE
 
 bp = Blueprint("evaluation", __name__)
@@ -77,7 +77,7 @@ def _answer_page(course, questionnaire, state, values, problems, signed, status=
 @allow(COORDINATOR, ADMIN)
 def questions(course_id: int):
     course = courses.course_for(current_user, course_id, manage=True)
-    form = QuestionForm(prefix="question")
+    form = QuestionForm(prefix="question").for_course(services.question_languages(course))
     opening = OpeningForm(prefix="opening")
     if request.method == "POST":
         if request.form.get("action") == "opening":
@@ -113,10 +113,12 @@ def _opening_ok(course, opening: OpeningForm) -> bool:
 
 def _questions_page(course, form, opening, status=200):
     questionnaire = services.questionnaire_of(course)
+    source = services.copy_source(course)
     return render_template(
         "evaluation/questions.html", course=course, questionnaire=questionnaire, form=form,
         opening=opening, kinds=KIND_LABELS, answered=services.respondent_count(questionnaire),
-        previous=services.previous_in_series(course)), status
+        source=source, to_copy=len(services.questions_to_copy(course, source)) if source else 0,
+        languages=services.question_languages(course), language_list=language_list), status
 
 
 @bp.route("/evaluation/courses/<int:course_id>/questions/<int:question_id>/remove",
@@ -144,17 +146,22 @@ def copy_questions(course_id: int):
     course = courses.course_for(current_user, course_id, manage=True)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    previous = services.previous_in_series(course)
-    if previous is None:
+    source = services.copy_source(course)
+    if source is None:
         abort(404)
     try:
-        copied = services.copy_questions(course, previous)
+        copied = services.copy_questions(course, source)
     except services.QuestionsLocked as locked:
         db.session.rollback()
         flash_error(locked)
         return redirect(url_for("evaluation.questions", course_id=course.id), 303)
     jobs.commit()
-    flash(ngettext("%(num)d question copied.", "%(num)d questions copied.", copied), "success")
+    if copied:
+        flash(ngettext("%(num)d question copied.", "%(num)d questions copied.", copied),
+              "success")
+    else:
+        flash(_("The questions of %(code)s are here already: nothing was copied.",
+                code=source.code), "info")
     return redirect(url_for("evaluation.questions", course_id=course.id))
 
 
@@ -179,13 +186,14 @@ def _chart(result):
     return bar_chart([(str(s), result.distribution.get(s, 0)) for s in SCALE])
 
 
-@bp.route("/evaluation/courses/<int:course_id>/results.csv")
+@bp.route("/evaluation/courses/<int:course_id>/results.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/evaluation/courses/<int:course_id>/results.csv", defaults={"fmt": "csv"})
 @allow(*STAFF)
-def results_csv(course_id: int):
+def results_csv(course_id: int, fmt: str):
     course = courses.course_for(current_user, course_id, teach=True)
     texts = course.is_named_staff(current_user)
-    return exports.results_csv(course, services.results(services.questionnaire_of(course),
-                                                        with_texts=texts))
+    return exports.results(course, services.results(services.questionnaire_of(course),
+                                                    with_texts=texts), fmt)
 
 
 @bp.route("/evaluation/courses/<int:course_id>/compare")

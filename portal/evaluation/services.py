@@ -1,8 +1,10 @@
 """Evaluation rules: questionnaires, who answers when, one answer each, results and series.
 
-- A course's coordinators (and admins) write its questions, each in English, French and
-  Spanish; the questions are locked once someone has answered, so every answer is to the same
-  questionnaire.
+- A course's coordinators (and admins) write its questions, each in the course's languages of
+  instruction that the interface speaks (English, French, Spanish; at least one language when
+  the course is taught in none of them); the questions are locked once someone has answered, so
+  every answer is to the same questionnaire. Copying the questions of an earlier year adds only
+  those not already there (idempotent).
 - A participant (enrollment accepted, in progress or completed) answers from the opening day
   (by default the day of departure from Japan: the end of the in-Japan phase) onwards, once.
   "Once" is the primary key of ``Respondent`` (questionnaire, user), written in the same
@@ -28,6 +30,7 @@ from ..courses import services as courses
 from ..courses.models import Course
 from ..domain_errors import DomainError
 from ..extensions import db
+from ..i18n import LANGUAGES
 from .models import (
     KINDS,
     RATING,
@@ -119,17 +122,34 @@ def set_opening(course: Course, day: date | None) -> None:
     db.session.flush()
 
 
+def question_languages(course: Course) -> tuple[str, ...]:
+    """The languages each question must be written in: the course's languages of instruction
+    that the interface speaks, in the interface's order; none when it is taught in none of them
+    (then at least one language)."""
+    return tuple(lang for lang in LANGUAGES if lang in (course.languages or []))
+
+
+def questions_to_copy(course: Course, source: Course) -> list[Question]:
+    """The questions of ``source`` that ``course`` does not have yet (matched as the comparison
+    across years matches them: kind and English text, case, accents and spacing ignored)."""
+    previous = questionnaire_of(source)
+    if previous is None:
+        return []
+    current = questionnaire_of(course)
+    have = {_question_key(q) for q in (current.questions if current else [])}
+    return [q for q in previous.questions if _question_key(q) not in have]
+
+
 def copy_questions(course: Course, source: Course) -> int:
-    """Copy the questions of ``source`` (same series, earlier year); returns how many."""
+    """Copy the questions of ``source`` (same series, earlier year) that ``course`` does not
+    have yet; returns how many. A second copy adds nothing."""
     questionnaire = ensure_questionnaire(course)
     if respondent_count(questionnaire):
         raise QuestionsLocked()
-    previous = questionnaire_of(source)
-    copied = 0
-    for q in (previous.questions if previous else []):
+    missing = questions_to_copy(course, source)
+    for q in missing:
         add_question(course, q.kind, dict(q.text), q.required)
-        copied += 1
-    return copied
+    return len(missing)
 
 
 # ------------------------------------------------------------------ answering
@@ -309,4 +329,14 @@ def compare(course: Course) -> tuple[list[Course], list[dict]]:
 def previous_in_series(course: Course) -> Course | None:
     earlier = [c for c in series(course) if c.fiscal_year < course.fiscal_year]
     return earlier[-1] if earlier else None
+
+
+def copy_source(course: Course) -> Course | None:
+    """The latest earlier year of the series that has questions: the one to copy from."""
+    earlier = [c for c in series(course) if c.fiscal_year < course.fiscal_year]
+    for candidate in reversed(earlier):
+        questionnaire = questionnaire_of(candidate)
+        if questionnaire is not None and questionnaire.questions:
+            return candidate
+    return None
 

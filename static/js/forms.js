@@ -50,3 +50,20 @@
   mark();
   window.addEventListener("resize", mark);
 })();
+
+/* A "Copy" button beside a read-only address (data-copy: the input's id). Without JavaScript
+ * the button stays hidden and the address is selected and copied by hand. */
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var input = document.getElementById(button.dataset.copy);
+    var status = document.getElementById(button.dataset.copy + "-status");
+    if (!input || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        if (status) { status.textContent = button.dataset.copied; }
+      }, function () { input.select(); });
+    });
+  });
+})();

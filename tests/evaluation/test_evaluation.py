@@ -32,7 +32,9 @@ def _answer(client, course_id, questions, rating="4", comment="", signed=False):
 
 def test_coordinator_writes_questions_in_three_languages(app, login_as, make_course):
     coordinator, me = login_as("coordinator", language="fr")
-    course_id = make_course(coordinators=[me.id])
+    # Taught in the three languages: each is required (an English-only course needs only
+    # English: test_evaluation_fixes.py).
+    course_id = make_course(coordinators=[me.id], languages=["en", "fr", "es"])
     url = "/evaluation/courses/%d/questions" % course_id
     assert coordinator.get(url).status_code == 200
     response = coordinator.submit(url, {"question-kind": "rating",

@@ -132,6 +132,14 @@ OBJECTS = {
     "uploads.complete": ({"upload_id": "upload"}, *FISH, {O}),
     "uploads.cancel": ({"upload_id": "upload"}, *FISH, {O}),
     "uploads.download": ({"file_id": "stored_file"}, *FISH, READERS),
+    # exports (issue 17): `.csv` and `.xlsx` are one endpoint whose format is a route default,
+    # so these count as routes with arguments; the table's audience alone decides
+    "action_plans.progress_csv": ({}, *FISH, EVERYONE),
+    "admin.audit_export": ({}, *FISH, EVERYONE),
+    "catalogue.centers_csv": ({}, *FISH, EVERYONE),
+    "catalogue.stats_csv": ({}, *FISH, EVERYONE),
+    # calendar feeds (issue 17): a made-up secret address gives nobody anything
+    "calendar.feed": ({"token": "=not-a-real-token"}, *FISH, NOBODY),
 }
 # POST/PUT/DELETE routes the allowed personas are not sent (they would change the world);
 # refusals are still tried on them.
