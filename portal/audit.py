@@ -41,6 +41,7 @@ ACTIONS = {
     "plan.accept": _l("Action plan accepted"),
     "evaluation.question_remove": _l("Evaluation question removed"),
     "material.subtitles_remove": _l("Subtitles removed"),
+    "material.subtitles_correct": _l("Subtitles corrected"),
 }
 MAX_DETAIL = 200   # characters of one detail value; the log says what, not everything
 
