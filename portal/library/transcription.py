@@ -60,6 +60,10 @@ STALE_AFTER = timedelta(minutes=5)
 # word found by the search is at most that far from the moment its link starts at.
 CUE_MAX_CHARS, CUE_MAX_MS = 84, 5000
 ENGINE = "faster-whisper"
+# How the engine is asked (bench/transcribe.py measures the same): voice activity detection
+# first (no words invented in silence or music), word times (cues and moments), and each window
+# decoded on its own (no repetition loops carried from one to the next).
+OPTIONS = {"vad_filter": True, "word_timestamps": True, "condition_on_previous_text": False}
 
 
 class TranscriptionError(RuntimeError):
@@ -283,8 +287,7 @@ def _listen(material_id: int, key: str, suffix: str, wanted_lang: str | None) ->
                                      "in %s" % (config["ASR_MODEL"], wanted_lang))
         try:
             segments, info = model.transcribe(
-                str(source), language=wanted_lang, beam_size=config["ASR_BEAM_SIZE"],
-                vad_filter=True, word_timestamps=True, condition_on_previous_text=False)
+                str(source), language=wanted_lang, beam_size=config["ASR_BEAM_SIZE"], **OPTIONS)
         except Exception as exc:  # PyAV could not decode it
             raise TranscriptionError("audio", str(exc)[:300]) from exc
         lang = info.language
