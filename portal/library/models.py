@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -196,8 +197,8 @@ class Transcription(db.Model):
     failure_code: Mapped[str | None] = mapped_column(String(40))
     failure_detail: Mapped[str | None] = mapped_column(String(500))
     model: Mapped[str | None] = mapped_column(String(200))
-    audio_s: Mapped[float | None] = mapped_column()            # seconds listened to
-    took_s: Mapped[float | None] = mapped_column()             # seconds it took
+    audio_s: Mapped[float | None] = mapped_column(Float)       # seconds listened to
+    took_s: Mapped[float | None] = mapped_column(Float)        # seconds it took
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
