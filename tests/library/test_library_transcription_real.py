@@ -90,12 +90,12 @@ def test_a_spoken_talk_is_transcribed_for_real_and_found_at_its_moment(app, logi
     assert jobs.wait_idle(app, timeout=300)   # processing, then the transcription after it
 
     status = instructor.get("/library/m/%s/transcription" % slug).get_json()
-    assert status["state"] == "done", status
+    assert status["state"] == "done", status  # (its detail says why if it failed)
     found = client.get("/api/v1/library/search?q=%s" % SEARCHED).get_json()
     cues = client.get("/library/m/%s/transcript/en.txt" % slug).get_data(as_text=True)
     assert [r["id"] for r in found["results"]] == [slug], cues
     moment = found["results"][0]["moments"][0]
-    assert abs(moment["start_ms"] / 1000 - said_at) <= 3.0, (moment, said_at)
+    assert abs(moment["start_ms"] / 1000 - said_at) <= 3.0, (moment, said_at, cues)
     assert SEARCHED in moment["text"].lower()
     page = client.get(moment["url"]).get_data(as_text=True)
     assert "Transcript (automatic)" in page and "lessons" in page.lower()
@@ -104,5 +104,7 @@ def test_a_spoken_talk_is_transcribed_for_real_and_found_at_its_moment(app, logi
     with app.app_context():
         from portal.library.services import get_material
         t = get_material(slug).transcription
-        assert t.lang == "en" and t.audio_s == pytest.approx(length, abs=1.5)
-        assert t.took_s < t.audio_s   # faster than the talk lasts, even with tiny.en
+        assert t.lang == "en" and t.audio_s == pytest.approx(length, abs=1.5), t.audio_s
+        # How long it took is kept (the speed itself is bench/transcribe.py's: a timing
+        # assertion here would fail on a busy machine for no fault of the code).
+        assert 0 < t.took_s and t.model.startswith("faster-whisper ")
