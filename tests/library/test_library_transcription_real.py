@@ -107,4 +107,4 @@ def test_a_spoken_talk_is_transcribed_for_real_and_found_at_its_moment(app, logi
         assert t.lang == "en" and t.audio_s == pytest.approx(length, abs=1.5), t.audio_s
         # How long it took is kept (the speed itself is bench/transcribe.py's: a timing
         # assertion here would fail on a busy machine for no fault of the code).
-        assert 0 < t.took_s and t.model.startswith("faster-whisper ")
+        assert t.took_s > 0 and t.model.startswith("faster-whisper ")
