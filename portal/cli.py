@@ -89,6 +89,9 @@ def show():
     width = max(len(setting.env) for setting in configuration.SETTINGS)
     for setting in configuration.SETTINGS:
         value = configuration.shown(setting, current_app.config[setting.name])
+        if setting.env == "ASR_MODEL":  # the optional engine: there or not
+            from .library.transcription import engine_note
+            value = "%s  (%s)" % (value, engine_note())
         click.echo("%-*s  %-11s  %s" % (width, setting.env, sources[setting.env], value))
 
 

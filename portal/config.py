@@ -163,6 +163,21 @@ SETTINGS: tuple[Setting, ...] = (
       check=at_least(1)),
     S("S3_COMPLETE_TIMEOUT", "duration", 600.0, "wait for the store to join the parts of a "
       "multi-GB upload", check=at_least(1)),
+    S("ASR_MODEL", "str", lambda c: "small" if _production(c) else "off", "automatic "
+      "transcription (the `asr` extra, faster-whisper): a model name (`small`, `large-v3-turbo`, "
+      "`distil-large-v3` (English only), `base`, `tiny`; fetched once into `ASR_MODEL_DIR`) or "
+      "the folder of a CTranslate2 Whisper model; `off`: none (docs/TRANSCRIPTION.md)",
+      shown_default="`small` in production, else `off`"),
+    S("ASR_MODEL_DIR", "path", lambda c: str(_instance(c) / "asr-models"), "where named "
+      "models are kept once fetched", shown_default="`instance/asr-models`"),
+    S("ASR_COMPUTE_TYPE", "str", "int8", "CTranslate2 compute type; `int8` is the fastest on "
+      "a CPU", check=one_of("int8", "int8_float32", "float32", "int8_float16", "float16",
+                            "bfloat16", "default", "auto")),
+    S("ASR_THREADS", "int", lambda c: max(1, (os.cpu_count() or 2) // 2), "CPU threads of one "
+      "transcription (it runs beside the web workers)", check=at_least(1),
+      shown_default="half the machine's cores"),
+    S("ASR_BEAM_SIZE", "int", 1, "`1`: greedy decoding (fastest); `5`: Whisper's beam "
+      "search, slightly fewer mistakes for about twice the time", check=at_least(1)),
     S("PDF_FONT", "path", None, "a TrueType font for action-plan PDFs",
       shown_default="unset: DejaVu or Liberation, found on the system"),
     S("TRAINING_CENTERS", "list", None, "training centres offered in course forms, "

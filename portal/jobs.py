@@ -183,6 +183,12 @@ def inline() -> Iterator[None]:
         _INLINE.reset(token)
 
 
+def running_inline() -> bool:
+    """True within :func:`inline` (a command whose result depends on its jobs): a job that
+    only *may* follow (automatic transcription after processing) is left for the sweep."""
+    return _INLINE.get()
+
+
 # ---------------------------------------------------------------- the embedded background runner
 
 class _Runner:

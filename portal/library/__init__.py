@@ -10,8 +10,8 @@ def init_app(app) -> None:
 
     from ..navigation import nav_link
 
-    # outbox: the session hook; indexing, previews, processing: their jobs; cli and
-    # manage_routes add to the blueprint. Each registers on import.
+    # outbox: the session hook; indexing, previews, processing, transcription: their jobs; cli,
+    # manage_routes and transcription_routes add to the blueprint. Each registers on import.
     from . import (  # noqa: F401
         api,
         cli,
@@ -21,6 +21,8 @@ def init_app(app) -> None:
         previews,
         processing,
         routes,
+        transcription,
+        transcription_routes,
     )
 
     app.register_blueprint(routes.bp)

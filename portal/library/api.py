@@ -57,6 +57,11 @@ def material(slug):
         "url": url_for("library.material", slug=m.slug),
         "subtitles": {t.lang: url_for("library.subtitles", slug=m.slug, lang=t.lang)
                       for t in m.subtitles},
+        # The same tracks with what they are: "automatic" is made by speech recognition and
+        # not corrected by a person yet.
+        "subtitle_tracks": [{"lang": t.lang, "automatic": bool(t.automatic),
+                             "url": url_for("library.subtitles", slug=m.slug, lang=t.lang)}
+                            for t in m.subtitles],
         "files": {f.role: {"url": url_for("library.media", slug=m.slug, role=f.role),
                            "size": f.file.size, "content_type": f.file.content_type}
                   for f in m.files if may_have_file(current_user, m, f.role)},

@@ -37,6 +37,61 @@ def import_command(manifest: Path):
         raise SystemExit(1)
 
 
+@bp.cli.command("transcribe")
+@click.argument("slug", required=False)
+@click.option("--all", "every", is_flag=True, help="Every video and recording without "
+              "subtitles in its spoken language (and those whose transcription failed).")
+def transcribe_command(slug: str | None, every: bool):
+    """Make the automatic transcript of SLUG (again), or of every material that needs one,
+    now; a hand-made track is never replaced. Exits 1 if a transcription failed or the engine
+    is not there."""
+    from flask import current_app
+
+    from .. import jobs
+    from .services import get_material
+    from .transcription import availability, describe, queue, transcribe, wanted
+
+    if bool(slug) == every:
+        raise click.UsageError("give a material's id or --all")
+    if availability() != "ready":
+        click.echo(describe(current_app.config), err=True)
+        raise SystemExit(1)
+    if slug:
+        material = get_material(slug)
+        if material is None:
+            raise click.ClickException("no material %r" % slug)
+        todo = [material] if wanted(material, again=True) else []
+        if not todo:
+            click.echo("skipped %s: it has subtitles in its spoken language (%s)"
+                       % (slug, material.audio_language or "?"))
+            return
+    else:
+        from sqlalchemy import select
+
+        from ..extensions import db
+        from .models import Material
+        todo = [m for m in db.session.scalars(select(Material).order_by(Material.id))
+                if wanted(m)]
+    failed = 0
+    for material in todo:
+        material_id, name = material.id, material.slug
+        with jobs.inline():
+            queue(material)
+            jobs.commit()
+            state = transcribe(material_id)
+        t = get_material(name).transcription
+        if state == "failed":
+            failed += 1
+            click.echo("failed  %s: %s" % (name, t.failure_detail), err=True)
+        else:
+            click.echo("%-7s %s: %s%s, %.1f s of audio in %.1f s" % (
+                state or "skipped", name, t.lang or "?", " (%s)" % t.note if t.note else "",
+                t.audio_s or 0, t.took_s or 0))
+    click.echo("%d transcribed, %d failed" % (len(todo) - failed, failed))
+    if failed:
+        raise SystemExit(1)
+
+
 @bp.cli.command("export")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def export_command(folder: Path):

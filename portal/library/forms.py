@@ -89,3 +89,10 @@ class SubtitleForm(FlaskForm):
 
 def split_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()][:50]
+
+
+class CueForm(FlaskForm):
+    """The cue editor's form: its rows are read by ``cues.read_rows`` (start-N, end-N, text-N);
+    ``version`` is the track's file as the editor showed it, ``rows`` how many rows it had."""
+    version = HiddenField()
+    rows = HiddenField()

@@ -20,6 +20,16 @@ MESSAGES = Messages({
     "subtitles_no_cues": _l("This subtitle file has no cues with text."),
     "subtitles_too_large": _l("Subtitle files may be up to 5 MB."),
     "language_invalid": _l("Choose the language of the subtitles."),
+    # the cue editor's refusals (cues.CueError), beside their row or above the form
+    "time_invalid": _l("Write a time such as 1:02.5 or 00:01:02.500."),
+    "end_before_start": _l("The end must come after the start."),
+    "text_too_long": _l("A cue may hold up to %(max)d characters."),
+    "too_long_cue": _l("A cue may last up to %(max)d seconds."),
+    "changed": _l("These subtitles were changed meanwhile (by someone else, or a new "
+                  "automatic transcript). Your rows are below: compare them with the current "
+                  "ones, then save again."),
+    "empty": _l("A track needs at least one cue: to remove it, use \"Remove the subtitles in "
+                "this language\" on the edit page."),
 }, default=_l("The request could not be carried out."))
 
 # Why the processing of a video failed (processing.ProcessingError codes); the technical detail
@@ -61,3 +71,14 @@ def track_notes(track) -> list[str]:
     for note in track.notes or ():
         notes.append(NOTES(note.get("code", ""), {k: v for k, v in note.items() if k != "code"}))
     return notes
+# Why an automatic transcription failed (transcription.TranscriptionError codes); the technical
+# detail is kept beside it for the administrator.
+TRANSCRIPTION_FAILURES = Messages({
+    "model": _l("The speech recognition model could not be loaded: ask the administrator."),
+    "model_language": _l("The speech recognition model set on this server knows English "
+                         "only, and this material is in another language."),
+    "audio": _l("The sound of this material could not be read."),
+    "storage": _l("The file could not be read from storage or the transcript could not be "
+                  "saved."),
+    "internal": _l("An unexpected error stopped the transcription."),
+}, default=_l("The transcription stopped."))

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -103,6 +104,8 @@ class Material(db.Model):
     subtitles: Mapped[list[SubtitleTrack]] = relationship(
         back_populates="material", cascade="all, delete-orphan", lazy="selectin",
         order_by="SubtitleTrack.lang")
+    transcription: Mapped[Transcription | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, uselist=False)
 
     def file(self, role: str) -> StoredFile | None:
         for f in self.files:
@@ -170,9 +173,45 @@ class SubtitleTrack(db.Model):
     encoding: Mapped[str | None] = mapped_column(String(24))
     encoding_confident: Mapped[bool] = mapped_column(default=True, server_default=true())
     notes: Mapped[list | None] = mapped_column(JSON, default=list)
+    # Made by speech recognition (transcription.py) and not corrected since: marked
+    # "automatic" wherever it is shown. A hand-made or corrected track is never overwritten.
+    automatic: Mapped[bool] = mapped_column(default=False, server_default=false())
+    generated_by: Mapped[str | None] = mapped_column(String(120))  # engine and model, if made
 
     material: Mapped[Material] = relationship(back_populates="subtitles")
     file: Mapped[StoredFile] = relationship(lazy="joined")
+
+
+class TranscriptionState(StrEnum):
+    """Where the automatic transcription of a video or recording stands."""
+    QUEUED = "queued"      # waiting for the runner or worker
+    RUNNING = "running"    # the engine listens (``progress`` in percent)
+    DONE = "done"          # an automatic track was stored (or no speech was found)
+    SKIPPED = "skipped"    # nothing to do: a hand-made track in the spoken language, ...
+    FAILED = "failed"      # ``failure_code`` (messages.TRANSCRIPTION_FAILURES) and detail
+
+
+class Transcription(db.Model):
+    """The automatic transcription of one material: its state, language and progress. A table
+    of its own, so the progress written while the engine works never touches the material (and
+    so never the search outbox)."""
+    __tablename__ = "library_transcriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("library_materials.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default=TranscriptionState.QUEUED)
+    lang: Mapped[str | None] = mapped_column(String(8))        # given, or detected
+    detected: Mapped[bool] = mapped_column(default=False, server_default=false())
+    progress: Mapped[int | None] = mapped_column(Integer)      # percent, while running
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(40))       # why skipped; "no_speech"
+    failure_code: Mapped[str | None] = mapped_column(String(40))
+    failure_detail: Mapped[str | None] = mapped_column(String(500))
+    model: Mapped[str | None] = mapped_column(String(200))
+    audio_s: Mapped[float | None] = mapped_column(Float)       # seconds listened to
+    took_s: Mapped[float | None] = mapped_column(Float)        # seconds it took
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class MaterialView(db.Model):

@@ -53,6 +53,11 @@ MATERIAL = {"type": "object", "required": ["id", "kind", "title", "url"], "prope
     "coming_soon": {"type": "boolean"}, "view_count": {"type": "integer"},
     "url": {"type": "string"},
     "subtitles": {"type": "object", "additionalProperties": {"type": "string"}},
+    "subtitle_tracks": {"type": "array", "description": "The subtitle tracks; `automatic`: made "
+                        "by speech recognition and not corrected by a person yet.",
+                        "items": {"type": "object", "properties": {
+                            "lang": {"type": "string"}, "automatic": {"type": "boolean"},
+                            "url": {"type": "string"}}}},
     "files": {"type": "object", "description": "The files this caller may have, by role. When "
               "the material's downloads are off, only what its page plays or shows (the video "
               "stream, poster, preview) for whoever may not download.",

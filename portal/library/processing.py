@@ -27,6 +27,7 @@ from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
 from ..storage import get_storage
+from . import transcription
 from .models import (
     AUDIO,
     FAILED,
@@ -275,6 +276,7 @@ def process(material_id: int) -> None:
         if material.incomplete:
             log.warning("processing %s: the file declares %.1f s, only %.1f s decode", slug,
                         declared, decoded)
+        transcription.after_processing(material)  # no subtitles in its language: a transcript
     except Superseded:
         db.session.rollback()
         log.info("processing %s: queued again meanwhile, left to the newer job", slug)

@@ -11,7 +11,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -19,6 +19,7 @@ from media_index.transcripts import as_cue
 
 from .. import jobs
 from ..access import PUBLIC, allow
+from ..i18n import language_name
 from ..security import safe_next
 from ..storage import ObjectNotFound
 from ..uploads.services import download_response, served_by_portal
@@ -149,7 +150,7 @@ def material(slug):
         first_cue=part * TRANSCRIPT_PART, part=part, parts=-(-len(cues) // TRANSCRIPT_PART),
         part_starts=[cues[n * TRANSCRIPT_PART][0] // 1000
                      for n in range(-(-len(cues) // TRANSCRIPT_PART))],
-        transcript_lang=transcript_lang, current_cue=current,
+        transcript_lang=transcript_lang, transcript_track=track, current_cue=current,
         quality=quality, stream=stream_role(material), save_data=save_data(),
         may_download=downloads,
         may_edit=may_edit(current_user, material), default_track=(
@@ -225,5 +226,19 @@ def set_save_data():
     return redirect(safe_next(request.form.get("next"), url_for("library.home")))
 
 
+def track_label(track) -> str:
+    """A track's name for readers: its language, and "automatic" for one made by speech
+    recognition and not corrected (the player's menu, the transcript's languages)."""
+    name = language_name(track.lang)
+    return _("%(language)s (automatic)", language=name) if track.automatic else name
+
+
 bp.add_app_template_global(_clock, "library_clock")
+bp.add_app_template_global(track_label, "track_label")
+
+
+@bp.app_template_filter("library_track_code")
+def track_code(track) -> str:
+    """``en``, or ``en (automatic)``: the result cards' list of subtitle languages."""
+    return _("%(language)s (automatic)", language=track.lang) if track.automatic else track.lang
 bp.add_app_template_global(save_data, "library_save_data")

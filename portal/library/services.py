@@ -64,7 +64,8 @@ def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]
                              Material.duration_s, Material.audio_language,
                              Material.visibility, Material.state),
                    selectinload(Material.subtitles).options(
-                       load_only(SubtitleTrack.material_id, SubtitleTrack.lang),
+                       load_only(SubtitleTrack.material_id, SubtitleTrack.lang,
+                                 SubtitleTrack.automatic),
                        lazyload(SubtitleTrack.file)),
                    selectinload(Material.files).options(
                        load_only(MaterialFile.material_id, MaterialFile.role),
