@@ -10,11 +10,12 @@ def init_app(app) -> None:
 
     from ..navigation import nav_link
 
-    # outbox: the session hook; indexing, previews, processing: their jobs; cli and
+    # outbox: the session hook; indexing, previews, processing, document_text: their jobs; cli and
     # manage_routes add to the blueprint. Each registers on import.
     from . import (  # noqa: F401
         api,
         cli,
+        document_text,
         indexing,
         manage_routes,
         outbox,
