@@ -125,6 +125,17 @@ def test_past_the_last_page_offers_the_way_back(client, corpus):
     assert "Aucun résultat" not in html
 
 
+def test_a_page_past_the_end_keeps_its_number_in_the_page_and_the_api(client, corpus):
+    body = _api(client, q="", per_page=2, page=1001)
+    assert (body["page"], body["pages"], body["total"], body["results"]) == (1001, 2, 3, [])
+    assert body["facets"]["kind"] == {"video": 3}
+    html = client.get("/library/search?q=&per_page=2&page=1001").get_data(as_text=True)
+    assert "The results end on page 2." in html and "Page 1000" not in html
+    assert 'href="/library/search?q=&amp;per_page=2&amp;page=2"' in html
+    assert _api(client, q="", page="100000000")["page"] == 100000  # absurd: clamped
+    assert _api(client, q="nothingatallhere", page=5)["pages"] == 0
+
+
 def test_the_library_home_lists_most_viewed_only_when_something_was_viewed(app, client, corpus):
     """With no view yet "Most viewed" would repeat "Newest": it is left out until a material
     is viewed, then lists only viewed materials."""
