@@ -207,6 +207,7 @@ class Searcher:
         self._opened += 1
         old, self._view = self._view, view
         if old is not None:
+            old.hand_on(view)
             old.close()
 
     def _rank(self, view, plan, matched: set[int], sort: str, limit: int):

@@ -113,3 +113,21 @@ def test_an_index_of_the_older_schema_takes_new_documents(tmp_path, make_cues):
         assert status(tmp_path).schema_current is True
         searcher.refresh()
         assert [m.page for m in searcher.search("ammoniac").hits[0].moments] == [3, 4]
+
+
+def test_the_speller_reads_only_the_segments_a_commit_added(tmp_path, corpus, make_cues,
+                                                            monkeypatch):
+    from media_index import indexer, spelling
+    monkeypatch.setattr(indexer, "SMALL_SEGMENT_DOCS", 0)  # segments stay apart
+    Indexer(tmp_path).apply([Upsert(m) for m in corpus])
+    read = []
+    original = spelling._vocabulary
+    monkeypatch.setattr(spelling, "_vocabulary", lambda leaf: read.append(leaf) or original(leaf))
+    with Searcher(tmp_path, refresh_interval=0) as searcher:
+        assert searcher.search("tsnami").suggestion == "tsunami"
+        assert len(read) == 1
+        Indexer(tmp_path).apply([Upsert(_aquaculture(make_cues)[0])])  # a second segment
+        searcher.refresh()
+        corrected = searcher.search("zeolyte", correct=True)
+        assert (corrected.query, ids(corrected)) == ("zeolite", ["fish-ponds"])
+        assert len(read) == 2  # the new segment only; the first one's words were handed on
