@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from media_index.analysis import LANGUAGES, guess_language
 
@@ -124,7 +125,8 @@ def _forget_older(material_id: int) -> None:
 def missing(everything: bool = False) -> list[int]:
     """Ids of document materials whose words were never read from their current file (or
     all documents with ``everything``)."""
-    query = select(Material).where(Material.kind == MaterialKind.DOCUMENT).order_by(Material.id)
+    query = (select(Material).where(Material.kind == MaterialKind.DOCUMENT)
+             .options(selectinload(Material.text)).order_by(Material.id))
     ids = []
     for material in db.session.scalars(query):
         document = material.file(DOCUMENT)
