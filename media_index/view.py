@@ -155,8 +155,10 @@ class IndexView:
         return self._speller
 
     def hand_on(self, successor: IndexView) -> None:
-        """Give the next state of the index what it can reuse from this one."""
-        successor.previous_speller = self._speller or self.previous_speller
+        """Give the next state of the same generation what it can reuse from this one (a
+        rebuilt generation shares no segment with it)."""
+        if successor.generation == self.generation:
+            successor.previous_speller = self._speller or self.previous_speller
 
     def docs(self, query: Query) -> set[int]:
         """Live document numbers matching ``query``, unscored.
