@@ -268,3 +268,30 @@ def spelling_analyzer():
 def analyze(analyzer, text: str) -> list[tuple[int, str]]:
     """(position, term) pairs for ``text``, stop words removed."""
     return [(t.pos, t.text) for t in analyzer(text, positions=True) if not t.stopped]
+
+
+_GUESS_WORDS = 5_000
+_WORD_RE = re.compile(WORD_PATTERN)
+_OWN_STOPS: dict[str, frozenset[str]] = {}
+
+
+def _own_stopwords(lang: str) -> frozenset[str]:
+    """Stop words of ``lang`` that are no stop word of the other stemmed languages."""
+    if not _OWN_STOPS:
+        for code in STEMMED_LANGUAGES:
+            others = set().union(*(stopwords(o) for o in STEMMED_LANGUAGES if o != code))
+            _OWN_STOPS[code] = stopwords(code) - others
+    return _OWN_STOPS[lang]
+
+
+def guess_language(text: str, default: str | None = None) -> str | None:
+    """The stemmed language (en, fr, es) whose own stop words ("the", "les", "los") are the
+    most frequent in the first words of ``text``; ``default`` when too few are found or two
+    languages come close (a document's language, when nobody said which it is)."""
+    words = _WORD_RE.findall(text[:_GUESS_WORDS * 12].lower())[:_GUESS_WORDS]
+    counts = sorted(((sum(1 for w in words if w in _own_stopwords(lang)), lang)
+                     for lang in STEMMED_LANGUAGES), reverse=True)
+    (best, lang), (second, _) = counts[0], counts[1]
+    if best < 3 or best < 1.5 * second:
+        return default
+    return lang

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from .analysis import LANGUAGES
+from .analysis import LANGUAGES, STEMMED_LANGUAGES, WORD_PATTERN, guess_language
 from .schema import KINDS, MATERIAL, META_ID, VISIBILITIES, WINDOW, text_field
 from .transcripts import as_cue, group_windows
+
+MAX_PAGE_CHARS = 20_000     # a page's text kept in the index (stored for its moment)
+MAX_TEXT_CHARS = 2_000_000  # a document's whole text
+_WORD = re.compile(WORD_PATTERN)
 
 
 class InvalidMaterial(ValueError):
@@ -20,13 +25,17 @@ def material_documents(material: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     ``material`` keys: id, kind, title {lang: text}, description {lang: text},
     subjects, keywords, year, audio_language, subtitle_languages, visibility,
     courses, view_count, created_ts, transcripts {lang: [cues]} where a cue is
-    a `Cue`, a ``(start_ms, end_ms, text)`` tuple or a mapping.
+    a `Cue`, a ``(start_ms, end_ms, text)`` tuple or a mapping, and text (a document's
+    words): ``{"pages": [str], "paged": bool, "lang": str | None}``, ``paged`` when the
+    parts are pages one can open at (a PDF's), ``lang`` guessed from the text when missing.
     """
     material_id = _required_id(material)
     titles = _texts(material.get("title"))
     descriptions = _texts(material.get("description"))
     transcripts = {lang: [as_cue(c) for c in cues]
                    for lang, cues in (material.get("transcripts") or {}).items()}
+    pages, paged, text_lang = _text(material.get("text"))
+    heard = [c.text for cues in transcripts.values() for c in cues]
     doc = {
         "id": material_id,
         "doc_type": MATERIAL,
@@ -38,7 +47,9 @@ def material_documents(material: Mapping[str, Any]) -> tuple[dict, list[dict]]:
         "courses": _csv(material.get("courses")),
         "keywords": " ".join(material.get("keywords") or ()),
         "title_words": " ".join(titles.values()),
-        "spell": " ".join([*titles.values(), *(material.get("keywords") or ())]),
+        "spell": " ".join([*titles.values(), *(material.get("keywords") or ()),
+                           *_distinct_words([*heard, *pages])]),
+        "text_language": text_lang or "",
         "audio_language": str(material.get("audio_language") or ""),
         "subtitle_languages": _csv(set(material.get("subtitle_languages") or ())
                                    | {lang for lang, cues in transcripts.items() if cues}),
@@ -52,9 +63,60 @@ def material_documents(material: Mapping[str, Any]) -> tuple[dict, list[dict]]:
             doc[text_field("title", lang)] = titles[lang]
         if lang in descriptions:
             doc[text_field("description", lang)] = descriptions[lang]
-        if transcripts.get(lang):
-            doc[text_field("transcript", lang)] = " ".join(c.text for c in transcripts[lang])
-    return _without_empty(doc), _windows(material_id, transcripts)
+        long_text = [c.text for c in transcripts.get(lang, ())]
+        if lang == text_lang:
+            long_text += pages
+        if long_text:
+            doc[text_field("transcript", lang)] = " ".join(long_text)
+    windows = _windows(material_id, transcripts)
+    if paged and text_lang:
+        windows += _page_windows(material_id, text_lang, pages)
+    return _without_empty(doc), windows
+
+
+def _text(value) -> tuple[list[str], bool, str | None]:
+    """(page texts, paged, language) of a material's ``text``, within `MAX_TEXT_CHARS`."""
+    if not isinstance(value, Mapping):
+        return [], False, None
+    pages, budget = [], MAX_TEXT_CHARS
+    for part in value.get("pages") or ():
+        pages.append((part.strip() if isinstance(part, str) else "")[:budget])
+        budget -= len(pages[-1])
+        if budget <= 0:
+            break
+    if not any(pages):
+        return [], False, None
+    lang = value.get("lang")
+    if lang not in LANGUAGES:
+        lang = guess_language(" ".join(pages[:5]), default=STEMMED_LANGUAGES[0])
+    return pages, bool(value.get("paged")), lang
+
+
+def _distinct_words(texts: list[str]) -> list[str]:
+    """The distinct words of transcripts and documents worth respelling to (no numbers,
+    three letters or more), for the vocabulary of "did you mean"."""
+    words: dict[str, None] = {}
+    for text in texts:
+        for word in _WORD.findall(text.lower()):
+            if len(word) > 2 and word not in words and not any(c.isdigit() for c in word):
+                words[word] = None
+    return list(words)
+
+
+def _page_windows(material_id: str, lang: str, pages: list[str]) -> list[dict]:
+    """One window per page holding text; its moment links to the page (``#page=N``)."""
+    return [{
+        "id": f"{material_id}\x1f{lang}\x1fp{number}",
+        "doc_type": WINDOW,
+        "parent": material_id,
+        "parent_lang": parent_lang(material_id, lang),
+        "lang": lang,
+        "start_ms": 0,
+        "page": number,
+        "text": text[:MAX_PAGE_CHARS],
+        "cues": (),
+        text_field("window", lang): text[:MAX_PAGE_CHARS],
+    } for number, text in enumerate(pages, 1) if text]
 
 
 def _windows(material_id: str, transcripts: dict) -> list[dict]:

@@ -12,6 +12,7 @@ upsert deletes the material and its windows and adds them afresh.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -219,19 +220,35 @@ def _apply(writer, changes: Iterable, last_outbox_id: int | None) -> int:
         latest[change.material_id] = change
     prepared = [(mid, material_documents(c.material) if isinstance(c, Upsert) else None)
                 for mid, c in latest.items()]
+    fit = _fitter(writer.schema)
     for material_id, docs in prepared:
         writer.delete_by_term("parent", material_id)
         writer.delete_by_term("id", material_id)
         if docs is not None:
             material_doc, windows = docs
-            writer.add_document(**material_doc)
+            writer.add_document(**fit(material_doc))
             for window in windows:
-                writer.add_document(**window)
+                writer.add_document(**fit(window))
     if last_outbox_id is not None:
         previous = _read_marker(writer.searcher())
         if previous is None or last_outbox_id > previous:
             writer.update_document(id=META_ID, doc_type=META, outbox_id=int(last_outbox_id))
     return len(prepared)
+
+
+def _fitter(schema):
+    """Documents as an index built by an older version can hold them: its schema lacks the
+    newer fields (``page``, ``text_language``), which Whoosh would refuse. What they carry
+    is missing until `rebuild` (``status().schema_current`` says so); search goes on."""
+    missing = _field_names() - set(schema.names())
+    if not missing:
+        return lambda doc: doc
+    return lambda doc: {k: v for k, v in doc.items() if k not in missing}
+
+
+@functools.cache
+def _field_names() -> frozenset[str]:
+    return frozenset(build_schema().names())
 
 
 def _read_marker(searcher) -> int | None:

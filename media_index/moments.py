@@ -18,7 +18,7 @@ from whoosh.reading import TermNotFound
 from .documents import parent_lang
 from .highlight import highlight
 from .postings import leaf_term_ids
-from .schema import text_field
+from .schema import NO_PAGE, text_field
 from .transcripts import WINDOW_MS
 
 PER_MATERIAL = 3
@@ -28,11 +28,13 @@ READER_LANGUAGE_WEIGHT = 1.5
 
 @dataclass(frozen=True)
 class Moment:
-    """A place in a transcript: where to start the player, and the words there."""
+    """A place in a transcript: where to start the player, and the words there; or a page
+    of a document (``page`` from 1, ``start_ms`` 0)."""
 
     start_ms: int
     text: str
     lang: str
+    page: int | None = None
 
 
 def find_moments(view, plan, hits: list[tuple[str, int, set[str]]],
@@ -118,19 +120,21 @@ def _containing(leaf, fieldname: str, term: str, docnums: list[int]):
 
 
 def _pick(view, plan, parents: dict[int, str], scores: dict[int, float]) -> dict[str, list[Moment]]:
-    starts = view.column("start_ms")
-    chosen: dict[str, list[tuple[int, int]]] = {}
+    starts, pages = view.column("start_ms"), view.column("page")
+    chosen: dict[str, list[tuple[int, int, int]]] = {}
     # Ties go to the lower document number: the earlier window of a transcript.
     for docnum in sorted(scores, key=lambda d: (-scores[d], d)):
         picks = chosen.setdefault(parents[docnum], [])
         if len(picks) == PER_MATERIAL:
             continue
-        start = starts[docnum]
-        # The same passage in another language's subtitles is not another moment.
-        if all(abs(start - s) >= WINDOW_MS for s, _ in picks):
-            picks.append((start, docnum))
-    return {material_id: sorted((_moment(view, docnum, plan.terms) for _, docnum in picks),
-                                key=lambda m: m.start_ms)
+        start, page = starts[docnum], pages[docnum]
+        page = page if 0 < page < NO_PAGE else 0
+        # The same passage in another language's subtitles is not another moment; each page
+        # of a document is one.
+        if all(p != page if page or p else abs(start - s) >= WINDOW_MS for s, p, _ in picks):
+            picks.append((start, page, docnum))
+    return {material_id: sorted((_moment(view, docnum, plan.terms) for *_, docnum in picks),
+                                key=lambda m: (m.page or 0, m.start_ms))
             for material_id, picks in chosen.items()}
 
 
@@ -143,4 +147,4 @@ def _moment(view, docnum: int, terms) -> Moment:
     if spans:
         # Start at the cue holding the first marked word, not the window start.
         start = max((ms for ms, offset in fields["cues"] if offset <= spans[0][0]), default=start)
-    return Moment(start, html, fields["lang"])
+    return Moment(start, html, fields["lang"], fields.get("page"))

@@ -4,7 +4,8 @@ One index holds three kinds of document, told apart by ``doc_type``:
 
 - ``material``: one per library material, with per-language title,
   description and full-transcript fields, facets and permission fields.
-- ``window``: one per ~30-second transcript window of one language, pointing at
+- ``window``: one per ~30-second transcript window of one language, or one per
+  page of a document's text (``page`` from 1, ``start_ms`` 0), pointing at
   its ``parent`` material, with ``start_ms`` and the window text. Window text
   has its own per-language fields so that material searches never score
   windows, and window searches only run for the materials on a results page.
@@ -25,6 +26,7 @@ MATERIAL, WINDOW, META = "material", "window", "meta"
 META_ID = "__meta__"
 VISIBILITIES = ("public", "registered", "course")
 KINDS = ("video", "document")
+NO_PAGE = 2 ** 31 - 1  # what the ``page`` column reads for a window without one
 
 
 def text_field(kind: str, lang: str) -> str:
@@ -48,6 +50,8 @@ def build_schema() -> Schema:
         "year": NUMERIC(int, bits=32, stored=True, sortable=True),
         "audio_language": ID(stored=True),
         "subtitle_languages": KEYWORD(stored=True, commas=True),
+        # The language a document's text (PDF pages...) was indexed in.
+        "text_language": ID(stored=True),
         "visibility": ID(stored=True),
         "courses": KEYWORD(commas=True),
         "view_count": NUMERIC(int, bits=64, stored=True, sortable=True),
@@ -59,6 +63,9 @@ def build_schema() -> Schema:
         "parent_lang": ID(),
         "lang": ID(stored=True),
         "start_ms": NUMERIC(int, bits=64, stored=True, sortable=True),
+        # The page of a document a window holds (from 1); absent on transcript windows,
+        # whose column then reads as `NO_PAGE`.
+        "page": NUMERIC(int, bits=32, stored=True, sortable=True),
         "end_ms": STORED(),
         "text": STORED(),
         "cues": STORED(),

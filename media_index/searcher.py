@@ -16,7 +16,7 @@ import heapq
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -53,7 +53,8 @@ class SearchResult:
     """A page of results, facet counts over all visible matches, a suggestion.
 
     ``relaxed`` is True when no material matched every word and the results
-    match some of them.
+    match some of them. ``corrected_from`` is the text as typed when it found
+    nothing and the results are those of its respelling, ``query``.
     """
 
     query: str
@@ -64,6 +65,7 @@ class SearchResult:
     facets: dict = field(default_factory=dict)
     suggestion: str | None = None
     relaxed: bool = False
+    corrected_from: str | None = None
 
 
 class Searcher:
@@ -85,8 +87,12 @@ class Searcher:
 
     def search(self, query_text: str, *, lang: str = "en", filters: Mapping | None = None,
                allowed: Allowed | Mapping | None = None, sort: str = "relevance",
-               page: int = 1, per_page: int = 20) -> SearchResult:
-        """Search materials; never raises on user input (see `parse_user_query`)."""
+               page: int = 1, per_page: int = 20, correct: bool = False) -> SearchResult:
+        """Search materials; never raises on user input (see `parse_user_query`).
+
+        ``correct``: when nothing visible has every word and the "did you mean"
+        respelling finds something, answer with the respelling's results
+        (``corrected_from`` then holds the text as typed)."""
         page, per_page = max(1, _int(page, 1)), min(MAX_PER_PAGE, max(1, _int(per_page, 20)))
         lang = lang if lang in LANGUAGES else "en"
         text = query_text if isinstance(query_text, str) else ""
@@ -96,14 +102,16 @@ class Searcher:
             if view is None:
                 return empty
             allowed, filters = Allowed.of(allowed), Filters.of(filters)
-            key = (text, lang, allowed, filters, sort, page, per_page)
+            key = (text, lang, allowed, filters, sort, page, per_page, bool(correct))
             result = view.cached_result(key)
             if result is None:
-                result = self._search(view, text, lang, allowed, filters, sort, page, per_page)
+                result = self._search(view, text, lang, allowed, filters, sort, page, per_page,
+                                      bool(correct))
                 view.remember_result(key, result)
             return result
 
-    def _search(self, view, text, lang, allowed, filters, sort, page, per_page) -> SearchResult:
+    def _search(self, view, text, lang, allowed, filters, sort, page, per_page,
+                correct=False) -> SearchResult:
         allow = view.allowed_docs(allowed)
         limit = view.filter_docs(filters)
         if limit is not None:
@@ -114,19 +122,28 @@ class Searcher:
         suggestion = None
         if len(matched) < SUGGEST_BELOW and not plan.browse:
             suggestion = self._did_you_mean(view, clauses, lang, allow, len(matched))
+        if not matched and suggestion is not None and correct:
+            # The respelling finds visible materials (`_did_you_mean` checked): show them.
+            result = self._search(view, suggestion, lang, allowed, filters, sort, page,
+                                  per_page)
+            return replace(result, suggestion=None, corrected_from=text)
         if not matched and plan.relaxed is not None:
             matched = view.docs(plan.relaxed) & allow
             relaxed = bool(matched)
         if not matched:
             return SearchResult(text, 0, page, per_page, facets=view.facet_counts(set()),
                                 suggestion=suggestion)
+        facets = view.facet_counts(matched)
+        if (page - 1) * per_page >= len(matched):  # past the last page: nothing to rank
+            return SearchResult(text, len(matched), page, per_page, (), facets, suggestion,
+                                relaxed)
         sort = sort if sort in SORTS else "relevance"
         if sort == "relevance" and plan.browse:
             sort = "newest"
         ranked = self._rank(view, plan, matched, sort, page * per_page)[(page - 1) * per_page:]
         hits = self._hits(view, plan, ranked, lang)
-        return SearchResult(text, len(matched), page, per_page, tuple(hits),
-                            view.facet_counts(matched), suggestion, relaxed)
+        return SearchResult(text, len(matched), page, per_page, tuple(hits), facets,
+                            suggestion, relaxed)
 
     def suggest_titles(self, prefix: str, lang: str = "en",
                        allowed: Allowed | Mapping | None = None,
@@ -190,6 +207,7 @@ class Searcher:
         self._opened += 1
         old, self._view = self._view, view
         if old is not None:
+            old.hand_on(view)
             old.close()
 
     def _rank(self, view, plan, matched: set[int], sort: str, limit: int):
@@ -207,7 +225,9 @@ class Searcher:
 
     def _hits(self, view, plan, ranked, lang) -> list[Hit]:
         stored = [(view.searcher.stored_fields(docnum), score) for docnum, score in ranked]
-        pages = [(fields["id"], docnum, set(fields.get("subtitle_languages", "").split(",")))
+        # Windows are looked for in the subtitle languages and a document's text language.
+        pages = [(fields["id"], docnum, {*fields.get("subtitle_languages", "").split(","),
+                                         fields.get("text_language", "")})
                  for (fields, _), (docnum, _) in zip(stored, ranked, strict=True)]
         moments = find_moments(view, plan, pages, lang)
         return [Hit(fields["id"], round(float(score), 4), _snippet(view, fields, plan.terms, lang),

@@ -123,6 +123,7 @@ class IndexView:
     # About 50 bytes a cached document number: ~25 MB per worker at most.
     _term_budget: int = 500_000
     _speller: Speller | None = None
+    previous_speller: Speller | None = None
     _lengths: dict = field(default_factory=dict)
     _lexicon: Lexicon | None = None
     _vocabularies: dict = field(default_factory=dict)
@@ -146,10 +147,18 @@ class IndexView:
             self._results.popitem(last=False)
 
     def speller(self) -> Speller:
-        """Respelling suggestions from title words and keywords."""
+        """Respelling suggestions from the words of titles, keywords, transcripts and
+        documents; what the previous state had read is reused (`Speller`)."""
         if self._speller is None:
-            self._speller = Speller(self.searcher.reader())
+            self._speller = Speller(self.searcher.reader(), self.previous_speller)
+            self.previous_speller = None
         return self._speller
+
+    def hand_on(self, successor: IndexView) -> None:
+        """Give the next state of the same generation what it can reuse from this one (a
+        rebuilt generation shares no segment with it)."""
+        if successor.generation == self.generation:
+            successor.previous_speller = self._speller or self.previous_speller
 
     def docs(self, query: Query) -> set[int]:
         """Live document numbers matching ``query``, unscored.

@@ -10,11 +10,13 @@ def init_app(app) -> None:
 
     from ..navigation import nav_link
 
-    # outbox: the session hook; indexing, previews, processing, transcription: their jobs; cli,
-    # manage_routes and transcription_routes add to the blueprint. Each registers on import.
+    # outbox: the session hook; indexing, previews, processing, transcription, document_text:
+    # their jobs; cli, manage_routes and transcription_routes add to the blueprint. Each
+    # registers on import.
     from . import (  # noqa: F401
         api,
         cli,
+        document_text,
         indexing,
         manage_routes,
         outbox,

@@ -25,7 +25,7 @@ def search():
     """Search visible materials; the response shape is in the OpenAPI document."""
     lang = _lang()
     page = library_search.run(current_user, request.args, lang, details=False)
-    response = jsonify(library_search.api_result(page, lang))
+    response = jsonify(library_search.api_result(page, lang, request.args))
     response.headers["Cache-Control"] = "private, max-age=30"
     return response
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from . import indexing
+from . import document_text, indexing
 from .manifest import export_catalogue, import_manifest
 from .routes import bp
 
@@ -98,6 +98,18 @@ def export_command(folder: Path):
     """Write the catalogue (manifest.json, media/, subs/) into FOLDER."""
     count = export_catalogue(folder)
     click.echo("exported %d materials to %s" % (count, folder / "manifest.json"))
+
+
+@bp.cli.command("extract-text")
+@click.option("--all", "everything", is_flag=True,
+              help="Read every document again, not only those never read from their file.")
+def extract_text_command(everything: bool):
+    """Read the words of documents (PDF pages, Word, OpenDocument, PowerPoint, plain text) for
+    the search: those uploaded before the portal read them, or whose reading failed."""
+    ids = document_text.missing(everything)
+    for material_id in ids:
+        document_text.extract_text(material_id, again=everything)
+    click.echo("read the text of %d documents" % len(ids))
 
 
 @click.group()

@@ -24,7 +24,7 @@ from media_index.searcher import Searcher
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
-from .models import FAILED, Material, OutboxEntry
+from .models import DOCUMENT, FAILED, Material, OutboxEntry
 from .outbox import SYNC_JOB
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,16 @@ def material_document(material: Material) -> dict:
         "visibility": material.visibility, "courses": material.courses or [],
         "view_count": material.view_count or 0,
         "created_ts": int(material.created_at.timestamp()) if material.created_at else 0,
-        "transcripts": transcripts,
+        "transcripts": transcripts, "text": _text(material),
     }
+
+
+def _text(material: Material) -> dict | None:
+    """The document's words, when they were read from the file it has now."""
+    text, document = material.text, material.file(DOCUMENT)
+    if text is None or document is None or text.file_id != document.id:
+        return None
+    return {"pages": text.pages or [], "paged": text.paged, "lang": text.lang}
 
 
 def indexable(material: Material | None) -> bool:
@@ -83,7 +91,7 @@ def _changes_after(last: int | None, batch: int, counter: dict):
     slugs = list(dict.fromkeys(r.slug for r in rows))
     found = {m.slug: m for m in db.session.execute(
         select(Material).where(Material.slug.in_(slugs))
-        .options(selectinload(Material.subtitles))).scalars()}
+        .options(selectinload(Material.subtitles), selectinload(Material.text))).scalars()}
     changes = [Upsert(material_document(found[s])) if indexable(found.get(s)) else Delete(s)
                for s in slugs]
     return changes, rows[-1].id
@@ -132,7 +140,8 @@ def rebuild_all(chunk: int = 200):
         while True:
             page = list(db.session.execute(
                 select(Material).order_by(Material.id).offset(offset).limit(chunk)
-                .options(selectinload(Material.subtitles))).scalars())
+                .options(selectinload(Material.subtitles), selectinload(Material.text)))
+                .scalars())
             if not page:
                 return
             for m in page:

@@ -85,10 +85,14 @@ def attach_original(material: Material, stored: StoredFile) -> None:
 
 
 def queue_preview(material: Material, stored) -> None:
-    """A PDF or a picture gets a preview image (a job); any other document, none."""
+    """A PDF or a picture gets a preview image (a job); any other document, none. Every new
+    document also has its words read for the search (a background job), or forgotten when it
+    has none to read."""
+    from . import document_text
     from .previews import PREVIEW_JOB, wanted
     if wanted(stored.content_type):
         jobs.enqueue(PREVIEW_JOB, material_id=material.id)
+    document_text.queue(material)
 
 
 def create(user, details: MaterialDetails, stored: StoredFile | None) -> Material:

@@ -106,6 +106,10 @@ class Material(db.Model):
         order_by="SubtitleTrack.lang")
     transcription: Mapped[Transcription | None] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, uselist=False)
+    # The words of a document (read by a job): loaded only by the indexer, which asks for it.
+    text: Mapped[DocumentText | None] = relationship(
+        back_populates="material", cascade="all, delete-orphan", lazy="select",
+        uselist=False)
 
     def file(self, role: str) -> StoredFile | None:
         for f in self.files:
@@ -212,6 +216,26 @@ class Transcription(db.Model):
     audio_s: Mapped[float | None] = mapped_column(Float)       # seconds listened to
     took_s: Mapped[float | None] = mapped_column(Float)        # seconds it took
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DocumentText(db.Model):
+    """The words of a material's document (a PDF's per page, others as one part), read by
+    the ``library.extract_text`` job from the file ``file_id``, for the search index only.
+    ``lang``: the language they are indexed in; ``paged``: the parts are pages one can open
+    the document at."""
+    __tablename__ = "library_document_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(
+        ForeignKey("library_materials.id", ondelete="CASCADE"), unique=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"),
+                                         index=True)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    paged: Mapped[bool] = mapped_column(default=False)
+    pages: Mapped[list] = mapped_column(JSON, default=list)  # [text of page 1, ...]
+    extracted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    material: Mapped[Material] = relationship(back_populates="text")
 
 
 class MaterialView(db.Model):

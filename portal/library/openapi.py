@@ -17,26 +17,51 @@ def _param(name: str, description: str, schema: dict | None = None, array: bool 
 
 
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
-MOMENT = {"type": "object", "required": ["start_ms", "text", "url"], "properties": {
-    "start_ms": {"type": "integer", "description": "Start of the passage, in milliseconds."},
+MOMENT = {"type": "object", "required": ["start_ms", "page", "text", "url"], "properties": {
+    "start_ms": {"type": "integer", "nullable": True,
+                 "description": "Start of the passage in a video, in milliseconds; null for "
+                                "a page of a document."},
+    "page": {"type": "integer", "nullable": True, "minimum": 1,
+             "description": "The page of a document (PDF) holding the passage; null in a "
+                            "video."},
     "text": {"type": "string", "description": "The passage; HTML with <mark> around matches."},
-    "url": {"type": "string", "description": "The player at that second (?t= and #t=)."}}}
+    "url": {"type": "string", "description": "The player at that second (?t= and #t=), or the "
+            "document at that page (#page=N; the material's page when its downloads are off)."}}}
 RESULT = {"type": "object", "required": ["id", "title", "url", "snippet", "moments"],
           "properties": {
               "id": {"type": "string", "description": "The material's external id."},
               "title": {"type": "string"}, "url": {"type": "string"},
               "snippet": {"type": "string", "description": "HTML with <mark> around matches."},
               "moments": {"type": "array", "maxItems": 3, "items": MOMENT}}}
-SEARCH = {"type": "object", "required": ["query", "total", "page", "per_page", "results",
-                                         "facets", "suggestion"],
+CORRECTION = {
+    "type": "object", "nullable": True, "required": ["query", "original", "url"],
+    "description": "Set when the query as typed found nothing and its respelling did: the "
+                   "results are the respelling's.",
+    "properties": {
+        "query": {"type": "string", "description": "The respelled query, whose results these "
+                                                   "are (\"Showing results for\")."},
+        "original": {"type": "string", "description": "The query as typed."},
+        "url": {"type": "string", "description": "This search for the query as typed, never "
+                                                 "respelled (exact=1)."}}}
+SEARCH = {"type": "object", "required": ["query", "total", "page", "per_page", "pages",
+                                         "results", "facets", "suggestion", "correction"],
           "properties": {
-              "query": {"type": "string"}, "total": {"type": "integer"},
-              "page": {"type": "integer"}, "per_page": {"type": "integer"},
+              "query": {"type": "string", "description": "The query as typed."},
+              "total": {"type": "integer", "description": "Materials found (all pages)."},
+              "page": {"type": "integer", "description": "The page asked for. Past the last "
+                       "page, results is empty and total and pages say where they end."},
+              "per_page": {"type": "integer"},
+              "pages": {"type": "integer", "description": "How many pages of results there "
+                                                          "are (0 when nothing was found)."},
               "results": {"type": "array", "items": RESULT},
-              "facets": {"type": "object", "properties": {
-                  "subject": COUNTS, "year": COUNTS, "audio_language": COUNTS}},
+              "facets": {"type": "object", "description": "Counts over every visible match, "
+                         "the filters applied.", "properties": {
+                  "subject": COUNTS, "year": COUNTS, "audio_language": COUNTS,
+                  "subtitle_language": COUNTS, "kind": COUNTS}},
               "suggestion": {"type": "string", "nullable": True,
-                             "description": "A respelled query (\"did you mean\")."}}}
+                             "description": "A respelled query (\"did you mean\") when few "
+                                            "materials were found."},
+              "correction": CORRECTION}}
 MATERIAL = {"type": "object", "required": ["id", "kind", "title", "url"], "properties": {
     "id": {"type": "string"}, "kind": {"type": "string", "enum": list(KINDS)},
     "title": {"type": "string"}, "title_lang": {"type": "string"},
@@ -80,7 +105,7 @@ def document() -> dict:
                                 "may open."},
         "paths": {
             "/api/v1/library/search": {"get": {
-                "summary": "Search materials (titles, descriptions, transcripts)",
+                "summary": "Search materials (titles, descriptions, transcripts, document text)",
                 "operationId": "searchLibrary",
                 "parameters": [
                     _param("q", "What to look for; empty lists everything visible."), lang,
@@ -91,7 +116,12 @@ def document() -> dict:
                     _param("kind", "video or document.", array=True),
                     _param("sort", "Order of results.",
                            {"type": "string", "enum": ["relevance", "newest", "views"]}),
-                    _param("page", "Page number, from 1.", {"type": "integer", "minimum": 1}),
+                    _param("exact", "1: search for the query as typed; without it, a query "
+                           "that finds nothing is answered with its respelling's results "
+                           "(see correction).", {"type": "string", "enum": ["0", "1"]}),
+                    _param("page", "Page number, from 1 (a value that is not one is read as "
+                           "1, above 100000 as 100000).",
+                           {"type": "integer", "minimum": 1, "maximum": 100000}),
                     _param("per_page", "Results per page (at most 50).",
                            {"type": "integer", "minimum": 1, "maximum": 50})],
                 "responses": {"200": {"description": "A page of results.", "content": {

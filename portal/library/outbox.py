@@ -1,9 +1,10 @@
 """The outbox: every change to a searchable record adds a row in the same transaction.
 
-A ``before_flush`` hook watches materials and their subtitle tracks and files; whatever code
-changed them (a form, the importer, the processing job, a shell), the outbox row is flushed with
-the change and commits or rolls back with it. The hook also queues the ``library.index_sync`` job
-on the same transaction, which ``jobs.commit()`` runs after the commit (the embedded default).
+A ``before_flush`` hook watches materials and their subtitle tracks, files and document text;
+whatever code changed them (a form, the importer, the processing job, a shell), the outbox row
+is flushed with the change and commits or rolls back with it. The hook also queues the
+``library.index_sync`` job on the same transaction, which ``jobs.commit()`` runs after the
+commit (the embedded default).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from .. import jobs
-from .models import Material, MaterialFile, OutboxEntry, SubtitleTrack
+from .models import DocumentText, Material, MaterialFile, OutboxEntry, SubtitleTrack
 
 SYNC_JOB = "library.index_sync"
 
@@ -40,7 +41,7 @@ def _touched_slugs(session: Session) -> set[str]:
             slugs.add(obj.slug)
             old = inspect(obj).attrs.slug.history.deleted
             slugs.update(s for s in old or () if s)  # a renamed material leaves the old id
-        elif isinstance(obj, (SubtitleTrack, MaterialFile)):
+        elif isinstance(obj, (SubtitleTrack, MaterialFile, DocumentText)):
             material = obj.material or (session.get(Material, obj.material_id)
                                         if obj.material_id else None)
             if material is not None and material.slug:

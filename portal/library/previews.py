@@ -45,7 +45,7 @@ def render(source: Path, content_type: str, out: Path) -> None:
         result = subprocess.run(
             [sys.executable, "-m", "portal.library.previews", content_type, str(source),
              str(out)], capture_output=True, text=True, errors="replace", timeout=TIMEOUT_S,
-            preexec_fn=_limits, check=False)
+            preexec_fn=child_limits, check=False)
     except subprocess.TimeoutExpired:
         raise PreviewError("took longer than %d s" % TIMEOUT_S) from None
     if result.returncode != 0 or not out.exists() or out.stat().st_size == 0:
@@ -53,7 +53,9 @@ def render(source: Path, content_type: str, out: Path) -> None:
         raise PreviewError("could not be rendered: %s" % last[:300])
 
 
-def _limits() -> None:  # in the child, before it starts
+def child_limits() -> None:
+    """In a child process, before it starts: the CPU time and memory it may use (previews,
+    document text)."""
     import resource
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT_S, TIMEOUT_S))

@@ -242,3 +242,4 @@ def track_code(track) -> str:
     """``en``, or ``en (automatic)``: the result cards' list of subtitle languages."""
     return _("%(language)s (automatic)", language=track.lang) if track.automatic else track.lang
 bp.add_app_template_global(save_data, "library_save_data")
+bp.add_app_template_global(library_search.instead_args, "library_instead_args")

@@ -14,11 +14,14 @@ from werkzeug.datastructures import MultiDict
 from media_index.searcher import SearchResult
 
 from ..i18n import localize
-from .models import Material
+from .models import DOCUMENT, Material
 from .permissions import allowed_for
 from .services import materials_in_order
 
 MAX_PER_PAGE = 50
+# Pages past the last one answer where the results end; a page number above this is absurd
+# (100,000 pages of one material) and is answered as this page: still past the end.
+MAX_PAGE = 100_000
 SORTS = ("relevance", "newest", "views")
 _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|–|\.\.)\s*(\d{4})?\s*$")
 
@@ -39,10 +42,20 @@ class Page:
     query: str
     sort: str
     filters: dict
+    exact: bool = False  # the query as typed, never replaced by its respelling
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.result.total // self.result.per_page))
+        return max(1, self.last_page)
+
+    @property
+    def last_page(self) -> int:
+        """The number of pages of results (0 when nothing was found)."""
+        return -(-self.result.total // self.result.per_page)
+
+    @property
+    def past_end(self) -> bool:
+        return self.result.total > 0 and self.result.page > self.last_page
 
 
 def _int(value, default: int) -> int:
@@ -76,6 +89,20 @@ def moment_url(material_url: str, start_ms: int) -> str:
     """The player at that second: ``?t=`` for the server, ``#t=`` for the browser."""
     second = max(0, int(start_ms) // 1000)
     return "%s?t=%d#t=%d" % (material_url, second, second)
+
+
+def page_url(material: Material, material_url: str, page: int) -> str:
+    """A page of a document: the document at that page (``#page=N``, which PDF viewers
+    follow) for a material whose downloads are on, else the material's page."""
+    if not material.allow_download:
+        return material_url
+    return "%s#page=%d" % (url_for("library.media", slug=material.slug, role=DOCUMENT), page)
+
+
+def parse_page(value) -> int:
+    """The page asked for: a whole number from 1; anything else is 1, and above `MAX_PAGE`
+    (absurd) is `MAX_PAGE`. Never lowered otherwise: a page past the end says so."""
+    return max(1, min(_int(value, 1), MAX_PAGE))
 
 
 class ResultsCache:
@@ -125,12 +152,13 @@ def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = Tr
     query = args.get("q", "")[:2000]
     sort = args.get("sort", "relevance")
     sort = sort if sort in SORTS else "relevance"
-    page = max(1, min(_int(args.get("page"), 1), 1000))
+    page = parse_page(args.get("page"))
     per_page = max(1, min(_int(args.get("per_page"), per_page), MAX_PER_PAGE))
     filters = parse_filters(args)
+    exact = args.get("exact", "") not in ("", "0")
     searcher = current_app.extensions["search_index"].searcher
     result = searcher.search(query, lang=lang, filters=filters, allowed=allowed_for(user),
-                             sort=sort, page=page, per_page=per_page)
+                             sort=sort, page=page, per_page=per_page, correct=not exact)
     by_slug = {m.slug: m for m in materials_in_order([h.id for h in result.hits], details)}
     found = []
     for hit in result.hits:
@@ -138,10 +166,18 @@ def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = Tr
         if material is None:
             continue  # deleted since the index saw it; the next sync removes it
         url = url_for("library.material", slug=hit.id)
-        moments = [{"start_ms": m.start_ms, "text": m.text, "lang": m.lang,
-                    "url": moment_url(url, m.start_ms)} for m in hit.moments]
+        moments = [{"start_ms": None if m.page else m.start_ms, "page": m.page,
+                    "text": m.text, "lang": m.lang,
+                    "url": page_url(material, url, m.page) if m.page
+                    else moment_url(url, m.start_ms)} for m in hit.moments]
         found.append(Found(material, hit.snippet, moments, url))
-    return Page(result, found, query, sort, filters)
+    return Page(result, found, query, sort, filters, exact)
+
+
+def instead_args(args: MultiDict, original: str) -> dict:
+    """The query string that searches for ``original`` as typed (``exact=1``), from page 1."""
+    changed = {k: v for k, v in args.to_dict(flat=False).items() if k not in ("page", "exact")}
+    return dict(changed, q=original, exact="1")
 
 
 def suggestions(user, prefix: str, lang: str, limit: int = 8) -> list[dict]:
@@ -152,20 +188,30 @@ def suggestions(user, prefix: str, lang: str, limit: int = 8) -> list[dict]:
                                              limit=limit)]
 
 
-def api_result(page: Page, lang: str) -> dict:
-    """Exactly the shape documented in the issue and in the OpenAPI document."""
-    facets = page.result.facets or {}
+def api_result(page: Page, lang: str, args: MultiDict) -> dict:
+    """Exactly the shape described in the OpenAPI document (openapi.py)."""
+    r = page.result
+    facets = r.facets or {}
+    correction = None
+    if r.corrected_from is not None:
+        correction = {"query": r.query, "original": r.corrected_from,
+                      "url": url_for("library_api.search",
+                                     **instead_args(args, r.corrected_from))}
     return {
-        "query": page.query, "total": page.result.total, "page": page.result.page,
-        "per_page": page.result.per_page,
+        "query": page.query, "total": r.total, "page": r.page, "per_page": r.per_page,
+        "pages": page.last_page,
         "results": [{"id": f.material.slug, "title": localize(f.material.title, lang).text,
                      "url": f.url, "snippet": f.snippet,
-                     "moments": [{"start_ms": m["start_ms"], "text": m["text"], "url": m["url"]}
-                                 for m in f.moments]} for f in page.found],
+                     "moments": [{"start_ms": m["start_ms"], "page": m["page"],
+                                  "text": m["text"], "url": m["url"]} for m in f.moments]}
+                    for f in page.found],
         "facets": {"subject": dict(facets.get("subject", {})),
                    "year": {str(k): v for k, v in facets.get("year", {}).items()},
-                   "audio_language": dict(facets.get("audio_language", {}))},
-        "suggestion": page.result.suggestion,
+                   "audio_language": dict(facets.get("audio_language", {})),
+                   "subtitle_language": dict(facets.get("subtitle_language", {})),
+                   "kind": dict(facets.get("kind", {}))},
+        "suggestion": r.suggestion,
+        "correction": correction,
     }
 
 

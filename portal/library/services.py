@@ -62,7 +62,7 @@ def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]
     if details:  # cards: the columns they show, subtitle languages and file roles, no more
         options = (load_only(Material.slug, Material.kind, Material.title, Material.year,
                              Material.duration_s, Material.audio_language,
-                             Material.visibility, Material.state),
+                             Material.visibility, Material.state, Material.allow_download),
                    selectinload(Material.subtitles).options(
                        load_only(SubtitleTrack.material_id, SubtitleTrack.lang,
                                  SubtitleTrack.automatic),
@@ -71,7 +71,8 @@ def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]
                        load_only(MaterialFile.material_id, MaterialFile.role),
                        lazyload(MaterialFile.file)))
     else:
-        options = (load_only(Material.slug, Material.title), lazyload(Material.files),
+        options = (load_only(Material.slug, Material.title, Material.allow_download),
+                   lazyload(Material.files),
                    lazyload(Material.subtitles))  # never touched: never loaded
     found = {m.slug: m for m in db.session.execute(
         select(Material).where(Material.slug.in_(slugs)).options(*options)).scalars()}

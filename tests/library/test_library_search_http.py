@@ -47,6 +47,10 @@ def _api(client, **params):
     return response.get_json()
 
 
+def body_facets(client):
+    return _api(client, q="")["facets"]
+
+
 def _ids(body):
     return [r["id"] for r in body["results"]]
 
@@ -91,9 +95,13 @@ def test_facets_filters_sort_and_pagination(client, corpus):
     assert body["facets"]["subject"] == {"agriculture": 1, "education": 1,
                                          "environmental-management": 1}
     assert body["facets"]["year"] == {"2018": 1, "2020": 1, "2021": 1}
-    assert set(body) == {"query", "total", "page", "per_page", "results", "facets",
-                         "suggestion"}
-    assert set(body["facets"]) == {"subject", "year", "audio_language"}
+    assert set(body) == {"query", "total", "page", "per_page", "pages", "results", "facets",
+                         "suggestion", "correction"}
+    assert set(body["facets"]) == {"subject", "year", "audio_language", "subtitle_language",
+                                   "kind"}
+    assert body["facets"]["kind"] == {"video": 3}
+    assert body["facets"]["subtitle_language"] == {"en": 2, "es": 2, "fr": 1}
+    assert body["pages"] == 1 and body["correction"] is None
     assert _ids(_api(client, subject="education")) == ["inclusive-education"]
     assert _ids(_api(client, audio_language="es")) == ["inclusive-education"]
     assert sorted(_ids(_api(client, year="2019-2020"))) == ["inclusive-education"]
@@ -115,6 +123,17 @@ def test_past_the_last_page_offers_the_way_back(client, corpus):
     assert "Les résultats s’arrêtent à la page 2." in html
     assert 'href="/library/search?q=&amp;per_page=2&amp;page=2"' in html
     assert "Aucun résultat" not in html
+
+
+def test_a_page_past_the_end_keeps_its_number_in_the_page_and_the_api(client, corpus):
+    body = _api(client, q="", per_page=2, page=1001)
+    assert (body["page"], body["pages"], body["total"], body["results"]) == (1001, 2, 3, [])
+    assert body["facets"]["kind"] == {"video": 3}
+    html = client.get("/library/search?q=&per_page=2&page=1001").get_data(as_text=True)
+    assert "The results end on page 2." in html and "Page 1000" not in html
+    assert 'href="/library/search?q=&amp;per_page=2&amp;page=2"' in html
+    assert _api(client, q="", page="100000000")["page"] == 100000  # absurd: clamped
+    assert _api(client, q="nothingatallhere", page=5)["pages"] == 0
 
 
 def test_the_library_home_lists_most_viewed_only_when_something_was_viewed(app, client, corpus):
@@ -139,8 +158,9 @@ def test_the_library_home_lists_most_viewed_only_when_something_was_viewed(app, 
 
 
 def test_did_you_mean_and_type_ahead(client, corpus):
-    body = _api(client, q="fisheriez")
-    assert body["suggestion"] == "fisheries"
+    body = _api(client, q="fisheriez", exact="1")  # as typed: nothing, and "did you mean"
+    assert body["suggestion"] == "fisheries" and body["total"] == 0
+    assert body["correction"] is None
     suggestions = client.get("/api/v1/library/suggest?q=Kitak&lang=fr").get_json()
     assert [s["id"] for s in suggestions["suggestions"]] == ["kitakyushu-waste"]
     assert suggestions["suggestions"][0]["title"].startswith("La gestion")
@@ -162,6 +182,9 @@ def test_hidden_materials_never_show_through(app, login_as, client, corpus, role
     if role is None:
         assert c.get("/api/v1/library/suggest?q=flood").get_json()["suggestions"] == []
         assert _api(c, q="flod")["suggestion"] is None
+        assert _api(c, q="flod")["correction"] is None and _api(c, q="flod")["total"] == 0
+        # a word heard only in a hidden transcript is never offered, nor searched instead
+        assert _api(c, q="irigation")["correction"] is None
     html = c.get("/library/search?q=zanzibar").get_data(as_text=True)
     assert "secret-course" not in html and ("secret-registered" in html) == (role is not None)
     for slug in ("secret-course",) + (("secret-registered",) if role is None else ()):
@@ -218,7 +241,8 @@ def test_material_api_and_openapi_document(client, corpus):
             "/api/v1/library/suggest"} <= set(doc["paths"])
     schema = doc["paths"]["/api/v1/library/search"]["get"]["responses"]["200"]["content"][
         "application/json"]["schema"]
-    assert set(schema["required"]) == {"query", "total", "page", "per_page", "results",
-                                       "facets", "suggestion"}
+    assert set(schema["required"]) == {"query", "total", "page", "per_page", "pages",
+                                       "results", "facets", "suggestion", "correction"}
+    assert set(schema["properties"]["facets"]["properties"]) == set(body_facets(client))
     params = {p["name"] for p in doc["paths"]["/api/v1/library/search"]["get"]["parameters"]}
     assert {"q", "lang", "subject", "year", "audio_language", "page", "per_page"} <= params

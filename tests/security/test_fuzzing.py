@@ -190,12 +190,13 @@ TIMES: list[float] = []
        allowed=ALLOWED, filters=FILTERS,
        sort=st.sampled_from(["relevance", "newest", "views", "bogus"]),
        page=st.one_of(st.integers(-3, 50), st.text(max_size=3)),
-       lang=st.sampled_from(["en", "fr", "es", "ja", "zz"]))
-def test_search_never_raises_nor_leaks(search_index, text, allowed, filters, sort, page, lang):
+       lang=st.sampled_from(["en", "fr", "es", "ja", "zz"]), correct=st.booleans())
+def test_search_never_raises_nor_leaks(search_index, text, allowed, filters, sort, page, lang,
+                                       correct):
     searcher, corpus = search_index
     started = time.perf_counter()
     result = searcher.search(text, lang=lang, allowed=allowed, filters=filters, sort=sort,
-                             page=page, per_page=20)
+                             page=page, per_page=20, correct=correct)
     TIMES.append(time.perf_counter() - started)
     for hit in result.hits:
         assert _may_see(corpus[hit.id], allowed), (hit.id, corpus[hit.id]["visibility"],
