@@ -1,0 +1,49 @@
+"""nominee imports remember how their file was read; users carry their accent-free search key
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-07 10:00:00
+
+"""
+import unicodedata
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+# portal.auth.models.search_form as of this revision (a migration never imports the app).
+_PLAIN = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th",
+                        "ð": "d", "ı": "i", "ħ": "h", "ŧ": "t"})
+
+
+def _search_form(text):
+    folded = unicodedata.normalize("NFKD", (text or "").casefold()).translate(_PLAIN)
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
+
+
+def upgrade():
+    op.add_column('enrollment_imports', sa.Column('reading', sa.JSON(), nullable=True))
+    op.add_column('users', sa.Column('search_key', sa.String(length=1000), server_default='',
+                                     nullable=False))
+    users = sa.table('users', sa.column('id', sa.Integer()), sa.column('name', sa.String()),
+                     sa.column('email', sa.String()), sa.column('search_key', sa.String()))
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(users.c.id, users.c.name, users.c.email)).all()
+    for start in range(0, len(rows), 1000):
+        conn.execute(users.update().where(users.c.id == sa.bindparam('uid'))
+                     .values(search_key=sa.bindparam('key')),
+                     [{'uid': r.id, 'key': _search_form('%s %s' % (r.name or '', r.email or ''))}
+                      for r in rows[start:start + 1000]])
+
+
+def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('search_key')
+    with op.batch_alter_table('enrollment_imports', schema=None) as batch_op:
+        batch_op.drop_column('reading')
