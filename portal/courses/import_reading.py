@@ -30,6 +30,9 @@ MAX_ROWS = 2000                    # nominees, not rows: titles, headers and bla
 MAX_COLUMNS = 30
 MAX_CELL = 1000                    # longer cells are cut here, then reported as too long
 HEADER_SCAN = 20                   # the column names are looked for in the first 20 rows
+# Non-blank rows a CSV is read to at most: room for the numbered but empty lines of a form;
+# nominees are counted exactly afterwards.
+MAX_READ_ROWS = MAX_ROWS * 5
 MERGE_BUDGET = MAX_ROWS * MAX_COLUMNS * 2   # cells a workbook's merged ranges may fill
 FIELDS = ("name", "email", "country", "organization", "position", "language")
 REQUIRED_COLUMNS = ("name", "email", "country")
@@ -158,7 +161,7 @@ def _read_csv(data: bytes) -> Table:
             cells = [clean_cell(c) for c in record[:MAX_COLUMNS]]
             if any(cells):
                 rows.append((number, cells))
-                if len(rows) > MAX_ROWS + HEADER_SCAN + 1:
+                if len(rows) > MAX_READ_ROWS:
                     raise FileProblem("too_many_rows", max=MAX_ROWS)
     except csv.Error:
         raise FileProblem("unreadable") from None

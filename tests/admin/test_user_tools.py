@@ -24,7 +24,14 @@ def admin(login_as):
 def names_listed(client, **query) -> list[str]:
     page = client.get("/admin/users", query_string=query)
     assert page.status_code == 200
-    return re.findall(r'<a href="/admin/users/\d+">([^<]+)</a>', page.get_data(as_text=True))
+    text = page.get_data(as_text=True)
+    assert_unique_ids(text)
+    return re.findall(r'<a href="/admin/users/\d+">([^<]+)</a>', text)
+
+
+def assert_unique_ids(html: str) -> None:
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
 def test_search_ignores_accents_and_case_both_ways(app, admin, make_user):
@@ -112,6 +119,7 @@ def test_bulk_deactivate_asks_first_then_deactivates_all_but_oneself(app, admin,
     assert asked.status_code == 200
     text = asked.get_data(as_text=True)
     assert "Deactivate these accounts?" in text and "your own account: left out" in text
+    assert_unique_ids(text)
     with app.app_context():   # nothing changed before the confirmation
         assert all(db.session.get(User, i).active for i in ids)
     done = client.submit("/admin/users/bulk", {"users": ids, "action": "deactivate",
@@ -181,6 +189,7 @@ def test_role_change_warns_of_the_enrollments_left_behind(app, admin, make_user)
     assert "Maria Santos would become Instructor, but this stays as it is:" in text
     assert "Enrolled as a participant in 2 courses:" in text
     assert "FISH-26" in text and "RICE-26" in text and "OLD-24" not in text
+    assert_unique_ids(text)
     with app.app_context():
         assert db.session.get(User, person.id).role == "participant"
     done = client.submit(url, {"role": "instructor", "confirmed": "1"})

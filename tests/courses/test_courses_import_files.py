@@ -146,6 +146,11 @@ def test_two_thousand_nominees_fit_whatever_the_blank_and_title_rows():
     with pytest.raises(imports.FileProblem) as raised:
         imports.parse(data + b"\r\none more;more@example.org;SN")
     assert raised.value.code == "too_many_rows"
+    # The numbered but empty lines of a form are not nominees either.
+    form = ["Nominees for 2026", "", "No.;name;e-mail;country"]
+    form += ["%d;P %d;p%d@example.org;SN" % (i, i, i) for i in range(imports.MAX_ROWS)]
+    form += ["%d;;;" % i for i in range(imports.MAX_ROWS, imports.MAX_ROWS + 500)]
+    assert len(imports.parse("\r\n".join(form).encode())) == imports.MAX_ROWS
 
 
 def test_a_file_without_column_names_says_which_are_missing(app):
