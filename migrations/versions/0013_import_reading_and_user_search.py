@@ -43,7 +43,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('search_key')
-    with op.batch_alter_table('enrollment_imports', schema=None) as batch_op:
-        batch_op.drop_column('reading')
+    # Plain DROP COLUMNs (SQLite has them since 3.35): a batch would copy the users table and
+    # lose its unique lower(email) index, which SQLAlchemy cannot reflect.
+    op.drop_column('users', 'search_key')
+    op.drop_column('enrollment_imports', 'reading')
