@@ -4,16 +4,19 @@ Files made on Windows are often not UTF-8: Notepad's "ANSI" is Windows-1252 in W
 Europe and the Americas, Excel saves "Unicode text" as UTF-16. `decode_text` reads:
 
 1. a byte order mark: UTF-8, UTF-16 (little- or big-endian) or UTF-32; sure;
-2. bytes that are valid UTF-8 (ASCII included): UTF-8; sure;
-3. anything else through charset-normalizer, limited to the legacy encodings the program's
+2. UTF-16 without a byte order mark, told by its zero bytes (Excel's "Unicode text"); sure;
+3. bytes that are valid UTF-8 (ASCII included): UTF-8; sure;
+4. anything else through charset-normalizer, limited to the legacy encodings the program's
    languages are written in (`LEGACY`). Among the readings it finds about as plausible as
    the best one, the first in `LEGACY`'s order wins, so a short French or Spanish file is
    read as Windows-1252 rather than some DOS code page that happens to score as well. It is
    a guess, and said to be one (``confident`` is false) unless every plausible reading gives
    the same text.
 
-Whoever decodes tells the reader what was assumed (`describe`), so a wrong guess is seen
-before it is searched for.
+Whoever decodes tells the reader what was assumed (`encoding_name`, in the reader's language),
+so a wrong guess is seen before it is searched for or imported. The subtitle reader and the
+nominee importer both call `decode_text` (the importer with ``strict=True``: a file nothing
+reads cleanly is refused, not shown with replacement characters).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import codecs
 from typing import NamedTuple
 
 from charset_normalizer import from_bytes
+from flask_babel import lazy_gettext as _l
 
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -28,11 +32,22 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
 # In order of preference when several readings are as plausible.
 LEGACY = ("cp1252", "iso8859_15", "shift_jis", "cp932", "euc_jp", "mac_roman", "cp850")
 PLAUSIBLE = 0.05  # how much more "chaos" (charset-normalizer's mess ratio) a reading may show
-NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
-         "utf-32-le": "UTF-32", "utf-32-be": "UTF-32", "cp1252": "Windows-1252",
-         "iso8859-15": "ISO-8859-15", "iso8859-1": "ISO-8859-1", "shift_jis": "Shift_JIS",
-         "cp932": "Shift_JIS (Windows)",
-         "euc_jp": "EUC-JP", "mac-roman": "Mac OS Roman", "cp850": "DOS Latin-1 (850)"}
+NAMES = {  # by Python's codec name (codecs.lookup(...).name)
+    "utf-8": _l("UTF-8"), "utf-8-sig": _l("UTF-8"), "utf-16": _l("UTF-16 (Unicode)"),
+    "utf-16-le": _l("UTF-16 (Unicode)"), "utf-16-be": _l("UTF-16 (Unicode)"),
+    "utf-32": _l("UTF-32 (Unicode)"), "utf-32-le": _l("UTF-32 (Unicode)"),
+    "utf-32-be": _l("UTF-32 (Unicode)"),
+    "cp1252": _l("Windows-1252 (Western European)"),
+    "iso8859-1": _l("ISO-8859-1 (Latin-1, Western European)"),
+    "iso8859-15": _l("ISO-8859-15 (Latin-9, Western European)"),
+    "mac-roman": _l("Mac Roman (Western European)"), "cp850": _l("DOS code page 850"),
+    "shift_jis": _l("Shift_JIS (Japanese)"), "cp932": _l("Shift_JIS (Windows, Japanese)"),
+    "euc_jp": _l("EUC-JP (Japanese)"),
+}
+
+
+class Undecodable(ValueError):
+    """``decode_text(..., strict=True)``: no encoding reads these bytes cleanly."""
 
 
 class Decoded(NamedTuple):
@@ -41,18 +56,30 @@ class Decoded(NamedTuple):
     confident: bool  # False when the encoding was guessed among several plausible ones
 
 
-def decode_text(data: bytes) -> Decoded:
+def decode_text(data: bytes, strict: bool = False) -> Decoded:
     """The text of ``data``, the encoding it was read with, and whether that is certain.
-    A byte order mark is removed; nothing else is changed."""
-    for bom, encoding in BOMS:
-        if data.startswith(bom):
-            return Decoded(data[len(bom):].decode(encoding, "replace"), encoding, True)
+    A byte order mark is removed; nothing else is changed. ``strict``: raise `Undecodable`
+    rather than put replacement characters where the bytes do not fit."""
+    errors = "strict" if strict else "replace"
+    try:
+        for bom, encoding in BOMS:
+            if data.startswith(bom):
+                return Decoded(data[len(bom):].decode(encoding, errors), encoding, True)
+        sample = data[:4096]
+        if len(sample) >= 2 and sample.count(0) > len(sample) // 8:  # UTF-16 without a BOM
+            odd, even = sample[1::2].count(0), sample[0::2].count(0)
+            encoding = "utf-16-le" if odd > even else "utf-16-be"
+            return Decoded(data.decode(encoding, errors), encoding, True)
+    except UnicodeDecodeError:
+        raise Undecodable(encoding) from None
     try:
         return Decoded(data.decode("utf-8"), "utf-8", True)
     except UnicodeDecodeError:
         pass
     matches = list(from_bytes(data, cp_isolation=list(LEGACY)))
     if not matches:  # nothing reads it cleanly: show what can be shown
+        if strict:
+            raise Undecodable("legacy")
         return Decoded(data.decode("cp1252", "replace"), "cp1252", False)
     least = min(m.chaos for m in matches)
     plausible = [m for m in matches if m.chaos <= least + PLAUSIBLE]
@@ -70,5 +97,10 @@ def _rank(encoding: str) -> int:
 
 
 def encoding_name(encoding: str) -> str:
-    """The usual name of an encoding, for people: "Windows-1252", "UTF-16"."""
-    return NAMES.get(codecs.lookup(encoding).name, encoding.upper())
+    """The usual name of an encoding, for people, in the reader's language:
+    "Windows-1252 (Western European)", "UTF-16 (Unicode)"."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        name = encoding
+    return str(NAMES.get(name, encoding.upper()))

@@ -27,6 +27,7 @@ ACCESS = {
     "admin.invite": STAFF_INVITE,
     "admin.status": ADMIN,
     "admin.resend_mail": ADMIN,  # issue 15: resend a waiting or failed mail (POST, CSRF)
+    "admin.bulk_users": ADMIN,   # issue 17: resend invitations / deactivate ticked accounts
     # two-step sign-in (issue 16): the second step is public (nobody is signed in yet; the
     # pending sign-in is in the session); the rest is the signed-in account's own
     "two_step.challenge": PUBLIC,

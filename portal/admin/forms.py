@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth.forms import language_choices
@@ -42,8 +50,36 @@ class InviteForm(FlaskForm):
     language = SelectField(_l("Preferred language"), choices=language_choices)
 
 
+STATE_LABELS = {
+    "invited": _l("Invited"),
+    "active": _l("Active"),
+    "deactivated": _l("Deactivated"),
+}
+BULK_LABELS = {
+    "resend": _l("Send the invitation again"),
+    "deactivate": _l("Deactivate"),
+}
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=lambda: role_choices(ROLE_LABELS))
+    # Set by the warning page's button: change the role although enrollments stay behind.
+    confirmed = HiddenField()
+
+
+class BulkUsersForm(FlaskForm):
+    """The ticked accounts of the user list and what to do with them; the list's filters ride
+    along so the answer comes back to the same list."""
+    users = SelectMultipleField(_l("Accounts"), coerce=int, validate_choice=False,
+                                validators=[DataRequired(message=_l(
+                                    "Tick at least one account in the list."))])
+    action = SelectField(_l("With the ticked accounts"),
+                         choices=lambda: list(BULK_LABELS.items()))
+    confirmed = BooleanField()
+    q = HiddenField()
+    role = HiddenField()
+    state = HiddenField()
+    page = HiddenField()
 
 
 class AuditFilterForm(FlaskForm):

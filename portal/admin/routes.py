@@ -12,7 +12,17 @@ from ..auth.models import User
 from ..domain_errors import explain
 from ..extensions import db
 from ..mail import MailState, OutboxMail, delivery as mail_delivery
-from .forms import ROLE_LABELS, InviteForm, RoleForm, role_choices
+from . import services
+from .forms import (
+    BULK_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    BulkUsersForm,
+    InviteForm,
+    RoleForm,
+    role_choices,
+)
+from .messages import bulk_result_message
 
 bp = Blueprint("admin", __name__)
 
@@ -24,11 +34,45 @@ INVITABLE = {COORDINATOR: ("participant", "instructor"), ADMIN: tuple(ROLE_LABEL
 @bp.route("/admin/users")
 @allow(ADMIN)
 def users():
-    q = request.args.get("q", "")[:200]
-    role = request.args.get("role")
-    role = role if role in ROLE_LABELS else None
-    page = db.paginate(accounts.search_users(q, role), per_page=PER_PAGE, error_out=False)
-    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLE_LABELS)
+    return _users_page(BulkUsersForm(formdata=None), _list_filters(request.args),
+                       request.args.get("page", 1, type=int))
+
+
+def _list_filters(source) -> dict:
+    role, state = source.get("role"), source.get("state")
+    return {"q": (source.get("q") or "")[:200], "role": role if role in ROLE_LABELS else None,
+            "state": state if state in STATE_LABELS else None}
+
+
+def _users_page(form: BulkUsersForm, filters: dict, page_number: int, status: int = 200):
+    page = db.paginate(accounts.search_users(filters["q"], filters["role"], filters["state"]),
+                       page=max(page_number, 1), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/users.html", page=page, form=form, roles=ROLE_LABELS,
+                           states=STATE_LABELS, actions=BULK_LABELS, **filters), status
+
+
+@bp.route("/admin/users/bulk", methods=["POST"])
+@allow(ADMIN)
+def bulk_users():
+    """Resend invitations to, or deactivate, the accounts ticked in the list (deactivation
+    asks to confirm first); the answer returns to the same filtered list."""
+    form = BulkUsersForm()
+    filters = _list_filters(request.form)
+    page_number = request.form.get("page", 1, type=int)
+    if not form.validate_on_submit():
+        return _users_page(form, filters, page_number, 400)
+    chosen = services.chosen_users(form.users.data)
+    if form.action.data == "deactivate" and not form.confirmed.data:
+        return render_template("admin/bulk_confirm.html", form=form, chosen=chosen,
+                               filters=filters, page_number=page_number)
+    if form.action.data == "resend":
+        result = services.resend_invitations(chosen, current_user)
+    else:
+        result = services.deactivate(chosen, current_user)
+    jobs.commit()
+    flash(bulk_result_message(form.action.data, result), "success" if result.done else "error")
+    return redirect(url_for("admin.users", page=page_number if page_number > 1 else None,
+                            **{k: v for k, v in filters.items() if v}), 303)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -40,6 +84,10 @@ def user(user_id: int):
         if person.id == current_user.id and form.role.data != ADMIN:
             flash(_("You cannot remove your own administrator role."), "error")
             return render_template("admin/user.html", person=person, form=form), 400
+        behind = services.left_behind(person, form.role.data)
+        if behind and form.confirmed.data != "1":
+            # Said before anything changes; the admin may go on (the enrollments stay).
+            return render_template("admin/user.html", person=person, form=form, behind=behind)
         accounts.set_role(person, form.role.data)
         jobs.commit()
         flash(_("The role of %(name)s is now %(role)s.", name=person.name,

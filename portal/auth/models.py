@@ -4,12 +4,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, ForeignKey, Index, String, func
+from sqlalchemy import BigInteger, ForeignKey, Index, String, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
@@ -33,6 +34,18 @@ def use_cheapest_hashing() -> None:
     with the smallest parameters, so thousands of test accounts do not cost a CPU-second each."""
     global _hasher
     _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
+# Letters that carry no combining accent in Unicode, so NFKD leaves them as they are.
+_PLAIN = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th",
+                        "ð": "d", "ı": "i", "ħ": "h", "ŧ": "t"})
+
+
+def search_form(text: str) -> str:
+    """Text as the user search compares it: case folded, accents and marks removed, spaces
+    kept ("Nguyễn Văn Đức" -> "nguyen van duc"). The same in Python for every database."""
+    folded = unicodedata.normalize("NFKD", (text or "").casefold()).translate(_PLAIN)
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
 
 
 class User(UserMixin, db.Model):
@@ -60,6 +73,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # search_form(name + email), kept by _keep_search_key on every insert and update: the
+    # admin's user search matches it, accents and case aside, on SQLite and PostgreSQL alike.
+    search_key: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
     tokens: Mapped[list[AccountToken]] = relationship(back_populates="user",
                                                         foreign_keys="AccountToken.user_id",
@@ -96,6 +112,13 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return "<User %s %s>" % (self.id, self.role)
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_search_key(mapper, connection, user: User) -> None:
+    """The one writer of ``search_key``, whoever changes the name or the address."""
+    user.search_key = search_form("%s %s" % (user.name or "", user.email or ""))
 
 
 def dummy_password_check() -> None:

@@ -12,7 +12,7 @@ from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..mail import send_mail
-from .models import AccountToken, User, dummy_password_check, hash_token
+from .models import AccountToken, User, dummy_password_check, hash_token, search_form
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
@@ -159,14 +159,26 @@ def set_active(user: User, active: bool) -> None:
                 token.used_at = utcnow()
 
 
-def search_users(text: str = "", role: str | None = None):
+USER_STATES = ("invited", "active", "deactivated")
+
+
+def search_users(text: str = "", role: str | None = None, state: str | None = None):
+    """Users by name or e-mail, accents and case aside ("nguyen" finds "Nguyễn" and the
+    other way round), by role and by state: invited (no password set yet), active,
+    deactivated."""
     query = select(User).order_by(User.name, User.id)
-    if text:
-        like = "%" + text.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(func.lower(User.email).like(like, escape="\\")
-                            | func.lower(User.name).like(like, escape="\\"))
+    words = search_form(text[:200]).split()
+    for word in words[:10]:
+        like = "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        query = query.where(User.search_key.like(like, escape="\\"))
     if role:
         query = query.where(User.role == role)
+    if state == "invited":
+        query = query.where(User.active.is_(True), User.password_hash.is_(None))
+    elif state == "active":
+        query = query.where(User.active.is_(True), User.password_hash.is_not(None))
+    elif state == "deactivated":
+        query = query.where(User.active.is_(False))
     return query
 
 

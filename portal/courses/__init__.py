@@ -22,8 +22,9 @@ def init_app(app) -> None:
 
 def _vocabulary() -> dict:
     from ..i18n import language_name
-    from .messages import import_result_message, row_problem_message
+    from .messages import import_reading_message, import_result_message, row_problem_message
     from .vocabulary import PROGRAM_TYPES, REGIONS
     return {"PROGRAM_TYPES": PROGRAM_TYPES, "REGIONS": REGIONS, "language_name": language_name,
             "row_problem_message": row_problem_message,
-            "import_result_message": import_result_message}
+            "import_result_message": import_result_message,
+            "import_reading_message": import_reading_message}

@@ -233,5 +233,8 @@ class EnrollmentImport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[dict | None] = mapped_column(JSON)  # counts, once confirmed
+    # How the file was read: format, encoding and separator of a CSV, sheet of a workbook,
+    # the rows naming the columns (shown on the preview; import_reading.parse).
+    reading: Mapped[dict | None] = mapped_column(JSON)
 
     course: Mapped[Course] = relationship()

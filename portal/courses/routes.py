@@ -230,11 +230,12 @@ def upload(course_id: int):
     if form.validate_on_submit():
         data = form.file.data.read(imports.MAX_BYTES + 1)
         try:
-            rows = imports.parse(data)
+            parsed = imports.read(data)
         except imports.FileProblem as problem:
             form.file.errors.append(explain(problem))
         else:
-            record = imports.create(course, rows, form.file.data.filename or "", current_user)
+            record = imports.create(course, parsed.rows, form.file.data.filename or "",
+                                    current_user, reading=parsed.reading)
             jobs.commit()
             return redirect(url_for("courses.preview", course_id=course.id,
                                     import_id=record.id))

@@ -102,7 +102,9 @@ def test_country_from_code_or_name_in_three_languages(app, text, code):
 @pytest.mark.parametrize("data,code", [
     (b"", "empty"), (b"name,e-mail,country\n", "empty"),
     (b"nom;pays\nAwa;SN\n", "missing_columns"),
-    ("name,e-mail,country\nJosé,j@example.org,PE\n".encode("latin-1"), "not_utf8"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not_text"),   # issue 17: a Latin-1
+    (b"\xef\xbb\xbfname\n\xff\xfe\n", "not_text"),                  # CSV is read now
+    (b"name,e-mail\nAwa,a@example.org\n\0\0\0", "not_text"),
     (b"\xd0\xcf\x11\xe0" + b"\0" * 100, "old_excel"),
     (b"PK\x03\x04 not really a zip", "unreadable"),
     (b"x" * (imports.MAX_BYTES + 1), "too_big"),
@@ -289,10 +291,9 @@ def test_fix_and_upload_again_enrolls_the_fixed_rows(app, login_as, make_course,
 def test_bad_file_rerenders_the_form_with_a_translated_message(app, login_as, make_course):
     client, coordinator = login_as("coordinator", language="es")
     course_id = make_course(coordinators=[coordinator.id])
-    response = upload(client, course_id, "name,e-mail,country\nJosé,j@x.org,PE\n"
-                      .encode("latin-1"))
+    response = upload(client, course_id, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     assert response.status_code == 400
-    assert "El archivo no está en UTF-8" in response.get_data(as_text=True)
+    assert "El archivo no se pudo leer como texto" in response.get_data(as_text=True)
     url = "/courses/%d/import" % course_id
     response = client.submit(url, {}, page=url)
     assert response.status_code == 400

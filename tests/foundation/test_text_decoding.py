@@ -36,7 +36,7 @@ def test_windows_western_text_is_read_as_windows_1252(text, legacy):
     decoded = decode_text(data)
     assert decoded.text == text
     assert decoded.encoding == "cp1252"
-    assert encoding_name(decoded.encoding) == "Windows-1252"
+    assert encoding_name(decoded.encoding) == "Windows-1252 (Western European)"
 
 
 @pytest.mark.parametrize("text", [FR, ES])
@@ -52,4 +52,19 @@ def test_japanese_shift_jis():
 
 def test_names_people_know():
     assert [encoding_name(e) for e in ("utf-16-le", "utf-8", "cp1252", "latin_1")] == [
-        "UTF-16", "UTF-8", "Windows-1252", "ISO-8859-1"]
+        "UTF-16 (Unicode)", "UTF-8", "Windows-1252 (Western European)",
+        "ISO-8859-1 (Latin-1, Western European)"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark(codec):
+    # Excel's "Unicode text" as some tools write it: no BOM, told by its zero bytes.
+    decoded = decode_text(FR.encode(codec))
+    assert (decoded.text, decoded.encoding, decoded.confident) == (FR, codec, True)
+
+
+def test_strict_refuses_what_nothing_reads_cleanly():
+    from portal.text import Undecodable
+    with pytest.raises(Undecodable):
+        decode_text(b"\xef\xbb\xbf\xff\xfe broken after a UTF-8 BOM", strict=True)
+    assert "\ufffd" in decode_text(b"\xef\xbb\xbf\xff\xfe broken", strict=False).text

@@ -52,7 +52,7 @@ def test_windows_1252_and_utf16_srt_are_read_and_the_uploader_told(app, login_as
     assert response.status_code == 302
     page = instructor.get(response.headers["Location"]).get_data(as_text=True)
     # Told at once (and kept on the edit page): read as Windows-1252, a guess, check the accents.
-    assert page.count("lu comme du Windows-1252, par supposition") == 2
+    assert page.count("lu comme du Windows-1252 (Europe occidentale), par supposition") == 2
     data, track = _stored_vtt(app, "dechets", "fr")
     text = data.decode("utf-8")  # stored as UTF-8, accents intact
     assert "La gestion des déchets commence à la maison." in text
@@ -71,7 +71,7 @@ def test_windows_1252_and_utf16_srt_are_read_and_the_uploader_told(app, login_as
     assert "La gestión de residuos" in data.decode("utf-8") and track.encoding == "utf-16-le"
     assert lib.ids("residuos") == ["dechets"]
     edit = instructor.get("/library/m/dechets/edit").get_data(as_text=True)
-    assert "lu comme du UTF-16 et enregistré en UTF-8" in edit
+    assert "lu comme du UTF-16 (Unicode) et enregistré en UTF-8" in edit
 
 
 def test_errors_name_the_line_in_the_readers_language(app, login_as, lib):
@@ -162,7 +162,7 @@ def test_the_importer_tells_what_it_assumed_and_names_the_line(app, runner, lib,
     assert result.exit_code == 1
     assert "1 created, 0 updated, 1 errors" in result.output
     assert ("note    dechets: subtitles fr (subs/dechets.fr.srt): This file is not in "
-            "UTF-8: it was read as Windows-1252, a guess.") in result.output
+            "UTF-8: it was read as Windows-1252 (Western European), a guess.") in result.output
     assert ("error   broken: subtitles en (subs/broken.vtt): Line 6: the timing “00:03.000 "
             "--> 00:04” is not valid.") in result.output
     assert "subtitles_invalid" not in result.output
