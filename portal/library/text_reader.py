@@ -13,7 +13,8 @@ import re
 import sys
 import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
+
+from defusedxml import ElementTree  # no entity expansion, no external entities
 
 PDF = "application/pdf"
 PLAIN = "text/plain"
@@ -83,12 +84,11 @@ def _pdf(source: Path) -> list[str]:
 
 
 def _plain(source: Path) -> list[str]:
-    from charset_normalizer import from_bytes
+    from portal.text import decode_text  # the house's one rule for text files people upload
 
     with source.open("rb") as f:
         data = f.read(MAX_PART_BYTES)
-    best = from_bytes(data).best()
-    return [tidy(str(best) if best is not None else data.decode("utf-8", "replace"))]
+    return [tidy(decode_text(data).text)]
 
 
 def _zipped(source: Path, content_type: str) -> list[str]:
