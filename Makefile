@@ -42,6 +42,12 @@ TEST_WORKERS ?= auto
 test: install-test catalogs
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+# The slow proofs `make test` leaves out (marked slow_proof: the production topology, every page
+# in a browser looking for stored XSS); CI runs them after `make test`. About 3 minutes.
+.PHONY: slow-proofs
+slow-proofs: install-test catalogs
+	SLOW_PROOFS=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m slow_proof $(PYTEST_ARGS)
+
 # Ruff (rules in pyproject.toml); `make test` runs the same check (tests/test_lint.py).
 LINT_PATHS = portal media_index tests bench deploy wsgi.py gunicorn.conf.py
 lint: install-test

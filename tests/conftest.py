@@ -51,10 +51,20 @@ def pytest_configure(config):
             part.replace(mo)
 
 
+SLOW_PROOFS = os.environ.get("SLOW_PROOFS") == "1"
+SLOW_PROOF_SKIP = ("SLOW PROOF SKIPPED: it runs with `make slow-proofs` (SLOW_PROOFS=1), "
+                   "which CI runs after `make test`")
+
+
 @pytest.hookimpl(tryfirst=True)   # ahead of xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist: tests sharing a module's server run on one worker, long ones first
-    (tests/parallel.py)."""
+    """Slow proofs (``@pytest.mark.slow_proof``: a whole production topology, every page of the
+    portal in a browser) run in `make slow-proofs`, not in `make test`. Under pytest-xdist:
+    tests sharing a module's server run on one worker, long ones first (tests/parallel.py)."""
+    if not SLOW_PROOFS:
+        for item in items:
+            if item.get_closest_marker("slow_proof") is not None:
+                item.add_marker(pytest.mark.skip(reason=SLOW_PROOF_SKIP))
     if not hasattr(config, "workerinput"):
         return
     keys = {}

@@ -198,6 +198,7 @@ def test_hostile_text_is_planted_in_many_fields(planted):
 
 
 @pytest.mark.browser
+@pytest.mark.slow_proof   # every page (200+) in Chromium, on each database: make slow-proofs
 def test_no_script_and_no_hostile_markup_on_any_page(served_world, planted, browser_as):
     world = served_world
     pages = pages_to_view(world)

@@ -66,6 +66,7 @@ VTT = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nWelcome to the river basin work
        "00:00:05.000 --> 00:00:09.000\nThe %s method keeps the canals clean.\n" % WORD)
 
 
+@pytest.mark.slow_proof   # about a minute: make slow-proofs
 def test_material_uploaded_on_a_is_searchable_on_b_within_seconds(topo):
     host_a, host_b = topo.hosts
     password = topo.env["DEMO_PASSWORD"]
