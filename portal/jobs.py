@@ -12,7 +12,10 @@ Every job is safe to re-run; a failing job is logged and never fails the request
 A long job is declared ``background``: in the embedded default, when a request queued it, it runs
 on the app's background runner (a thread with its own app context and database session) so the
 request answers at once; anywhere else (a command, a test's app context, the runner itself) it
-runs right after the commit, so a command's exit status means what it says. ``sweep`` jobs find
+runs right after the commit, so a command's exit status means what it says. The runner has two
+lanes, each a thread: ``slow`` jobs (processing a video, listening to it, reading a document)
+on one, everything else (mail batches, sweeps) on the other, so an hour of transcription never
+holds back a mail. ``sweep`` jobs find
 work that a stopped process left behind (its state is in the database): each web process queues
 them at its first request and every ``JOBS_SWEEP_INTERVAL`` (on the runner, or on Redis), and
 ``flask jobs worker`` once when it starts.
@@ -44,6 +47,8 @@ _REGISTRY: dict[str, Callable] = {}
 # (the per-host index worker follows the outbox itself), so nothing is queued for them.
 _EMBEDDED_ONLY: set[str] = set()
 _BACKGROUND: set[str] = set()   # long jobs: on the runner when a request queued them
+_SLOW: set[str] = set()         # background jobs of minutes or hours: the runner's slow lane
+_LANE: ContextVar[str | None] = ContextVar("portal_jobs_lane", default=None)  # runner's lane
 _SWEEPS: list[str] = []         # jobs that find work a stopped process left behind
 _INLINE: ContextVar[bool] = ContextVar("portal_jobs_inline", default=False)
 _RUNNER = "portal.jobs.runner"  # app.extensions key
@@ -64,7 +69,7 @@ class _Queued(NamedTuple):
 
 
 def job(name: str, embedded_only: bool = False, background: bool = False,
-        sweep: bool = False) -> Callable:
+        sweep: bool = False, slow: bool = False) -> Callable:
     """Register a function as the job ``name``; its arguments must be JSON values.
 
     ``embedded_only``: run it after commit in the embedded default only; with ``REDIS_URL`` set
@@ -73,13 +78,17 @@ def job(name: str, embedded_only: bool = False, background: bool = False,
     app's background runner instead of delaying the answer.
     ``sweep``: a job without arguments that queues again the work a stopped process left
     unfinished (background implied); see :func:`sweep`.
+    ``slow``: a background job that may take minutes or hours (background implied): it runs
+    on the runner's slow lane, so the other background jobs never wait behind it.
     """
     def register(func: Callable) -> Callable:
         _REGISTRY[name] = func
         if embedded_only:
             _EMBEDDED_ONLY.add(name)
-        if background or sweep:
+        if background or sweep or slow:
             _BACKGROUND.add(name)
+        if slow:
+            _SLOW.add(name)
         if sweep and name not in _SWEEPS:
             _SWEEPS.append(name)
         return func
@@ -149,12 +158,13 @@ def dispatch(name: str, **kwargs) -> None:
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url and name in _EMBEDDED_ONLY:
         return
-    if _INLINE.get() or (not redis_url and not (name in _BACKGROUND
-                                                and has_request_context())):
+    lane = _lane_of(name)
+    elsewhere = has_request_context() or _LANE.get() not in (None, lane)
+    if _INLINE.get() or (not redis_url and not (name in _BACKGROUND and elsewhere)):
         run(name, **kwargs)
         return
-    if not redis_url:  # a long job queued by a request: the answer need not wait for it
-        _runner(current_app._get_current_object()).submit(name, kwargs)
+    if not redis_url:  # a long job queued by a request (or the other lane): nobody waits
+        _runner(current_app._get_current_object(), lane).submit(name, kwargs)
         return
     try:
         _send(redis_url, name, kwargs)
@@ -191,13 +201,18 @@ def running_inline() -> bool:
 
 # ---------------------------------------------------------------- the embedded background runner
 
-class _Runner:
-    """One per app and process: a thread started when there is work, which runs background jobs
-    one after the other, each in its own app context and database session, and ends when the
-    queue is empty (the next job starts a new one)."""
+def _lane_of(name: str) -> str:
+    return "slow" if name in _SLOW else "quick"
 
-    def __init__(self, app: Flask):
+
+class _Runner:
+    """One per app, process and lane: a thread started when there is work, which runs the
+    lane's background jobs one after the other, each in its own app context and database
+    session, and ends when the queue is empty (the next job starts a new one)."""
+
+    def __init__(self, app: Flask, lane: str):
         self.app = app
+        self.lane = lane
         self.lock = threading.Condition()
         self.pending: deque[tuple[str, dict]] = deque()
         self.unfinished = 0          # queued or running
@@ -214,10 +229,12 @@ class _Runner:
             self.unfinished += 1
             if self.thread is None:
                 self.thread = threading.Thread(target=self._work, daemon=True,
-                                               name="portal-jobs-runner")
+                                               name="portal-jobs-runner" if self.lane == "quick"
+                                               else "portal-jobs-" + self.lane)
                 self.thread.start()
 
     def _work(self) -> None:
+        _LANE.set(self.lane)  # this thread's own context
         while True:
             with self.lock:
                 if not self.pending:
@@ -257,18 +274,30 @@ class _Runner:
 _RUNNERS_LOCK = threading.Lock()
 
 
-def _runner(app: Flask) -> _Runner:
-    runner = app.extensions.get(_RUNNER)
+def _runner(app: Flask, lane: str = "quick") -> _Runner:
+    key = _RUNNER if lane == "quick" else _RUNNER + ":" + lane
+    runner = app.extensions.get(key)
     if runner is None:
         with _RUNNERS_LOCK:
-            runner = app.extensions.setdefault(_RUNNER, _Runner(app))
+            runner = app.extensions.setdefault(key, _Runner(app, lane))
     return runner
 
 
 def wait_idle(app: Flask | None = None, timeout: float | None = 60.0) -> bool:
-    """Wait until the app's background runner has nothing queued or running (tests, and any
-    caller that must see the result); False if ``timeout`` seconds passed first."""
-    return _runner(app or current_app._get_current_object()).wait_idle(timeout)
+    """Wait until the app's background runner has nothing queued or running on either lane
+    (tests, and any caller that must see the result); False if ``timeout`` seconds passed
+    first. A job on one lane may queue one on the other: idle is both idle at one look."""
+    app = app or current_app._get_current_object()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    lanes = [_runner(app, "quick"), _runner(app, "slow")]
+    while True:
+        for runner in lanes:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not runner.wait_idle(left):
+                return False
+        with lanes[0].lock, lanes[1].lock:
+            if lanes[0].unfinished == 0 and lanes[1].unfinished == 0:
+                return True
 
 
 def sweep() -> None:

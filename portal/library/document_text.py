@@ -72,7 +72,7 @@ def queue(material: Material) -> None:
     jobs.enqueue(TEXT_JOB, material_id=material.id)
 
 
-@jobs.job(TEXT_JOB, background=True)
+@jobs.job(TEXT_JOB, slow=True)
 def extract_text(material_id: int, again: bool = False) -> None:
     material = db.session.get(Material, material_id)
     if material is None:

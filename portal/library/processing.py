@@ -231,7 +231,7 @@ class _Reporter:
             self.step(ProcessingStep.CONVERTING, percent)
 
 
-@jobs.job(PROCESS_JOB, background=True)
+@jobs.job(PROCESS_JOB, slow=True)
 def process(material_id: int) -> None:
     material = db.session.get(Material, material_id)
     if material is None or material.file(ORIGINAL) is None or not _claim(material_id):

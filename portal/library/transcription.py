@@ -245,7 +245,7 @@ def _audio_file(material: Material):
     return material.file(AUDIO) or material.file(ORIGINAL)
 
 
-@jobs.job(TRANSCRIBE_JOB, background=True)
+@jobs.job(TRANSCRIBE_JOB, slow=True)
 def transcribe(material_id: int) -> str | None:
     """Listen to the material and store its automatic track; returns the final state."""
     material = db.session.get(Material, material_id)

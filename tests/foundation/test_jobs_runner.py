@@ -184,3 +184,39 @@ def test_when_redis_is_down_a_sweep_waits_for_the_next_one(app, caplog):
     assert app.test_client().get("/healthz").status_code == 200
     assert "could not queue the sweep test.sweep" in caplog.text
     assert jobs.wait_idle(app, timeout=1) and SEEN == []        # not run inside the request
+
+
+SLOW_GATE = threading.Event()
+
+
+@jobs.job("test.slow", slow=True)
+def slow_job(value):
+    assert SLOW_GATE.wait(30)   # an hour of transcription, say
+    SEEN.append((value, threading.current_thread().name, None))
+    jobs.enqueue("test.background", value="queued by the slow job")
+    jobs.commit()
+
+
+def test_a_slow_job_never_holds_back_the_quick_lane(app):
+    """Processing, transcription and document reading run on a lane of their own: a mail batch
+    or a sweep queued meanwhile runs at once (the quick lane); a quick job a slow one queues
+    goes back to the quick lane; waiting for the runner waits for both."""
+    SLOW_GATE.clear()
+    GATE.set()
+
+    @app.get("/_test/slow-then-quick")
+    @allow(PUBLIC)
+    def slow_then_quick():
+        jobs.enqueue("test.slow", value="slow")
+        jobs.enqueue("test.background", value="quick")
+        jobs.commit()
+        return "answered"
+
+    assert app.test_client().get("/_test/slow-then-quick").status_code == 200
+    assert jobs.wait_idle(app, timeout=0.5) is False        # the slow job is still listening
+    assert [(v, name) for v, name, _ in SEEN] == [("quick", "portal-jobs-runner")]
+    SLOW_GATE.set()
+    assert jobs.wait_idle(app, timeout=30)
+    assert [(v, name) for v, name, _ in SEEN] == [
+        ("quick", "portal-jobs-runner"), ("slow", "portal-jobs-slow"),
+        ("queued by the slow job", "portal-jobs-runner")]
