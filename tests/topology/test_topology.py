@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
+# The whole production topology (about a minute; the second test follows the first): a slow
+# proof, run by `make slow-proofs` in CI after `make test`.
+pytestmark = pytest.mark.slow_proof
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("portal_topology", ROOT / "deploy" / "topology.py")
 topology = importlib.util.module_from_spec(_spec)
@@ -66,7 +69,6 @@ VTT = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nWelcome to the river basin work
        "00:00:05.000 --> 00:00:09.000\nThe %s method keeps the canals clean.\n" % WORD)
 
 
-@pytest.mark.slow_proof   # about a minute: make slow-proofs
 def test_material_uploaded_on_a_is_searchable_on_b_within_seconds(topo):
     host_a, host_b = topo.hosts
     password = topo.env["DEMO_PASSWORD"]
