@@ -15,6 +15,7 @@ integer milliseconds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -166,5 +167,9 @@ def to_webvtt(cues: Iterable) -> str:
 
 
 def _escape(text: str) -> str:
-    # Escaping also neutralises a "-->" inside the text.
+    # Escaping also neutralises a "-->" inside the text; a blank line would end the cue.
+    text = _BLANK_LINES.sub("\n", text.strip())
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_BLANK_LINES = re.compile(r"\n\s*\n")

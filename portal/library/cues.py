@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from media_index.transcripts import to_webvtt
+
 from .. import audit
 from ..domain_errors import DomainError
 from ..extensions import db
 from .models import Material, SubtitleTrack
 from .services import set_subtitles
-from .transcription import to_webvtt
 
 PART = 100            # cues per page of the editor (a form of ~300 fields)
 BLANK_ROWS = 3        # empty rows offered for new cues

@@ -16,7 +16,6 @@ a command (``flask library import``) left queued.
 """
 from __future__ import annotations
 
-import html
 import importlib.metadata
 import importlib.util
 import logging
@@ -33,6 +32,8 @@ from flask_babel import format_percent, gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import flag_modified
+
+from media_index.transcripts import to_webvtt
 
 from .. import jobs
 from ..db_types import utcnow
@@ -420,22 +421,6 @@ def cues_from_segments(segments) -> list[tuple[int, int, str]]:
             flush(current)
     cues.sort()
     return cues
-
-
-def _stamp(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return "%02d:%02d:%02d.%03d" % (hours, minutes, seconds, millis)
-
-
-def to_webvtt(cues) -> str:
-    """Cues ``(start_ms, end_ms, text)`` as WebVTT (the text escaped, one line each)."""
-    lines = ["WEBVTT", ""]
-    for start, end, text in cues:
-        lines += ["%s --> %s" % (_stamp(start), _stamp(end)),
-                  html.escape(" ".join(str(text).split()), quote=False), ""]
-    return "\n".join(lines)
 
 
 # -- what the pages say -------------------------------------------------------------------------

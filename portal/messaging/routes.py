@@ -133,14 +133,19 @@ def _described(found: Announcement) -> list[tuple[str, str]]:
     return rows
 
 
+def _received_or_404(announcement_id: int):
+    """The signed-in person's copy of the announcement; anyone else's or none: 404."""
+    copy = services.received(announcement_id, current_user)
+    if copy is None:
+        abort(404)
+    return copy
+
+
 @bp.route("/announcements/<int:announcement_id>/read", methods=["POST"])
 @allow(AUTHENTICATED)
 def mark_read(announcement_id: int):
     """Posted by the announcement's page when its recipient opens it (announcements.js)."""
-    copy = services.received(announcement_id, current_user)
-    if copy is None:
-        abort(404)
-    services.mark_read(copy)
+    services.mark_read(_received_or_404(announcement_id))
     jobs.commit()
     return "", 204
 
@@ -148,10 +153,7 @@ def mark_read(announcement_id: int):
 @bp.route("/announcements/<int:announcement_id>/dismiss", methods=["POST"])
 @allow(AUTHENTICATED)
 def dismiss(announcement_id: int):
-    copy = services.received(announcement_id, current_user)
-    if copy is None:
-        abort(404)
-    services.dismiss(copy)
+    services.dismiss(_received_or_404(announcement_id))
     jobs.commit()
     return redirect(safe_next(request.form.get("next"), url_for("home.dashboard")), 303)
 

@@ -67,3 +67,11 @@ def test_to_webvtt_round_trips():
     cues = parse(SRT)
     assert parse(to_webvtt(cues)) == cues
     assert "-->" not in to_webvtt([Cue(0, 1, "a --> b")]).split("\n", 3)[3]
+
+
+def test_to_webvtt_keeps_a_cue_whole_and_its_speaker():
+    # A blank line inside a cue's text would end the cue; a voice is written back as <v>.
+    text = to_webvtt([Cue(0, 1000, "first\n\n  \nsecond", "Dr. Sato")])
+    [cue] = parse(text)   # before, "second" was cut off into no cue at all
+    assert (cue.text, cue.speaker) == ("first second", "Dr. Sato")
+    assert "<v Dr. Sato>" in text
