@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from flask import current_app
@@ -80,8 +81,10 @@ class Superseded(Exception):
 
 
 # -- the engine and the model -------------------------------------------------------------------
+@cache
 def engine_version() -> str | None:
-    """faster-whisper's version if it is installed (the ``asr`` extra), else None."""
+    """faster-whisper's version if it is installed (the ``asr`` extra), else None; looked up
+    once per process (material pages ask on every view)."""
     if importlib.util.find_spec("faster_whisper") is None:
         return None
     try:
