@@ -19,8 +19,14 @@ def healthz():
     index generation, errors) only for a signed-in admin, and on /admin/status."""
     checks = {"database": check_database(), "storage": check_extension("storage"),
               "search_index": check_extension("search_index")}
+    return _answer(checks, "ok", "degraded")
+
+
+def _answer(checks: dict, good: str, bad: str):
+    """The one rule of both routes: the status word and code for anyone; each component's
+    details (paths, index generation and lag, errors) only for a signed-in admin."""
     healthy = all(c["ok"] for c in checks.values())
-    body = {"status": "ok" if healthy else "degraded"}
+    body = {"status": good if healthy else bad}
     if _admin_asks():
         body["checks"] = checks
     return jsonify(body), 200 if healthy else 503
@@ -36,12 +42,10 @@ def _admin_asks() -> bool:
 @bp.route("/readyz")
 @allow(PUBLIC)
 def readyz():
-    """Readiness for a load balancer: database, storage, and the local index not lagging."""
-    checks = {"database": check_database(), "storage": check_extension("storage"),
-              "search_index": check_index_lag()}
-    ready = all(c["ok"] for c in checks.values())
-    return jsonify(status="ready" if ready else "not ready", checks=checks), \
-        200 if ready else 503
+    """Readiness for a load balancer: database, storage, and the local index not lagging
+    (details for admins only, as ``/healthz``)."""
+    return _answer({"database": check_database(), "storage": check_extension("storage"),
+                    "search_index": check_index_lag()}, "ready", "not ready")
 
 
 def check_index_lag() -> dict:
