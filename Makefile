@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+RUN_URL = $(or $(PUBLIC_URL),http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT))
 FLASK = $(BIN)/flask --app wsgi
 
 .PHONY: run test lint install install-test catalogs migrate demo translations-update clean bench bench-uploads
@@ -32,9 +33,11 @@ migrate: catalogs
 demo: migrate
 	$(FLASK) seed-demo
 
+# Mail links and the trusted host come from PUBLIC_URL: by default the address served here
+# (127.0.0.1 when HOST is 0.0.0.0); set PUBLIC_URL to the address other machines use.
 run: demo
-	@echo "Serving the portal on http://$(HOST):$(PORT)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Serving the portal on http://$(HOST):$(PORT) (PUBLIC_URL $(RUN_URL))"
+	PUBLIC_URL=$(RUN_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The suite on every core (pytest-xdist: one worker per core; tests/parallel.py says what keeps
 # the workers apart). TEST_WORKERS=0 runs it in this process (for --pdb, or to compare).
