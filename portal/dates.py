@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from blinker import Namespace
@@ -32,6 +33,7 @@ def today() -> date:
     return utcnow().date()
 
 
+@lru_cache(maxsize=4096)  # pure; every dashboard asks it for each course's phases
 def add_months(day: date, months: int) -> date:
     """Calendar months later, the day clamped to the month's end (30 Jan + 1 = 28/29 Feb)."""
     return day + relativedelta(months=months)
