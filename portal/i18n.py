@@ -123,13 +123,18 @@ def _timezone_choices(lang: str, day: date) -> tuple[tuple[str, str], ...]:
     return tuple((zone, label) for _, _, label, zone in rows)
 
 
+# Countries of ``countries`` that the time-zone database does not list.
+_ZONES_NOT_IN_TZDATA = {"XK": ["Europe/Belgrade"]}
+
+
 def suggested_timezone(current: str | None, country: str | None) -> str:
     """The zone to preselect in the picker: the person's own if it is a current zone; else,
     among their country's zones, the only one or the one at the same offset as the obsolete
     zone they had (Africa/Asmera -> Africa/Asmara); else UTC."""
     if current in current_timezones() and (current != "UTC" or not country):
         return current
-    zones = pytz.country_timezones.get((country or "").upper(), [])
+    code = (country or "").upper()
+    zones = _ZONES_NOT_IN_TZDATA.get(code) or pytz.country_timezones.get(code, [])
     if len(zones) == 1:
         return zones[0]
     if current and is_valid_timezone(current):
@@ -144,13 +149,15 @@ def _locale() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
-# Territory codes in CLDR that are not ISO 3166-1 alpha-2 countries.
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"}
+# Territory codes in CLDR that are not countries. Kosovo (XK, the code the EU, CLDR and
+# development agencies use, not yet in ISO 3166-1) is a country of the program: kept.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 
 
 @lru_cache(maxsize=8)
 def countries(lang: str) -> tuple[tuple[str, str], ...]:
-    """ISO 3166-1 alpha-2 codes with their names in ``lang``, sorted by name."""
+    """ISO 3166-1 alpha-2 codes (and XK, Kosovo) with their names in ``lang``, sorted by
+    name: the one list of countries (forms, filters, the nominee importer)."""
     names = Locale.parse(lang).territories
     pairs = [(code, name) for code, name in names.items()
              if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES]

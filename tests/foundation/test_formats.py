@@ -62,6 +62,7 @@ def test_the_zone_preselected_from_the_country_when_it_has_one():
     assert i18n.suggested_timezone("UTC", "SN") == "Africa/Dakar"
     assert i18n.suggested_timezone("UTC", "MX") == "UTC"  # several zones: the person chooses
     assert i18n.suggested_timezone("America/La_Paz", "SN") == "America/La_Paz"  # their own
+    assert i18n.suggested_timezone(None, "XK") == "Europe/Belgrade"   # Kosovo: not in tzdata
     assert i18n.suggested_timezone("Africa/Asmera", "ER") == "Africa/Asmara"  # obsolete name
     assert i18n.suggested_timezone("Asia/Calcutta", "IN") == "Asia/Kolkata"
 
