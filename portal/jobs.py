@@ -369,10 +369,13 @@ def jobs_cli():
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--no-fork", "no_fork", is_flag=True,
+              help="Run each job in this process instead of a work horse forked for it, so what "
+                   "a job loads once (the speech recognition model) stays for the next.")
 @with_appcontext
-def worker(burst: bool) -> None:
+def worker(burst: bool, no_fork: bool) -> None:
     """Run jobs from the Redis queue."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         raise click.ClickException("REDIS_URL is not set: jobs run in the web process")
@@ -381,4 +384,5 @@ def worker(burst: bool) -> None:
     sweep()     # what a stopped process left unfinished goes back on the queue
     commit()
     queue = _queue(redis_url)
-    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    kind = SimpleWorker if no_fork else Worker
+    kind([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)

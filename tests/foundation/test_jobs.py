@@ -182,6 +182,30 @@ def test_with_redis_jobs_go_to_the_worker(app, mailbox, runner):
     assert message["Subject"] == "Restablezca la contraseña de su portal"
 
 
+@pytest.mark.skipif(not _redis_up(), reason="REDIS TESTS SKIPPED: no Redis on 127.0.0.1:6379")
+def test_a_worker_that_does_not_fork_keeps_what_jobs_loaded(app, runner):
+    """``--no-fork``: the jobs run in the worker's own process, one after the other, so what the
+    first loaded (the transcription model, here CALLS) is there for the next; the default
+    worker forks a work horse per job, which takes what it loaded with it."""
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    app.config["JOBS_QUEUE"] = "test-%s" % uuid.uuid4().hex
+    with app.app_context():
+        jobs.enqueue("test.record", value="first")
+        jobs.enqueue("test.record", value="second")
+        jobs.commit()
+    assert CALLS == []                                  # queued, not run by the web process
+    result = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert CALLS == []                                  # each ran in a forked work horse
+    with app.app_context():
+        jobs.enqueue("test.record", value="third")
+        jobs.enqueue("test.record", value="fourth")
+        jobs.commit()
+    result = runner.invoke(args=["jobs", "worker", "--burst", "--no-fork"])
+    assert result.exit_code == 0, result.output
+    assert CALLS == ["third", "fourth"]                 # here, in this very process
+
+
 def test_when_redis_is_down_the_job_runs_in_process(app):
     app.config["REDIS_URL"] = "redis://127.0.0.1:9/0"   # nothing listens there
     with app.app_context():
