@@ -93,21 +93,30 @@ def save_work(assignment_id: int):
         return jsonify(saved_at=version.draft_saved_at.isoformat(),
                        message=_("Draft saved at %(time)s.",
                                  time=format_moment(version.draft_saved_at)))
+    refused = _attach_file(assignment, version, form, submitting)
+    if refused is not None:
+        return refused
+    if submitting:
+        return _submit(assignment, form, text)
+    flash(_("Your draft is saved."), "success")
+    return redirect(url_for("assignments.work", assignment_id=assignment.id))
+
+
+def _attach_file(assignment, version, form, submitting: bool):
+    """Add the file sent with the post; the page again if it was refused (beside the file
+    field, with the hand-in's other problems when submitting), else None."""
     try:
         _attach(assignment, version)
         jobs.commit()
     except StorageUnavailable as exc:
         db.session.rollback()
         return _render_work(assignment, form, _upload_error(exc), 400)
-    except (UploadRefused, RuleBroken) as exc:  # beside the file, with the hand-in's others
+    except (UploadRefused, RuleBroken) as exc:
         db.session.rollback()
         if submitting:
             return _refused_hand_in(assignment, form, _upload_error(exc))
         return _render_work(assignment, form, status=400, file_problem=_upload_error(exc))
-    if submitting:
-        return _submit(assignment, form, text)
-    flash(_("Your draft is saved."), "success")
-    return redirect(url_for("assignments.work", assignment_id=assignment.id))
+    return None
 
 
 def _handed_in_already(assignment, text: str):
