@@ -117,12 +117,15 @@ def set_active(user_id: int):
 def invite():
     form = InviteForm()
     form.role.choices = role_choices(INVITABLE[current_user.role])
-    if form.validate_on_submit():
-        try:
+    valid = form.is_submitted() and form.validate()
+    existing = None
+    if form.is_submitted() and not (form.email.errors or form.role.errors):
+        try:  # asked even when another field is wrong: every problem at once
             existing = accounts.invitable(form.email.data, form.role.data)
         except accounts.AccountRefused as refused:
-            form.email.errors.append(explain(refused))
+            form.email.errors = [*form.email.errors, explain(refused)]
             return render_template("admin/invite.html", form=form), refused.status
+    if valid:
         person = existing or accounts.create_user(
             form.email.data, form.name.data, form.role.data, language=form.language.data,
             country=form.country.data or None, organization=form.organization.data or None)

@@ -32,9 +32,13 @@ def mine():
     return render_template("assignments/mine.html", rows=my_assignments(current_user))
 
 
-def _render_work(assignment, form=None, error=None, status=200, ext_form=None):
+def _render_work(assignment, form=None, error=None, status=200, ext_form=None,
+                 file_problem=None, draft_saved=False):
+    """``error``: one message for the page (a rule, the storage down); field problems are on
+    the forms' fields, and ``file_problem`` beside the file field: all in the summary."""
     context = work_context(assignment, current_user, form or WorkForm(), ext_form)
-    return render_template("assignments/work.html", error=error, **context), status
+    return render_template("assignments/work.html", error=error, file_problem=file_problem,
+                           draft_saved=draft_saved, **context), status
 
 
 @bp.route("/assignments/<int:assignment_id>")
@@ -67,9 +71,12 @@ def save_work(assignment_id: int):
     committed first, so a refused or failed upload never loses it."""
     assignment = access.assignment_for_participant(assignment_id, current_user)
     form = WorkForm()
+    submitting = request.form.get("action") == "submit"
     if not form.validate_on_submit():
         if _wants_json():
             return jsonify(error=" ".join(e for errs in form.errors.values() for e in errs)), 400
+        if submitting and not form.csrf_token.errors:  # the text refused: what else is wrong
+            return _refused_hand_in(assignment, form)
         return _render_work(assignment, form, status=400)
     text = form.text.data or ""
     again = _handed_in_already(assignment, text)
@@ -86,16 +93,30 @@ def save_work(assignment_id: int):
         return jsonify(saved_at=version.draft_saved_at.isoformat(),
                        message=_("Draft saved at %(time)s.",
                                  time=format_moment(version.draft_saved_at)))
-    try:
-        _attach(assignment, version)
-        jobs.commit()
-    except (UploadRefused, RuleBroken, StorageUnavailable) as exc:
-        db.session.rollback()
-        return _render_work(assignment, form, _upload_error(exc), 400)
-    if request.form.get("action") == "submit":
+    refused = _attach_file(assignment, version, form, submitting)
+    if refused is not None:
+        return refused
+    if submitting:
         return _submit(assignment, form, text)
     flash(_("Your draft is saved."), "success")
     return redirect(url_for("assignments.work", assignment_id=assignment.id))
+
+
+def _attach_file(assignment, version, form, submitting: bool):
+    """Add the file sent with the post; the page again if it was refused (beside the file
+    field, with the hand-in's other problems when submitting), else None."""
+    try:
+        _attach(assignment, version)
+        jobs.commit()
+    except StorageUnavailable as exc:
+        db.session.rollback()
+        return _render_work(assignment, form, _upload_error(exc), 400)
+    except (UploadRefused, RuleBroken) as exc:
+        db.session.rollback()
+        if submitting:
+            return _refused_hand_in(assignment, form, _upload_error(exc))
+        return _render_work(assignment, form, status=400, file_problem=_upload_error(exc))
+    return None
 
 
 def _handed_in_already(assignment, text: str):
@@ -144,18 +165,34 @@ def _submit(assignment, form, text):
         jobs.commit()
     except services.Invalid as invalid:
         db.session.rollback()
-        problems = field_errors(invalid)
-        for name in ("text", "statement"):  # beside their fields, and in the summary
-            if name in problems:
-                form[name].errors = [*form[name].errors, problems[name]]
-        summary = [problems[name] for name in ("text", "file", "statement") if name in problems]
-        return _render_work(assignment, form, summary, invalid.status)
+        return _hand_in_page(assignment, form, field_errors(invalid), draft_saved=True)
     except RuleBroken as broken:
         db.session.rollback()
         return _render_work(assignment, form, explain(broken) + " " +
                             _("Your text is saved as a draft."), broken.status)
     return redirect(url_for("assignments.receipt", submission_id=version.submission_id,
                             number=version.number))
+
+
+def _refused_hand_in(assignment, form, file_problem: str | None = None):
+    """A hand-in whose text or file was refused first: the page says also what else it lacks
+    (the rest of ``services.hand_in_problems``), every problem at once."""
+    submission = services.find_submission(assignment, current_user.id)
+    current = submission.current if submission else None
+    problems = field_errors(services.Invalid(services.hand_in_problems(
+        assignment, current.attachments if current else [], form.text.data or "",
+        bool(form.statement.data))))
+    if file_problem:  # what was wrong with the file sent, rather than "no file"
+        problems["file"] = file_problem
+    return _hand_in_page(assignment, form, problems, draft_saved=False)
+
+
+def _hand_in_page(assignment, form, problems: dict[str, str], draft_saved: bool):
+    for name in ("text", "statement"):  # beside their fields, and in the summary
+        if name in problems:
+            form[name].errors = [*form[name].errors, problems[name]]
+    return _render_work(assignment, form, status=400, file_problem=problems.get("file"),
+                        draft_saved=draft_saved)
 
 
 @bp.route("/assignments/<int:assignment_id>/files/<int:link_id>/remove", methods=["POST"])

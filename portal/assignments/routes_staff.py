@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from .. import exports, jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
-from ..domain_errors import explain
+from ..domain_errors import explain, field_errors
 from ..extensions import db
 from ..i18n import is_country, localize
 from ..protect.web import prefill
@@ -53,17 +53,32 @@ def _edit(course, assignment, form, status=200, error=None):
 
 
 def _save(course, assignment, form):
-    if not form.validate_on_submit():
-        return _edit(course, assignment, form, 400 if request.method == "POST" else 200)
+    if not form.is_submitted():
+        return _edit(course, assignment, form)
+    valid = form.validate()
+    values = form.cleaned(current_user.timezone)
+    if not valid:  # the dates' own problems too, every problem at once
+        _add_problems(form, services.assignment_problems(course, values))
+        return _edit(course, assignment if assignment.id else None, form, 400)
     try:
-        services.save_assignment(assignment, form.cleaned(current_user.timezone))
+        services.save_assignment(assignment, values)
         jobs.commit()
+    except services.Invalid as invalid:
+        db.session.rollback()
+        _add_problems(form, invalid.fields)
+        return _edit(course, assignment if assignment.id else None, form, invalid.status)
     except RuleBroken as broken:
         db.session.rollback()
         return _edit(course, assignment if assignment.id else None, form, broken.status,
                      explain(broken))
     flash(_("The assignment is saved."), "success")
     return redirect(url_for("assignments.course", course_id=course.id))
+
+
+def _add_problems(form, problems: dict) -> None:
+    """``{field: (code, params)}`` beside their fields (and so in the summary)."""
+    for name, message in field_errors(services.Invalid(problems)).items():
+        form[name].errors = [*form[name].errors, message]
 
 
 @bp.route("/assignments/course/<int:course_id>/new", methods=["GET", "POST"])

@@ -45,7 +45,11 @@ class RuleBroken(DomainError):
 # -- assignments ---------------------------------------------------------------------------------
 def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     """Set an assignment's fields from ``data`` (the form's cleaned values) and compute its
-    due date when it is counted from the course's departure."""
+    due date when it is counted from the course's departure. Refuses with an ``Invalid``
+    naming every wrong date (``assignment_problems``)."""
+    problems = assignment_problems(assignment.course, data)
+    if problems:
+        raise Invalid(problems)
     for name in ("phase", "title", "instructions", "statement", "opens_at", "cutoff_at", "asks",
                  "file_types", "max_files", "max_size_mb", "due_months_after_departure"):
         setattr(assignment, name, data[name])
@@ -53,15 +57,28 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     if assignment.due_months_after_departure is not None:
         assignment.due_at = dates.due_after_departure(assignment.course.departure,
                                                       assignment.due_months_after_departure)
-    problems = date_problems(assignment.phase, assignment.due_months_after_departure,
-                             assignment.course.report_months, assignment.opens_at,
-                             assignment.due_at, assignment.cutoff_at)
-    if problems:
-        raise problems[0]
     if assignment.id is None:
         db.session.add(assignment)
     db.session.flush()
     return assignment
+
+
+# The field of the assignment form each date problem belongs beside.
+PROBLEM_FIELDS = {"same_as_plan_report": "due_months", "opens_after_due": "opens_at",
+                  "cutoff_before_due": "cutoff_at"}
+
+
+def assignment_problems(course, data: dict) -> dict[str, tuple[str, dict]]:
+    """``date_problems`` of an assignment's ``data`` in ``course``, by form field; nothing
+    while a date that the checks compare is missing (the form says so)."""
+    months = data.get("due_months_after_departure")
+    due_at = dates.due_after_departure(course.departure, months) if months is not None \
+        else data.get("due_at")
+    if data.get("opens_at") is None or due_at is None:
+        return {}
+    found = date_problems(data["phase"], months, course.report_months, data["opens_at"],
+                          due_at, data.get("cutoff_at"))
+    return {PROBLEM_FIELDS[p.code]: (p.code, p.params) for p in found}
 
 
 def date_problems(phase: str, months: int | None, report_months, opens_at: datetime,
@@ -224,15 +241,7 @@ def submit(assignment: Assignment, user, text: str, statement_accepted: bool,
     deadline = deadline_for(assignment, user.id)
     if deadline.cutoff_at is not None and now > as_utc(deadline.cutoff_at):
         raise RuleBroken("after_cutoff", 409)
-    problems: dict[str, tuple[str, dict]] = {}  # all at once: one round trip on a slow link
-    if assignment.wants_text and not text.strip():
-        problems["text"] = ("text_missing", {})
-    if assignment.wants_files and not version.attachments:
-        problems["file"] = ("files_missing", {})
-    elif len(version.attachments) > assignment.max_files:
-        problems["file"] = ("too_many_files", {"limit": assignment.max_files})
-    if _statement_required(assignment) and not statement_accepted:
-        problems["statement"] = ("statement_missing", {})
+    problems = hand_in_problems(assignment, version.attachments, text, statement_accepted)
     if problems:
         raise Invalid(problems)
     version.statement_accepted = statement_accepted
@@ -243,6 +252,23 @@ def submit(assignment: Assignment, user, text: str, statement_accepted: bool,
     db.session.flush()
     staff_notices.work_handed_in(version)  # the course's staff hear of it, as each chose
     return version
+
+
+def hand_in_problems(assignment: Assignment, attachments: list, text: str,
+                     statement_accepted: bool) -> dict[str, tuple[str, dict]]:
+    """What a hand-in of ``text`` with ``attachments`` lacks, field by field (``text``,
+    ``file``, ``statement``), every problem at once: one round trip on a slow link. ``submit``
+    refuses on it; the work page asks it too when the text or a file was refused first."""
+    problems: dict[str, tuple[str, dict]] = {}
+    if assignment.wants_text and not text.strip():
+        problems["text"] = ("text_missing", {})
+    if assignment.wants_files and not attachments:
+        problems["file"] = ("files_missing", {})
+    elif len(attachments) > assignment.max_files:
+        problems["file"] = ("too_many_files", {"limit": assignment.max_files})
+    if _statement_required(assignment) and not statement_accepted:
+        problems["statement"] = ("statement_missing", {})
+    return problems
 
 
 def _statement_required(assignment: Assignment) -> bool:

@@ -173,15 +173,19 @@ def account():
             return redirect(url_for("auth.account"))
         status = 400
     elif request.method == "POST" and "pw-submit" in request.form:
-        if password.validate():
-            if current_user.check_password(password.current.data):
-                services.change_password(current_user, password.password.data)
-                jobs.commit()
-                # Every other session has ended; this one starts again with the new version.
-                _start_session(current_user._get_current_object())
-                flash(_("Your password is changed. Other devices are signed out."), "success")
-                return redirect(url_for("auth.account"))
-            password.current.errors.append(_("The current password is not right."))
+        valid = password.validate()
+        # The current password is checked even when the new one is refused: every problem
+        # at once, not one round trip for each.
+        if password.current.data and not current_user.check_password(password.current.data):
+            password.current.errors = [*password.current.errors,
+                                       _("The current password is not right.")]
+        elif valid:
+            services.change_password(current_user, password.password.data)
+            jobs.commit()
+            # Every other session has ended; this one starts again with the new version.
+            _start_session(current_user._get_current_object())
+            flash(_("Your password is changed. Other devices are signed out."), "success")
+            return redirect(url_for("auth.account"))
         status = 400
     elif request.method == "POST":
         status = 400
