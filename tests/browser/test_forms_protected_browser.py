@@ -102,6 +102,16 @@ def _material_form(page):
     page.wait_for_selector("form.library-edit")
 
 
+def _announcement(page):
+    page.goto("/courses/%d/announcements/new" % _course_id(page, "CBD-LOCAL-2026"))
+    page.wait_for_selector("form.announcement-form")
+
+
+def _cue_editor(page):
+    page.goto("/library/m/kitakyushu-waste-management/subtitles/en/cues")
+    page.wait_for_selector("form.library-cues")
+
+
 # form, account, how to open it, the fields typed into, the button that sends it
 FORMS = [
     ("assignment work", "jean-baptiste", _work, ["textarea[name=text]"], "button[value=draft]"),
@@ -126,6 +136,11 @@ FORMS = [
     ("material form", "mori", _material_form,
      ["input[name=title_en]", "textarea[name=description_en]"],
      "form.library-edit > button[type=submit]"),
+    ("announcement form", "tanaka", _announcement,
+     ["input[name=subject_en]", "textarea[name=body_en]"],
+     "form.announcement-form button[value=preview]"),
+    ("cue editor", "admin", _cue_editor, ["textarea[name=text-0]", "textarea[name=text-1]"],
+     "form.library-cues button[type=submit]"),
 ]
 
 
