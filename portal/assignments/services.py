@@ -50,6 +50,7 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     problems = assignment_problems(assignment.course, data)
     if problems:
         raise Invalid(problems)
+    old_due = assignment.due_at if assignment.id is not None else None
     for name in ("phase", "title", "instructions", "statement", "opens_at", "cutoff_at", "asks",
                  "file_types", "max_files", "max_size_mb", "due_months_after_departure"):
         setattr(assignment, name, data[name])
@@ -60,6 +61,11 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     if assignment.id is None:
         db.session.add(assignment)
     db.session.flush()
+    if old_due is not None and dates.japan_day(old_due) != dates.japan_day(assignment.due_at):
+        from ..courses import notify   # participants told, as when the course's dates move
+        notify.dates_moved(assignment.course, [dates.Moved(
+            dates.japan_day(old_due), dates.japan_day(assignment.due_at), title=assignment.title,
+            unchanged_for=_not_concerned(assignment))], because="assignment")
     return assignment
 
 
@@ -117,14 +123,18 @@ def _follow_course_dates(course, old, new) -> list[dates.Moved]:
     """The course's dates changed: relative deadlines follow; participants with an extension
     that sets their own due date keep it."""
     return [dates.Moved(dates.japan_day(old_due), dates.japan_day(a.due_at), title=a.title,
-                        unchanged_for=_extended_due(a))
+                        unchanged_for=_not_concerned(a))
             for a, old_due in refresh_relative_deadlines(course)]
 
 
-def _extended_due(assignment: Assignment) -> frozenset[int]:
+def _not_concerned(assignment: Assignment) -> frozenset[int]:
+    """Participants a move of ``assignment``'s due date does not concern: an extension gave
+    them their own date, or their work is handed in or accepted."""
     return frozenset(db.session.scalars(select(Extension.user_id).where(
         Extension.assignment_id == assignment.id, Extension.state == GRANTED,
-        Extension.due_at.is_not(None))))
+        Extension.due_at.is_not(None)).union(select(Submission.user_id).where(
+            Submission.assignment_id == assignment.id,
+            Submission.state.in_((SUBMITTED, ACCEPTED))))))
 
 
 def assignments_of_course(course_id: int) -> list[Assignment]:

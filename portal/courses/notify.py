@@ -1,5 +1,5 @@
-"""Telling participants that a change of the course's dates moved their due dates, each in their
-own language. The mail is queued on the unit of work: it leaves only if the change is committed."""
+"""Telling participants that a change of the course's dates, or of an assignment's, moved their
+due dates, each in their own language. The mail is queued on the unit of work: it leaves only if the change is committed."""
 from __future__ import annotations
 
 import uuid
@@ -15,15 +15,16 @@ from ..i18n import LANGUAGES
 from .models import Enrollment
 
 
-def dates_moved(course, moved: list[Moved]) -> int:
+def dates_moved(course, moved: list[Moved], because: str = "course") -> int:
     """One mail to each participant whose due dates moved, listing each with its old and new
-    date; returns how many participants are told. Bulk mail: delivered after the answer."""
+    date; ``because`` the ``course``'s dates or an ``assignment``'s own changed. Returns how
+    many participants are told. Bulk mail: delivered after the answer."""
     told = 0
     with mail.batch("dates-moved-%s" % uuid.uuid4().hex) as key:
         for user in _participants(course) if moved else ():
             items = [item for item in moved if user.id not in item.unchanged_for]
             if items:
-                _send(user, course, items)
+                _send(user, course, items, because)
                 told += 1
     if told:
         mail.deliver_later(key)
@@ -37,8 +38,9 @@ def _participants(course) -> list[User]:
         .order_by(User.id)))
 
 
-def _send(user: User, course, items: list[Moved]) -> None:
+def _send(user: User, course, items: list[Moved], because: str) -> None:
     lang = user.language if user.language in LANGUAGES else "en"
     mail.send_mail(user.email, "course_dates_moved", lang, user=user, course=course, items=items,
+                   because=because,
                    assignments=any(item.month is None for item in items),
                    link=external_url("courses.show", course_id=course.id))

@@ -203,3 +203,58 @@ def test_a_change_refused_by_the_form_moves_nothing(app, course_with_deadlines, 
     with app.app_context():
         due = db.session.get(Assignment, ids["relative"]).due_at
     assert due == datetime(2027, 7, 25, *TOKYO_2359, tzinfo=UTC)
+
+
+def test_an_assignments_own_new_date_is_told_to_whom_it_concerns(app, course_with_deadlines,
+                                                                 make_user, enroll, mailbox):
+    """Editing an assignment's due date tells the participants who still have to hand it in, as
+    a move of the course's dates does; not those who handed it in, nor those whose extension
+    gives them their own date. The same day at another hour tells nobody."""
+    from portal import jobs
+    from portal.assignments.models import Extension, Submission
+    client, ids, people, fixed_due = course_with_deadlines
+    kofi = make_user("participant", name="Kofi Mensah", language="en")
+    enroll(ids["course"], kofi.id, "accepted")
+    with app.app_context():
+        db.session.add_all([
+            Submission(assignment_id=ids["fixed"], user_id=kofi.id, state="submitted"),
+            Extension(assignment_id=ids["fixed"], user_id=people["lucia"].id, state="granted",
+                      due_at=datetime(2027, 3, 20, tzinfo=UTC),
+                      decided_at=datetime(2027, 1, 1, tzinfo=UTC))])
+        db.session.commit()
+    mailbox.messages.clear()
+    edit = "/assignments/%d/edit" % ids["fixed"]
+    form = {"phase": "post-return", "title_en": "Country report", "title_fr": "Rapport pays",
+            "instructions_en": "Report.", "opens_at": "2026-11-02T09:00", "due_mode": "fixed",
+            "due_at": "2027-03-01T10:00", "asks": "text", "max_files": "3",
+            "max_size_mb": "20"}
+    assert client.submit(edit, form).status_code == 302   # same day in Japan, later hour
+    assert jobs.wait_idle(app) and mailbox.messages == []
+    assert client.submit(edit, dict(form, due_at="2027-03-08T10:00")).status_code == 302
+    assert jobs.wait_idle(app)
+    [french] = mailbox.to(people["amina"].email)
+    assert french["Subject"] == "Nouvelles échéances du cours DATES-2027"
+    body = french.get_content()
+    assert "Une de vos échéances du cours Approvisionnement en eau urbain (DATES-2027) a " \
+           "changé :" in body
+    assert "Rapport pays : 1 mars 2027, désormais 8 mars 2027" in body
+    assert mailbox.to(people["lucia"].email) == []   # her extension's date stands
+    assert mailbox.to(kofi.email) == []              # handed in already
+    assert mailbox.to(people["gone"].email) == []
+
+
+def test_who_handed_in_is_not_told_that_the_course_moved_that_date(app, course_with_deadlines,
+                                                                    make_user, enroll, mailbox):
+    from portal import jobs
+    from portal.assignments.models import Submission
+    client, ids, people, _ = course_with_deadlines
+    with app.app_context():
+        db.session.add(Submission(assignment_id=ids["relative"], user_id=people["amina"].id,
+                                  state="accepted"))
+        db.session.commit()
+    mailbox.messages.clear()
+    client.submit("/courses/%d/edit" % ids["course"], _form(departure="2027-01-31"))
+    assert jobs.wait_idle(app)
+    body = mailbox.to(people["amina"].email)[0].get_content()
+    assert "Rapport d'étape" not in body                 # accepted: its date is past concern
+    assert "Rapport d'avancement, 3 mois après le départ" in body   # her plan's reports moved
