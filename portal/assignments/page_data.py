@@ -12,7 +12,6 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import localize
 from ..uploads import services as uploads
-from ..uploads.messages import format_size
 from . import deadline_extensions, files, services
 from .forms import ExtensionRequestForm
 from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment, Submission
@@ -84,6 +83,5 @@ def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
         "extension_answer": deadline_extensions.last_answer(assignment, user.id),
         "purpose": purpose, "form_limit": min(uploads.form_limit(purpose),
                                                purpose.policy.max_size),
-        "format_size": format_size,
         "upload_widget": "uploads" in current_app.blueprints,
     }
