@@ -76,7 +76,6 @@ def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
         "returned": current if current is not None and current.state == RETURNED else None,
         "deadline": deadline, "countdown": countdown(deadline.due_at, now),
         "instructions": localize(assignment.instructions),
-        "instructions_html": services.render_markdown(localize(assignment.instructions).text),
         "statement": localize(assignment.statement), "form": form,
         "ext_form": ext_form or ExtensionRequestForm(),
         "pending_request": deadline_extensions.pending_request(assignment, user.id),

@@ -223,7 +223,6 @@ def version(submission_id: int, number: int):
     if version.state == DRAFT and submission.user_id != current_user.id:
         abort(404)  # a draft is the participant's own until handed in
     return render_template("assignments/version.html", submission=submission, version=version,
-                           render_markdown=services.render_markdown,
                            is_owner=submission.user_id == current_user.id, RETURNED=RETURNED)
 
 

@@ -116,7 +116,6 @@ def queue(course_id: int):
 def _render_review(submission, form, status=200, error=None):
     return render_template("assignments/review.html", submission=submission, form=form,
                            version=submission.current, error=error,
-                           render_markdown=services.render_markdown,
                            deadline=services.deadline_for(submission.assignment,
                                                           submission.user_id),
                            PREVIEW_TYPES=files.PREVIEW_TYPES), status
