@@ -156,9 +156,7 @@ def edit(slug):
     else:
         stored, error = _received(form)
         if not request.form.get("file_remove") and form.validate() and error is None:
-            manage.apply_details(material, form.details())
-            if stored is not None:
-                manage.attach_original(material, stored)
+            manage.update(material, form.details(), stored, current_user)
             jobs.commit()
             flash(_("The material was saved."), "success")
             return redirect(url_for("library.edit", slug=material.slug))
