@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .analysis import LANGUAGES, STEMMED_LANGUAGES, WORD_PATTERN, guess_language
-from .schema import KINDS, MATERIAL, META_ID, VISIBILITIES, WINDOW, text_field
+from .schema import KINDS, MATERIAL, META_ID, VISIBILITIES, WINDOW, MaterialKind, text_field
 from .transcripts import as_cue, group_windows
 
 MAX_PAGE_CHARS = 20_000     # a page's text kept in the index (stored for its moment)
@@ -41,7 +41,7 @@ def material_documents(material: Mapping[str, Any]) -> tuple[dict, list[dict]]:
         "doc_type": MATERIAL,
         "titles": titles,
         "descriptions": descriptions,
-        "kind": _choice(material, "kind", KINDS, default="video"),
+        "kind": _choice(material, "kind", KINDS, default=MaterialKind.VIDEO),
         "visibility": _choice(material, "visibility", VISIBILITIES),
         "subjects": _csv(material.get("subjects")),
         "courses": _csv(material.get("courses")),
@@ -157,7 +157,7 @@ def _choice(material: Mapping[str, Any], key: str, allowed, default=None) -> str
     if value not in allowed:
         raise InvalidMaterial(
             f"{material.get('id')}: {key} must be one of {allowed}, got {value!r}")
-    return value
+    return str(value)  # the plain text, never an enum member, in the stored fields
 
 
 def _texts(value) -> dict[str, str]:

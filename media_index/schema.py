@@ -18,14 +18,32 @@ sort float NUMERIC fields.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import LANGUAGES, language_analyzer, spelling_analyzer, word_analyzer
 
 MATERIAL, WINDOW, META = "material", "window", "meta"
 META_ID = "__meta__"
-VISIBILITIES = ("public", "registered", "course")
-KINDS = ("video", "document")
+
+
+class MaterialKind(StrEnum):
+    """What a material is. Defined here, once: the portal's library stores these values
+    (``portal.library.models`` takes them from here; this package never imports the portal)."""
+    VIDEO = "video"
+    DOCUMENT = "document"
+
+
+class Visibility(StrEnum):
+    """Who may find a material; `view.Allowed` turns a reader's rights into these terms."""
+    PUBLIC = "public"          # anyone, signed in or not
+    REGISTERED = "registered"  # anyone signed in
+    COURSE = "course"          # the participants and staff of the material's courses
+
+
+KINDS = tuple(MaterialKind)
+VISIBILITIES = tuple(Visibility)
 NO_PAGE = 2 ** 31 - 1  # what the ``page`` column reads for a window without one
 
 

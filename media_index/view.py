@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from whoosh.query import And, NullQuery, Or, Query, Term
 
 from .postings import term_ids, term_postings
-from .schema import MATERIAL, build_schema
+from .schema import MATERIAL, Visibility, build_schema
 from .segments import Column, FieldLengths, Lexicon
 from .spelling import Speller
 
@@ -52,12 +52,12 @@ class Allowed:
             return Term("doc_type", MATERIAL)
         parts = []
         if self.public:
-            parts.append(Term("visibility", "public"))
+            parts.append(Term("visibility", Visibility.PUBLIC))
         if self.registered:
-            parts.append(Term("visibility", "registered"))
+            parts.append(Term("visibility", Visibility.REGISTERED))
         if self.courses:
             codes = Or([Term("courses", c) for c in sorted(self.courses)])
-            parts.append(And([Term("visibility", "course"), codes]))
+            parts.append(And([Term("visibility", Visibility.COURSE), codes]))
         return Or(parts) if parts else None
 
 

@@ -73,3 +73,16 @@ def test_lower_layers_import_neither_routes_nor_the_app():
 def test_only_entry_points_import_the_application_factory():
     importers = sorted(name for name, targets in import_graph().items() if "portal.app" in targets)
     assert importers == []  # wsgi.py, tests and bench import it; nothing inside the portal
+
+
+def test_media_index_stands_below_the_portal():
+    """media_index holds the index's vocabulary (a material's kinds and visibilities) once; the
+    portal takes it from there, and media_index never reaches up into the portal."""
+    from media_index import schema
+    from portal.library import models
+    reaching_up = sorted((name, target) for name, targets in import_graph().items()
+                         if name.startswith("media_index") for target in targets
+                         if target.startswith("portal"))
+    assert reaching_up == []
+    assert models.MaterialKind is schema.MaterialKind
+    assert models.Visibility is schema.Visibility

@@ -318,11 +318,10 @@ def _upload_widget():
     from flask import current_app
     if "uploads.create" not in current_app.view_functions:
         return None
-    from ..uploads.messages import format_size
     from ..uploads.purposes import get_purpose
     from ..uploads.services import form_limit
     purpose = get_purpose("plan-evidence")
-    return {"purpose": purpose, "form_limit": form_limit(purpose), "format_size": format_size}
+    return {"purpose": purpose, "form_limit": form_limit(purpose)}
 
 
 @bp.route("/action-plans/<int:plan_id>/reports/<int:month>", methods=["GET", "POST"])

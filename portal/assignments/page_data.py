@@ -12,7 +12,6 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import localize
 from ..uploads import services as uploads
-from ..uploads.messages import format_size
 from . import deadline_extensions, files, services
 from .forms import ExtensionRequestForm
 from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment, Submission
@@ -77,13 +76,11 @@ def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
         "returned": current if current is not None and current.state == RETURNED else None,
         "deadline": deadline, "countdown": countdown(deadline.due_at, now),
         "instructions": localize(assignment.instructions),
-        "instructions_html": services.render_markdown(localize(assignment.instructions).text),
         "statement": localize(assignment.statement), "form": form,
         "ext_form": ext_form or ExtensionRequestForm(),
         "pending_request": deadline_extensions.pending_request(assignment, user.id),
         "extension_answer": deadline_extensions.last_answer(assignment, user.id),
         "purpose": purpose, "form_limit": min(uploads.form_limit(purpose),
                                                purpose.policy.max_size),
-        "format_size": format_size,
         "upload_widget": "uploads" in current_app.blueprints,
     }

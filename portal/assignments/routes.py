@@ -15,7 +15,7 @@ from ..i18n import format_moment
 from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
-from ..uploads.messages import format_size, message as upload_message
+from ..uploads.messages import message as upload_message
 from . import access, deadline_extensions, files, notify, services
 from .forms import ExtensionRequestForm, WorkForm, to_utc
 from .models import DRAFT, RETURNED, SUBMITTED, SubmissionFile
@@ -250,7 +250,7 @@ def receipt(submission_id: int, number: int):
         abort(404)
     when = moments_for(version.submitted_at, current_user.timezone, str(get_locale()))
     return render_template("assignments/receipt.html", submission=submission, version=version,
-                           when=when, format_size=format_size)
+                           when=when)
 
 
 @bp.route("/assignments/submissions/<int:submission_id>/v<int:number>")
@@ -260,7 +260,6 @@ def version(submission_id: int, number: int):
     if version.state == DRAFT and submission.user_id != current_user.id:
         abort(404)  # a draft is the participant's own until handed in
     return render_template("assignments/version.html", submission=submission, version=version,
-                           render_markdown=services.render_markdown, format_size=format_size,
                            is_owner=submission.user_id == current_user.id, RETURNED=RETURNED)
 
 

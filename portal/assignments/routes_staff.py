@@ -22,7 +22,7 @@ from ..i18n import is_country, localize
 from ..protect.web import prefill
 from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused
-from ..uploads.messages import format_size, message as upload_message
+from ..uploads.messages import message as upload_message
 from . import access, deadline_extensions, files, notify, reports, services
 from .forms import (
     STATE_LABELS,
@@ -130,8 +130,7 @@ def queue(course_id: int):
 
 def _render_review(submission, form, status=200, error=None):
     return render_template("assignments/review.html", submission=submission, form=form,
-                           version=submission.current, error=error, format_size=format_size,
-                           render_markdown=services.render_markdown,
+                           version=submission.current, error=error,
                            deadline=services.deadline_for(submission.assignment,
                                                           submission.user_id),
                            PREVIEW_TYPES=files.PREVIEW_TYPES), status

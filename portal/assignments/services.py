@@ -13,7 +13,6 @@ from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import as_utc
-from ..markdown import render_markdown  # noqa: F401  (pages call services.render_markdown)
 from ..messaging import notices as staff_notices
 from .models import (
     ACCEPTED,

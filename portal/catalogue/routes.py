@@ -15,7 +15,6 @@ from ..extensions import db
 from ..storage.base import ObjectNotFound
 from ..uploads import services as uploads
 from ..uploads.checks import UploadRefused
-from ..uploads.messages import format_size
 from . import documents, exports, services, statistics
 from .charts import bar_chart
 from .forms import FIELD_LABELS, OutlineForm
@@ -72,7 +71,6 @@ def course(course_id: int):
     outline = services.outline_of(course)
     return render_template("catalogue/course.html", course=course, outline=outline,
                            manage=manage, document=documents.document_of(outline),
-                           format_size=format_size,
                            field_labels=FIELD_LABELS, outline_fields=OUTLINE_FIELDS)
 
 

@@ -21,11 +21,11 @@ from ..courses.vocabulary import SUBJECTS
 from ..forms import ANY, TranslatedField
 from ..i18n import CONTENT_LANGUAGES, language_name
 from .manage import MaterialDetails
-from .models import MaterialKind
+from .models import MaterialKind, Visibility
 
-VISIBILITY_LABELS = {"public": _l("Public: anyone"),
-                     "registered": _l("Registered: anyone signed in"),
-                     "course": _l("Course members: the related courses only")}
+VISIBILITY_LABELS = {Visibility.PUBLIC: _l("Public: anyone"),
+                     Visibility.REGISTERED: _l("Registered: anyone signed in"),
+                     Visibility.COURSE: _l("Course members: the related courses only")}
 KIND_LABELS = {MaterialKind.VIDEO: _l("Video"), MaterialKind.DOCUMENT: _l("Document")}
 
 

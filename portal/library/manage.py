@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from .. import dates, jobs
+from .. import audit, dates, jobs
 from ..db_types import utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
@@ -103,7 +103,29 @@ def create(user, details: MaterialDetails, stored: StoredFile | None) -> Materia
     db.session.flush()
     if stored is not None:
         attach_original(material, stored)
+    audit.record("material.create", material, actor=user, slug=material.slug,
+                 visibility=material.visibility)
     return material
+
+
+def update(material: Material, details: MaterialDetails, stored: StoredFile | None,
+           by) -> None:
+    """Save an uploader's edit (and the new file, if any). The audit log gets the fields that
+    changed and, on a line of its own, a change of who may see the material."""
+    before = details_of(material)
+    apply_details(material, details)
+    if stored is not None:
+        attach_original(material, stored)
+    changed = [f.name for f in fields(MaterialDetails) if f.name != "visibility"
+               and getattr(before, f.name) != getattr(details, f.name)]
+    if stored is not None:
+        changed.append("file")
+    if changed:
+        audit.record("material.update", material, actor=by, slug=material.slug,
+                     fields=sorted(changed))
+    if before.visibility != details.visibility:
+        audit.record("material.visibility", material, actor=by, slug=material.slug,
+                     before=before.visibility, after=details.visibility)
 
 
 def editable_materials(user) -> list[Material]:

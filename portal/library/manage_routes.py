@@ -22,7 +22,7 @@ from ..i18n import language_name
 from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
-from ..uploads.messages import format_size, message
+from ..uploads.messages import message
 from ..uploads.purposes import get_purpose
 from ..uploads.services import form_limit
 from . import manage
@@ -55,8 +55,7 @@ def _editable_or_404(slug: str):
 def _upload_context() -> dict:
     purpose = get_purpose("material")
     widget = "uploads.create" in current_app.view_functions
-    return {"purpose": purpose, "form_limit": form_limit(purpose), "format_size": format_size,
-            "upload_widget": widget}
+    return {"purpose": purpose, "form_limit": form_limit(purpose), "upload_widget": widget}
 
 
 @bp.route("/manage")
@@ -157,9 +156,7 @@ def edit(slug):
     else:
         stored, error = _received(form)
         if not request.form.get("file_remove") and form.validate() and error is None:
-            manage.apply_details(material, form.details())
-            if stored is not None:
-                manage.attach_original(material, stored)
+            manage.update(material, form.details(), stored, current_user)
             jobs.commit()
             flash(_("The material was saved."), "success")
             return redirect(url_for("library.edit", slug=material.slug))

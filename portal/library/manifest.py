@@ -13,6 +13,8 @@ from pathlib import Path
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from media_index.schema import KINDS, VISIBILITIES
+
 from .. import jobs
 from ..courses.vocabulary import SUBJECTS
 from ..domain_errors import explain
@@ -22,16 +24,7 @@ from ..storage import get_storage
 from ..uploads.checks import HEAD_SIZE, ZIP_TYPES, UploadRefused, check_archive, check_upload
 from ..uploads.purposes import get_purpose
 from .messages import track_notes
-from .models import (
-    DOCUMENT,
-    FAILED,
-    KINDS,
-    ORIGINAL,
-    READY,
-    VISIBILITIES,
-    Material,
-    MaterialKind,
-)
+from .models import DOCUMENT, FAILED, ORIGINAL, READY, Material, MaterialKind, Visibility
 from .outbox import SYNC_JOB
 from .services import SLUG, LibraryError, attach_file, get_material, set_subtitles, store_file
 
@@ -107,7 +100,7 @@ def validate(item) -> dict:
     unknown = [s for s in subjects if s not in SUBJECTS]
     if unknown:
         raise ItemError("unknown subjects: %s" % ", ".join(unknown))
-    visibility = item.get("visibility", "public")
+    visibility = item.get("visibility", Visibility.PUBLIC)
     if visibility not in VISIBILITIES:
         raise ItemError("visibility must be one of %s" % ", ".join(VISIBILITIES))
     year, duration = item.get("year"), item.get("duration_s")

@@ -19,15 +19,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from media_index.schema import MaterialKind, Visibility
+
 from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
 from ..storage.models import StoredFile
-
-
-class MaterialKind(StrEnum):
-    """Stored as its value, like the enums below: templates compare with the plain strings."""
-    VIDEO = "video"
-    DOCUMENT = "document"
 
 
 class MaterialState(StrEnum):
@@ -56,8 +52,10 @@ class FileRole(StrEnum):
     PREVIEW = "preview"
 
 
-KINDS = tuple(MaterialKind)
-VISIBILITIES = ("public", "registered", "course")
+# A material's kind and visibility (`MaterialKind`, `Visibility`, imported above) are the search
+# index's vocabulary too: defined once in media_index.schema, which cannot import the portal.
+# Stored as their values, like the enums above: templates compare with plain strings.
+
 # Short names of the members, for the modules that use them often.
 PROCESSING, READY, FAILED = MaterialState
 ORIGINAL, LOW, AUDIO, POSTER, DOCUMENT, PREVIEW = FileRole
@@ -79,7 +77,7 @@ class Material(db.Model):
     audio_language: Mapped[str | None] = mapped_column(String(8))
     duration_s: Mapped[int | None] = mapped_column(Integer)
     producer: Mapped[str | None] = mapped_column(String(160))
-    visibility: Mapped[str] = mapped_column(String(12), default="public")
+    visibility: Mapped[str] = mapped_column(String(12), default=Visibility.PUBLIC)
     allow_download: Mapped[bool] = mapped_column(default=True)
     state: Mapped[str] = mapped_column(String(12), default=READY)
     failure_reason: Mapped[str | None] = mapped_column(String(500))  # technical detail

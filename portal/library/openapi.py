@@ -1,8 +1,10 @@
 """The OpenAPI 3 description of the JSON API (served at /api/v1/openapi.json)."""
 from __future__ import annotations
 
+from media_index.schema import KINDS, VISIBILITIES
+
 from ..i18n import CONTENT_LANGUAGES
-from .models import KINDS, VISIBILITIES, MaterialState
+from .models import MaterialState
 
 
 def _param(name: str, description: str, schema: dict | None = None, array: bool = False) -> dict:

@@ -8,7 +8,7 @@ from media_index.view import Allowed
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, STAFF
 from ..extensions import db
 from ..storage.http import playable_inline
-from .models import AUDIO, FAILED, LOW, ORIGINAL, POSTER, PREVIEW, Material
+from .models import AUDIO, FAILED, LOW, ORIGINAL, POSTER, PREVIEW, Material, Visibility
 
 MANAGERS = (COORDINATOR, ADMIN)   # manage the whole library
 UPLOADERS = (INSTRUCTOR, COORDINATOR, ADMIN)
@@ -45,11 +45,11 @@ def may_view(user, material: Material | None) -> bool:
         return True
     if material.state == FAILED:
         return False
-    if material.visibility == "public":
+    if material.visibility == Visibility.PUBLIC:
         return True
     if not _signed_in(user):
         return False
-    if material.visibility == "registered":
+    if material.visibility == Visibility.REGISTERED:
         return True
     return bool(set(material.courses or ()) & course_codes(user))
 

@@ -17,7 +17,7 @@ from ..storage.base import PartRejected
 from ..storage.models import StoredFile
 from . import services
 from .checks import UploadRefused
-from .messages import format_size, message
+from .messages import message
 from .purposes import get_purpose
 
 bp = Blueprint("uploads", __name__)
@@ -169,7 +169,7 @@ def new():
     """Send a file: the upload widget, or an ordinary form without JavaScript."""
     purpose = _page_purpose()
     return render_template("uploads/new.html", purpose=purpose,
-                           form_limit=services.form_limit(purpose), format_size=format_size)
+                           form_limit=services.form_limit(purpose))
 
 
 @bp.post("/uploads/form")
@@ -196,10 +196,8 @@ def form():
     if error:
         return render_template("uploads/new.html", purpose=purpose, error=error,
                                note=request.form.get("note", ""),
-                               form_limit=services.form_limit(purpose),
-                               format_size=format_size), 422
-    return render_template("uploads/done.html", file=stored, note=request.form.get("note", ""),
-                           format_size=format_size)
+                               form_limit=services.form_limit(purpose)), 422
+    return render_template("uploads/done.html", file=stored, note=request.form.get("note", ""))
 
 
 # -- downloads -------------------------------------------------------------------------------------

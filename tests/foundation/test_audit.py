@@ -154,6 +154,72 @@ def test_removals_are_recorded(app, demo):
         "library_materials", material_id, "en")
 
 
+def test_library_materials_added_changed_and_made_visible_are_recorded(app, demo):
+    """Adding a material, changing it (the fields changed) and changing who may see it are
+    staff actions like the others; saving it unchanged writes nothing, and a material whose
+    creation is rolled back leaves no entry."""
+    from dataclasses import replace
+
+    from portal.library import manage
+    from portal.library.models import Material
+    with app.app_context():
+        people = _people()
+        mori, kenji = people["mori"], people["coordinator"]
+        mori_id, kenji_id = mori.id, kenji.id
+        details = manage.MaterialDetails(
+            kind="document", title={"en": "Audit handbook"}, description={},
+            subjects=["health"], keywords=[], courses=[], year=2025, audio_language=None,
+            producer=None, visibility="course", allow_download=True)
+        material = manage.create(mori, details, None)
+        db.session.commit()
+        material_id = material.id
+        manage.update(material, details, None, kenji)                        # nothing changed
+        manage.update(material, replace(details, title={"en": "Audit handbook", "fr": "Guide"},
+                                        year=2026), None, kenji)
+        manage.update(material, replace(details, title={"en": "Audit handbook", "fr": "Guide"},
+                                        year=2026, visibility="public"), None, kenji)
+        db.session.commit()
+        manage.create(mori, replace(details, title={"en": "Never saved"}), None)
+        db.session.rollback()
+        assert db.session.scalar(select(Material).where(Material.slug == "never-saved")) is None
+    [created] = _entries(app, "material.create")
+    assert (created.actor_id, created.target_type, created.target_id, created.details) == (
+        mori_id, "library_materials", material_id,
+        {"slug": "audit-handbook", "visibility": "course"})
+    [changed] = _entries(app, "material.update")
+    assert (changed.actor_id, changed.details) == (
+        kenji_id, {"slug": "audit-handbook", "fields": ["title", "year"]})
+    [shown] = _entries(app, "material.visibility")
+    assert (shown.actor_id, shown.target_id, shown.details) == (
+        kenji_id, material_id, {"slug": "audit-handbook", "before": "course", "after": "public"})
+
+
+def test_a_material_edited_through_its_page_is_recorded(app, demo, login_as):
+    """The edit page goes through the same service: the entry names the person and the
+    fields they changed."""
+    from portal.auth.models import User
+    from portal.library import manage
+    instructor_client, instructor = login_as("instructor")
+    with app.app_context():
+        material = manage.create(db.session.get(User, instructor.id), manage.MaterialDetails(
+            kind="document", title={"en": "Page edit"}, description={}, subjects=["health"],
+            keywords=[], courses=[], year=None, audio_language=None, producer=None,
+            visibility="public", allow_download=True), None)
+        db.session.commit()
+        slug, material_id = material.slug, material.id
+    form = {"kind": "document", "title_en": "Page edit", "title_fr": "", "title_es": "",
+            "title_ja": "", "description_en": "", "description_fr": "", "description_es": "",
+            "description_ja": "", "subjects": ["health"], "keywords": "", "courses": "",
+            "year": "", "audio_language": "", "producer": "", "visibility": "registered",
+            "allow_download": "y", "file_id": ""}
+    response = instructor_client.submit("/library/m/%s/edit" % slug, form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+    [entry] = _entries(app, "material.visibility")
+    assert (entry.actor_id, entry.target_id, entry.details["after"]) == (
+        instructor.id, material_id, "registered")
+    assert _entries(app, "material.update") == []
+
+
 def test_unknown_actions_are_refused(app):
     with app.app_context(), pytest.raises(ValueError):
         audit.record("user.rename")

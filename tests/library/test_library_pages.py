@@ -228,6 +228,22 @@ def test_pages_in_french_and_spanish(app, login_as, lib, vtt, lang):
     assert ">%s<" % {"fr": "Bibliothèque", "es": "Biblioteca"}[lang] in html
 
 
+def test_a_title_in_another_language_is_marked_as_such_on_every_page(app, login_as, lib, vtt):
+    """A title shown in a language other than the reader's carries its ``lang`` and the name of
+    its language (the house's ``content()``), on the cards, the page, the list, the statistics
+    and the cue editor alike."""
+    lib.add("kaizen", {"ja": "改善の現場"}, {"en": vtt((1, "hello"))})
+    with app.app_context():
+        record_view(db.session.scalar(select(Material).where(Material.slug == "kaizen")), "u:1")
+        jobs.commit()
+    coordinator, _ = login_as("coordinator", language="fr")
+    marked = '<span lang="ja">改善の現場</span> <span class="fallback">(japonais)</span>'
+    for url in ("/library/", "/library/m/kaizen", "/library/manage", "/library/stats",
+                "/library/m/kaizen/subtitles/en/cues"):
+        html = coordinator.get(url).get_data(as_text=True)
+        assert marked in html, url
+
+
 def test_a_file_sent_through_the_upload_layer_is_claimed_by_id(app, login_as, tiny_video):
     from werkzeug.datastructures import FileStorage
 
