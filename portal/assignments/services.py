@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy import bindparam, select
 
 from .. import audit, dates, domain_errors
+from ..courses import notify
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
@@ -61,7 +62,7 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
         db.session.add(assignment)
     db.session.flush()
     if old_due is not None and dates.japan_day(old_due) != dates.japan_day(assignment.due_at):
-        from ..courses import notify   # participants told, as when the course's dates move
+        # Participants told, as when the course's dates move.
         notify.dates_moved(assignment.course, [dates.Moved(
             dates.japan_day(old_due), dates.japan_day(assignment.due_at), title=assignment.title,
             unchanged_for=_not_concerned(assignment))], because="assignment")

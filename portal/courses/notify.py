@@ -1,5 +1,6 @@
 """Telling participants that a change of the course's dates, or of an assignment's, moved their
-due dates, each in their own language. The mail is queued on the unit of work: it leaves only if the change is committed."""
+due dates, each in their own language. The mail is queued on the unit of work: it leaves only if
+the change is committed."""
 from __future__ import annotations
 
 import uuid
