@@ -64,6 +64,16 @@ def report_due_dates(course) -> list[tuple[int, date]]:
     return [(m, report_due(course, m)) for m in sorted(set(course.report_months or []))]
 
 
+def plan_report_month(phase: str, months: int | None, report_months) -> int | None:
+    """The action plan's report milestone a deadline coincides with: a post-return deadline
+    counted ``months`` after the departure, in a month the plan reports on, is that report (one
+    obligation, not two); None otherwise. New assignments at such a month are refused; older
+    ones are shown, reminded and fed to calendars as that report."""
+    if phase == "post-return" and months is not None and months in (report_months or []):
+        return months
+    return None
+
+
 def closes_on(departure: date, report_months) -> date:
     """The last day of the post-return phase: a month after the last report falls due."""
     return add_months(departure, max(report_months or [0]) + 1)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import dates
+from ..assignments import services as assignments
 from ..auth.services import external_url
 from ..courses.models import Course, Enrollment
 from ..extensions import db
@@ -22,11 +23,19 @@ from ..mail import send_mail
 from .models import ACCEPTED, REVISING, SUBMITTED, ActionPlan, PlanReminder
 
 SOON = timedelta(days=7)
+# Whose plans are reminded of their reports (a condition on ActionPlan joined to Enrollment):
+# alumni with an accepted plan, or one being revised after it was accepted.
+REMINDED = and_(ActionPlan.state.in_((ACCEPTED, REVISING)), Enrollment.is_alumnus)
 OVERDUE_WINDOW = timedelta(days=60)  # an old forgotten report is not chased for ever
 
 
-def events_for(plan: ActionPlan, today: date) -> list[tuple[int, date, str]]:
+def events_for(plan: ActionPlan, today: date, handed_in=frozenset()) -> list[tuple[int, date, str]]:
+    """The reminders due ``today`` for the plan's reports. ``handed_in`` holds (course id,
+    month, user id) of reports handed in as an assignment that is that report
+    (``assignments.services.handed_in_as_assignment``): met, so not chased."""
     done = {r.month for r in plan.reports if r.state == SUBMITTED}
+    done |= {month for course_id, month, user_id in handed_in
+             if course_id == plan.course.id and user_id == plan.enrollment.user_id}
     enrolled_on = plan.enrollment.created_at.date() if plan.enrollment.created_at else None
     events = []
     for month, due in dates.report_due_dates(plan.course):
@@ -58,16 +67,16 @@ def send_due(today: date | None = None) -> int:
     today = today or dates.today()
     plans = db.session.scalars(
         select(ActionPlan).join(Enrollment).join(Course)
-        .where(ActionPlan.state.in_((ACCEPTED, REVISING)), Enrollment.is_alumnus,
-               Course.departure < today)
+        .where(REMINDED, Course.departure < today)
         .options(selectinload(ActionPlan.reports), selectinload(ActionPlan.enrollment)
                  .selectinload(Enrollment.user))).all()
+    handed_in = assignments.handed_in_as_assignment({p.enrollment.course_id for p in plans})
     queued = 0
     for plan in plans:
         author = plan.author
         if not author.active or not author.password_hash:
             continue
-        for month, due, kind in events_for(plan, today):
+        for month, due, kind in events_for(plan, today, handed_in):
             try:
                 with db.session.begin_nested():
                     reminder = PlanReminder(plan_id=plan.id, month=month, kind=kind)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import dates
+from ..assignments import services as assignments
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import LANGUAGES
@@ -32,16 +33,47 @@ class Due:
     month: int
     due: date
     report: ProgressReport | None
+    # Assignments that are this same report (``Assignment.plan_report_month``: made before
+    # such assignments were refused), each with the author's work on it or None.
+    assignments: tuple = ()
 
     @property
     def submitted(self) -> bool:
         return self.report is not None and self.report.state == SUBMITTED
 
+    @property
+    def handed_in_as(self):
+        """The (assignment, submission) the author handed this report in as, if any: the
+        obligation is met, and what was handed in stays reachable from the report's line."""
+        return next(((a, s) for a, s in self.assignments if s is not None and s.submitted_at),
+                    None)
 
-def schedule(plan: ActionPlan) -> list[Due]:
-    """Each report the course asks for, with its due date and the report if started."""
+    @property
+    def done(self) -> bool:
+        return self.submitted or self.handed_in_as is not None
+
+
+Work = dict[tuple[int, int], list]
+
+
+def work_for(plans: list[ActionPlan]) -> Work:
+    """``assignments.services.plan_report_assignments`` for plans of one author (their
+    courses at once): what ``schedule`` joins to each report month."""
+    plans = [p for p in plans if p is not None]
+    if not plans:
+        return {}
+    return assignments.plan_report_assignments({p.course.id for p in plans},
+                                               plans[0].enrollment.user_id)
+
+
+def schedule(plan: ActionPlan, work: Work | None = None) -> list[Due]:
+    """Each report the course asks for, with its due date, the report if started and the
+    assignments that are the same report (``work``, from ``work_for``: read here if not
+    given)."""
     by_month = {r.month: r for r in plan.reports}
-    return [Due(m, due, by_month.get(m)) for m, due in dates.report_due_dates(plan.course)]
+    work = work_for([plan]) if work is None else work
+    return [Due(m, due, by_month.get(m), tuple(work.get((plan.course.id, m), ())))
+            for m, due in dates.report_due_dates(plan.course)]
 
 
 def require_open(plan: ActionPlan, month: int, today: date | None = None) -> None:

@@ -52,7 +52,8 @@ def _labels() -> dict:
 @allow(PARTICIPANT)
 def my_plans():
     rows = services.plans_of(current_user)
-    return render_template("action_plans/my_plans.html", rows=rows,
+    work = reports.work_for([plan for _e, plan in rows if plan and plan.accepted_version])
+    return render_template("action_plans/my_plans.html", rows=rows, work=work,
                            schedule=reports.schedule, **_labels())
 
 
@@ -294,8 +295,11 @@ def _render_report(plan, report, due, typed=None, refused=None, status=200, read
     errors = {}
     if refused is not None:
         (errors, message), status = _report_problems(refused), _refused_status(refused)
+    # The report month, with the assignments that are this same report (Due.assignments).
+    month = next(d for d in reports.schedule(plan) if d.month == report.month)
     return render_template("action_plans/report.html", plan=plan, report=report, due=due,
-                           typed=typed, errors=errors, message=message,
+                           typed=typed, errors=errors, message=message, month=month,
+                           author=services.is_author(current_user, plan),
                            readonly=readonly, upload_widget=_upload_widget(), **_labels()), status
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import dates
 from ..auth.models import User
 from ..courses.models import Course
 from ..db_types import TranslatedText, UTCDateTime, utcnow
@@ -62,6 +63,13 @@ class Assignment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course: Mapped[Course] = relationship()
+
+    @property
+    def plan_report_month(self) -> int | None:
+        """The action plan's report month this assignment is the same obligation as (an
+        assignment made before such assignments were refused), or None (``dates``)."""
+        return dates.plan_report_month(self.phase, self.due_months_after_departure,
+                                       self.course.report_months)
 
     @property
     def wants_text(self) -> bool:

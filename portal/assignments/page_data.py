@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager
 
 from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
@@ -28,6 +29,7 @@ def _assignments_query():
             .outerjoin(Submission, (Submission.assignment_id == Assignment.id)
                        & (Submission.user_id == me))
             .where(Enrollment.user_id == me, Enrollment.is_active)
+            .options(contains_eager(Assignment.course))  # its report months, no query more
             .order_by(Assignment.due_at, Assignment.id))
 
 
@@ -41,18 +43,21 @@ def my_assignments(user) -> list[dict]:
     for assignment, submission in found:
         deadline = deadlines[assignment.id]
         state = submission.state if submission else "missing"
+        # An assignment that is the action plan's report of its month is sent from the plan:
+        # listed (work handed in stays reachable), but as that report, never due on its own.
+        report_month = assignment.plan_report_month
         rows.append({"assignment": assignment, "deadline": deadline, "state": state,
                      "late": bool(submission and submission.late),
-                     "open": assignment.opens_at <= now,
+                     "open": assignment.opens_at <= now, "report_month": report_month,
                      "countdown": countdown(deadline.due_at, now)
-                     if state not in (SUBMITTED, ACCEPTED) else ""})
+                     if state not in (SUBMITTED, ACCEPTED) and report_month is None else ""})
     rows.sort(key=lambda r: r["deadline"].due_at)
     return rows
 
 
 def due_next(user, limit: int = 5) -> list[dict]:
-    return [r for r in my_assignments(user)
-            if r["open"] and r["state"] in ("missing", DRAFT, RETURNED)][:limit]
+    return [r for r in my_assignments(user) if r["open"] and r["report_month"] is None
+            and r["state"] in ("missing", DRAFT, RETURNED)][:limit]
 
 
 def upload_purpose(assignment: Assignment):

@@ -15,6 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import dates
+from ..action_plans import reminders as plan_reminders
+from ..action_plans.models import ActionPlan
 from ..auth.models import User
 from ..courses.models import Enrollment
 from ..extensions import db
@@ -55,11 +57,19 @@ def _participants(assignment: Assignment) -> list[tuple[User, datetime]]:
     they have opened (a password set), not those still to accept their invitation."""
     handed_in = select(Submission.user_id).where(Submission.assignment_id == assignment.id,
                                                  Submission.submitted_at.is_not(None))
-    return list(db.session.execute(
-        select(User, Enrollment.created_at).join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.course_id == assignment.course_id, Enrollment.is_active,
-               User.active.is_(True), User.password_hash.is_not(None),
-               User.id.not_in(handed_in))).all())
+    query = (select(User, Enrollment.created_at).join(Enrollment, Enrollment.user_id == User.id)
+             .where(Enrollment.course_id == assignment.course_id, Enrollment.is_active,
+                    User.active.is_(True), User.password_hash.is_not(None),
+                    User.id.not_in(handed_in)))
+    if assignment.plan_report_month is not None:
+        # The same obligation as the plan's report of that month: whoever is reminded of that
+        # report (send-plan-reminders) gets that one mail, not this one too.
+        reminded = (select(Enrollment.user_id).join(ActionPlan, ActionPlan.enrollment_id ==
+                                                     Enrollment.id)
+                    .where(plan_reminders.REMINDED,
+                           Enrollment.course_id == assignment.course_id))
+        query = query.where(User.id.not_in(reminded))
+    return list(db.session.execute(query).all())
 
 
 def send_reminders(now: datetime) -> int:

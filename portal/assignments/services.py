@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager
 
 from .. import audit, dates, domain_errors
 from ..courses import notify
@@ -92,7 +93,7 @@ def date_problems(phase: str, months: int | None, report_months, opens_at: datet
     """What ``save_assignment`` refuses in an assignment's dates, every problem at once (a
     course's copy to its next year lists them all before anything is written)."""
     problems = []
-    if phase == "post-return" and months in (report_months or []):
+    if dates.plan_report_month(phase, months, report_months) is not None:
         # The action plan's progress report at that month is this obligation already: two
         # entries due the same day would ask alumni for one report twice.
         problems.append(RuleBroken("same_as_plan_report", months=months))
@@ -121,10 +122,13 @@ def refresh_relative_deadlines(course) -> list[tuple[Assignment, datetime]]:
 @dates.course_dates_changed.connect
 def _follow_course_dates(course, old, new) -> list[dates.Moved]:
     """The course's dates changed: relative deadlines follow; participants with an extension
-    that sets their own due date keep it."""
+    that sets their own due date keep it. An assignment that is a plan report the course asks
+    for before and after the change is told as that report (action_plans.reminders), once."""
+    kept = set(old.report_months) & set(new.report_months)
     return [dates.Moved(dates.japan_day(old_due), dates.japan_day(a.due_at), title=a.title,
                         unchanged_for=_not_concerned(a))
-            for a, old_due in refresh_relative_deadlines(course)]
+            for a, old_due in refresh_relative_deadlines(course)
+            if dates.plan_report_month(a.phase, a.due_months_after_departure, kept) is None]
 
 
 def _not_concerned(assignment: Assignment) -> frozenset[int]:
@@ -140,6 +144,47 @@ def _not_concerned(assignment: Assignment) -> frozenset[int]:
 def assignments_of_course(course_id: int) -> list[Assignment]:
     return list(db.session.scalars(select(Assignment).where(Assignment.course_id == course_id)
                                    .order_by(Assignment.due_at, Assignment.id)))
+
+
+# -- assignments that are a plan's report (made before they were refused) ----------------------
+def _post_return_counted(course_ids):
+    """Post-return assignments counted from the departure in those courses, their course read
+    with them: the candidates for ``Assignment.plan_report_month`` (report months are a JSON
+    list, so the month itself is compared in Python, by that one rule)."""
+    return (select(Assignment).join(Assignment.course).options(contains_eager(Assignment.course))
+            .where(Assignment.course_id.in_(course_ids), Assignment.phase == "post-return",
+                   Assignment.due_months_after_departure.is_not(None)))
+
+
+def plan_report_assignments(course_ids, user_id: int
+                            ) -> dict[tuple[int, int], list[tuple[Assignment, Submission | None]]]:
+    """(course id, report month) -> the assignments of those courses that are the action
+    plan's report of that month, each with ``user_id``'s work on it (or None): one query."""
+    found: dict[tuple[int, int], list] = {}
+    if not course_ids:
+        return found
+    rows = db.session.execute(
+        _post_return_counted(list(course_ids)).add_columns(Submission)
+        .outerjoin(Submission, (Submission.assignment_id == Assignment.id)
+                   & (Submission.user_id == user_id)).order_by(Assignment.id))
+    for assignment, submission in rows:
+        month = assignment.plan_report_month
+        if month is not None:
+            found.setdefault((assignment.course_id, month), []).append((assignment, submission))
+    return found
+
+
+def handed_in_as_assignment(course_ids) -> set[tuple[int, int, int]]:
+    """(course id, report month, user id) of each plan report a participant has handed in as
+    an assignment that is that report: one query."""
+    if not course_ids:
+        return set()
+    rows = db.session.execute(
+        _post_return_counted(list(course_ids)).add_columns(Submission.user_id)
+        .join(Submission, Submission.assignment_id == Assignment.id)
+        .where(Submission.submitted_at.is_not(None)))
+    return {(a.course_id, a.plan_report_month, user_id) for a, user_id in rows
+            if a.plan_report_month is not None}
 
 
 # -- deadlines -----------------------------------------------------------------------------------

@@ -67,12 +67,21 @@ def course_days(course: Course) -> list[FeedEvent]:
                       url, course.code)]
 
 
-def report_days(course: Course, url: str) -> list[FeedEvent]:
+def report_days(course: Course, url: str, assignments=()) -> list[FeedEvent]:
+    """The report due dates; an assignment of ``assignments`` that is one of these reports
+    (``Assignment.plan_report_month``) is named in it rather than listed on its own."""
     name = _name(course)
+    same: dict[int, list[str]] = {}
+    for a in assignments:
+        if a.plan_report_month is not None:
+            same.setdefault(a.plan_report_month, []).append(
+                _("The assignment “%(title)s” is this same report.",
+                  title=localize(a.title).text))
     return [FeedEvent(_uid("course", course.id, "report", months),
                       ngettext("Progress report due (%(num)d month after return): %(course)s",
                                "Progress report due (%(num)d months after return): %(course)s",
-                               months, course=name), due, url, course.code)
+                               months, course=name), due, url,
+                      "\n".join([*same.get(months, ()), course.code]))
             for months, due in dates.report_due_dates(course)]
 
 
@@ -98,14 +107,17 @@ def participant_events(user, today: date) -> list[FeedEvent]:
         found += course_days(course)
         assignments = assignments_of_course(course.id)
         own = deadlines_for(assignments, user.id)
+        reports = enrollment.is_participating
         for a in assignments:
+            if reports and a.plan_report_month is not None:
+                continue  # that report's own day names it: one obligation, one event
             deadline = own[a.id]
             found.append(_deadline(a, deadline.due_at,
                                    external_url("assignments.work", assignment_id=a.id),
                                    _("Your extended deadline.") if deadline.extended else "",
                                    when))
-        if enrollment.is_participating:
-            found += report_days(course, external_url("action_plans.my_plans"))
+        if reports:
+            found += report_days(course, external_url("action_plans.my_plans"), assignments)
     return found
 
 
@@ -119,13 +131,16 @@ def staff_events(user, today: date) -> list[FeedEvent]:
     for course in db.session.scalars(select(Course).where(Course.staffed_by(user),
                                                           _recent(today))):
         found += course_days(course)
-        for a in assignments_of_course(course.id):
+        assignments = assignments_of_course(course.id)
+        for a in assignments:
+            if a.plan_report_month is not None:
+                continue  # named in that report's day
             found.append(_deadline(a, a.due_at, external_url("assignments.course",
                                                              course_id=course.id),
                                    _("The course's deadline (extensions not included)."),
                                    when))
         found += report_days(course, external_url("action_plans.course_plans",
-                                                  course_id=course.id))
+                                                  course_id=course.id), assignments)
     return found
 
 

@@ -154,7 +154,12 @@ def test_editing_the_departure_moves_what_is_counted_from_it(app, course_with_de
 
 def test_participants_are_told_what_moved_in_their_language(app, course_with_deadlines,
                                                             mailbox):
+    from portal.dates import due_after_departure
     client, ids, people, _ = course_with_deadlines
+    with app.app_context():  # an assignment 5 months after: no plan report month
+        db.session.add(_assignment(ids["course"], {"en": "Seminar", "fr": "Séminaire"},
+                                   due_after_departure(date(2027, 1, 25), 5), months=5))
+        db.session.commit()
     mailbox.messages.clear()
     client.submit("/courses/%d/edit" % ids["course"], _form(departure="2027-01-31"))
     from portal import jobs
@@ -163,9 +168,14 @@ def test_participants_are_told_what_moved_in_their_language(app, course_with_dea
     [french] = mailbox.to(people["amina"].email)
     assert french["Subject"] == "Nouvelles échéances du cours DATES-2027"
     body = french.get_content()
-    assert "Rapport d'étape : 25 juil. 2027, désormais 31 juil. 2027" in body
+    assert "Séminaire : 25 juin 2027, désormais 30 juin 2027" in body
     assert "Rapport d'avancement, 3 mois après le départ : 25 avr. 2027, désormais " \
            "30 avr. 2027" in body
+    # The assignment due 6 months after (made before such were refused) is the plan's 6-month
+    # report: its move is told once, as that report (issue 18).
+    assert "Rapport d'étape" not in body
+    assert "Rapport d'avancement, 6 mois après le départ : 25 juil. 2027, désormais " \
+           "31 juil. 2027" in body
     assert "Rapport pays" not in body  # a fixed date did not move
     assert "http://portal.test/courses/%d" % ids["course"] in body
 
@@ -244,17 +254,24 @@ def test_an_assignments_own_new_date_is_told_to_whom_it_concerns(app, course_wit
 
 
 def test_who_handed_in_is_not_told_that_the_course_moved_that_date(app, course_with_deadlines,
-                                                                    make_user, enroll, mailbox):
+                                                                    mailbox):
     from portal import jobs
     from portal.assignments.models import Submission
+    from portal.dates import due_after_departure
     client, ids, people, _ = course_with_deadlines
-    with app.app_context():
-        db.session.add(Submission(assignment_id=ids["relative"], user_id=people["amina"].id,
+    with app.app_context():  # 5 months after: no plan report month, so told as itself
+        seminar = _assignment(ids["course"], {"en": "Seminar", "fr": "Séminaire"},
+                              due_after_departure(date(2027, 1, 25), 5), months=5)
+        db.session.add(seminar)
+        db.session.flush()
+        db.session.add(Submission(assignment_id=seminar.id, user_id=people["amina"].id,
                                   state="accepted"))
         db.session.commit()
     mailbox.messages.clear()
     client.submit("/courses/%d/edit" % ids["course"], _form(departure="2027-01-31"))
     assert jobs.wait_idle(app)
     body = mailbox.to(people["amina"].email)[0].get_content()
-    assert "Rapport d'étape" not in body                 # accepted: its date is past concern
+    assert "Séminaire" not in body                      # accepted: its date is past concern
     assert "Rapport d'avancement, 3 mois après le départ" in body   # her plan's reports moved
+    # Not handed in: told (in English, the only language the title was written in besides French).
+    assert "Seminar" in mailbox.to(people["lucia"].email)[0].get_content()
