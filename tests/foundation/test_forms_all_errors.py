@@ -131,8 +131,59 @@ def _preferences(app, world, signed_in, login_as):  # noqa: F811
                         "prefs-timezone": "Choose a time zone from the list."})
 
 
+def _extension_grant(app, world, signed_in, login_as):  # noqa: F811
+    """A message past 5,000 characters and a cut-off before the new due date: both said,
+    each beside its field."""
+    tanaka = signed_in(world.instructor)
+    return Case(tanaka, "/assignments/%d/extensions" % world.assignment_id, {
+        "participant": str(world.alice.id), "due_at": "2030-01-10T12:00",
+        "cutoff_at": "2030-01-09T12:00", "answer": "y" * 5001},
+        summary=["Field cannot be longer than 5000 characters.",
+                 "The cut-off cannot come before the due date."],
+        beside={"answer": "Field cannot be longer than 5000 characters.",
+                "cutoff_at": "The cut-off cannot come before the due date."},
+        kept=["2030-01-09T12:00"])
+
+
+def _extension_answer(app, world, signed_in, login_as):  # noqa: F811
+    """No answer chosen, a cut-off before the new due date, a message too long."""
+    alice = signed_in(world.alice)
+    work = "/assignments/%d" % world.assignment_id
+    assert alice.submit(work + "/extension", {"reason": "Coupure"}, page=work).status_code == 302
+    with app.app_context():
+        from portal.assignments.models import Extension
+        ext_id = db.session.query(Extension.id).scalar()
+    tanaka = signed_in(world.instructor)
+    return Case(tanaka, "/assignments/extensions/%d" % ext_id, {
+        "due_at": "2030-01-10T12:00", "cutoff_at": "2030-01-09T12:00", "answer": "y" * 5001},
+        page="/assignments/%d/extensions" % world.assignment_id,
+        summary=["Choose an answer.", "The cut-off cannot come before the due date.",
+                 "Field cannot be longer than 5000 characters."],
+        beside={"decision-%d" % ext_id: "Choose an answer.",
+                "cutoff_at-%d" % ext_id: "The cut-off cannot come before the due date.",
+                "answer-%d" % ext_id: "Field cannot be longer than 5000 characters."},
+        kept=["2030-01-09T12:00", "2030-01-10T12:00"])
+
+
+def _review(app, world, signed_in, login_as):  # noqa: F811
+    """Returned without feedback, with a program as the feedback file."""
+    from tests.assignments.test_review import hand_in
+    hand_in(signed_in(world.alice), world)
+    with app.app_context():
+        from portal.assignments.models import Submission
+        submission_id = db.session.query(Submission.id).filter_by(
+            user_id=world.alice.id).scalar()
+    tanaka = signed_in(world.instructor)
+    return Case(tanaka, "/assignments/submissions/%d/review" % submission_id, {
+        "decision": "returned", "feedback": " ",
+        "file": (io.BytesIO(b"MZ\x90\x00binary"), "notes.exe")},
+        summary=["Say what should change", "not accepted"],
+        beside={"feedback": "Say what should change", "feedback-file": "not accepted"})
+
+
 CASES = [_hand_in_empty_text_wrong_file, _hand_in_text_too_long, _extension_request,
-         _assignment_form, _course_form, _invitation, _password_change, _preferences]
+         _assignment_form, _course_form, _invitation, _password_change, _preferences,
+         _extension_grant, _extension_answer, _review]
 
 
 @pytest.mark.parametrize("make", CASES, ids=[c.__name__.strip("_") for c in CASES])
