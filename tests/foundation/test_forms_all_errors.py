@@ -181,9 +181,29 @@ def _review(app, world, signed_in, login_as):  # noqa: F811
         beside={"feedback": "Say what should change", "feedback-file": "not accepted"})
 
 
+def _material(app, world, signed_in, login_as):  # noqa: F811
+    """A new material with no title, a year out of range, a program as its file and two
+    subtitle files that are not subtitles: every refused language said, each beside its field."""
+    from tests.library.test_library_pages import _form
+    client, _ = login_as("instructor")
+    data = _form(title_en="", description_en="Kept description", year="1800")
+    data["file"] = (io.BytesIO(b"MZ\x90\x00binary"), "talk.exe")
+    data["subtitles_fr"] = (io.BytesIO(b"not subtitles"), "talk.fr.vtt")
+    data["subtitles_es"] = (io.BytesIO(b"WEBVTT\n\n00:01.000 --> nonsense\nHola\n"),
+                            "talk.es.vtt")
+    return Case(client, "/library/new", data,
+                summary=["Give a title in at least one language.", "1950", "not accepted",
+                         "Subtitles in French", "Subtitles in Spanish"],
+                beside={"title": "Give a title in at least one language.",
+                        "year": "1950", "upload-file": "not accepted",
+                        "subtitles_fr": "Subtitles in French",
+                        "subtitles_es": "Subtitles in Spanish"},
+                kept=["Kept description"])
+
+
 CASES = [_hand_in_empty_text_wrong_file, _hand_in_text_too_long, _extension_request,
          _assignment_form, _course_form, _invitation, _password_change, _preferences,
-         _extension_grant, _extension_answer, _review]
+         _extension_grant, _extension_answer, _review, _material]
 
 
 @pytest.mark.parametrize("make", CASES, ids=[c.__name__.strip("_") for c in CASES])
