@@ -201,9 +201,22 @@ def _material(app, world, signed_in, login_as):  # noqa: F811
                 kept=["Kept description"])
 
 
+def _catalogue_outline(app, world, signed_in, login_as):  # noqa: F811
+    """A series with spaces and a program as the General Information document."""
+    coordinator = signed_in(world.coordinator)
+    return Case(coordinator, "/catalogue/%d/outline" % world.course_id, {
+        "eligibility_en": "Kept eligibility", "series": "not a series!",
+        "document": (io.BytesIO(b"MZ\x90\x00binary"), "info.pdf")},
+        summary=["Use letters, digits, dots, dashes and underscores only.",
+                 "does not match its name"],
+        beside={"series": "Use letters, digits", "document": "does not match its name"},
+        kept=["Kept eligibility", "not a series!"])
+
+
 CASES = [_hand_in_empty_text_wrong_file, _hand_in_text_too_long, _extension_request,
          _assignment_form, _course_form, _invitation, _password_change, _preferences,
-         _extension_grant, _extension_answer, _review, _material]
+         _extension_grant, _extension_answer, _review, _material,
+         _catalogue_outline]
 
 
 @pytest.mark.parametrize("make", CASES, ids=[c.__name__.strip("_") for c in CASES])
