@@ -222,7 +222,11 @@ CASES = [_hand_in_empty_text_wrong_file, _hand_in_text_too_long, _extension_requ
 @pytest.mark.parametrize("make", CASES, ids=[c.__name__.strip("_") for c in CASES])
 def test_every_problem_of_a_form_is_said_at_once(app, world, signed_in, login_as,  # noqa: F811
                                                   make):
-    case = make(app, world, signed_in, login_as)
+    said_at_once(make(app, world, signed_in, login_as))
+
+
+def said_at_once(case: Case) -> None:
+    """The checks of the table's rows (tests/action_plans has its own world and rows)."""
     response = case.client.submit(case.url, case.data, page=case.page or case.url)
     assert response.status_code in (400, 409, 422), response.status_code
     page = html.unescape(response.get_data(as_text=True))
