@@ -11,7 +11,7 @@ from ..extensions import db
 from ..i18n import as_utc
 from ..messaging import notices as staff_notices
 from .models import ACCEPTED, GRANTED, REFUSED, REQUESTED, SUBMITTED, Assignment, Extension
-from .services import RuleBroken, find_submission
+from .services import Invalid, RuleBroken, find_submission
 
 
 def pending_request(assignment: Assignment, user_id: int) -> Extension | None:
@@ -45,17 +45,30 @@ def request_extension(assignment: Assignment, user, reason: str, wanted: datetim
     return ext
 
 
-def _check_dates(due_at: datetime | None, cutoff_at: datetime | None) -> None:
+def grant_problems(due_at: datetime | None, cutoff_at: datetime | None,
+                   granting: bool | None = True) -> dict[str, tuple[str, dict]]:
+    """What an extension's new dates lack, by field (``due_at``, ``cutoff_at``), every problem
+    at once: ``grant`` refuses on it, and the extension forms ask it with their fields' own
+    problems. ``granting``: None while the answer (grant or refuse) is not chosen yet, when
+    only the dates typed are compared; False (a refusal) needs no dates."""
+    problems: dict[str, tuple[str, dict]] = {}
+    if granting is False:
+        return problems
     if due_at is None:
-        raise RuleBroken("due_missing")
-    if cutoff_at is not None and as_utc(cutoff_at) < as_utc(due_at):
-        raise RuleBroken("cutoff_before_due")
+        if granting:
+            problems["due_at"] = ("due_missing", {})
+    elif cutoff_at is not None and as_utc(cutoff_at) < as_utc(due_at):
+        problems["cutoff_at"] = ("cutoff_before_due", {})
+    return problems
 
 
-def grant(assignment: Assignment, user_id: int, by, due_at: datetime,
+def grant(assignment: Assignment, user_id: int, by, due_at: datetime | None,
           cutoff_at: datetime | None, answer: str = "") -> Extension:
-    """Staff give a participant new deadlines (answering their pending request, if any)."""
-    _check_dates(due_at, cutoff_at)
+    """Staff give a participant new deadlines (answering their pending request, if any).
+    Refuses with an ``Invalid`` naming every wrong date (``grant_problems``)."""
+    problems = grant_problems(due_at, cutoff_at)
+    if problems:
+        raise Invalid(problems)
     ext = pending_request(assignment, user_id) or Extension(assignment=assignment,
                                                            user_id=user_id)
     ext.state, ext.due_at, ext.cutoff_at, ext.answer = GRANTED, due_at, cutoff_at, answer

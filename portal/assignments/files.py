@@ -113,6 +113,13 @@ def remove_from_work(assignment: Assignment, user, link_id: int) -> None:
         version.files.remove(carried)
 
 
+def check_feedback_file(user, posted) -> None:
+    """What ``attach_feedback_file`` refuses in a posted file, without storing it (the review
+    page says it with the review's other problems). Raises ``UploadRefused``."""
+    _check_posted(posted, feedback_policy())
+    uploads.check_form_file(user, FEEDBACK_PURPOSE, posted)
+
+
 def attach_feedback_file(version: SubmissionVersion, user, posted) -> None:
     _check_posted(posted, feedback_policy())
     stored = uploads.store_form_file(user, FEEDBACK_PURPOSE, posted)

@@ -158,3 +158,10 @@ class AnswerForm(FlaskForm):
     cutoff_at = DateTimeLocalField(_l("New cut-off (optional)"), validators=[Optional()])
     answer = TextAreaField(_l("Message to the participant (optional)"),
                            validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+
+    def identify(self, extension_id: int) -> AnswerForm:
+        """Ids of this request's own (the extensions page has one answer form per request),
+        so each problem is beside its field and the summary links to it."""
+        for f in (self.decision, self.due_at, self.cutoff_at, self.answer):
+            f.id = f.label.field_id = "%s-%d" % (f.name, extension_id)
+        return self

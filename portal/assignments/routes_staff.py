@@ -76,9 +76,11 @@ def _save(course, assignment, form):
 
 
 def _add_problems(form, problems: dict) -> None:
-    """``{field: (code, params)}`` beside their fields (and so in the summary)."""
+    """``{field: (code, params)}`` beside their fields (and so in the summary); a field the
+    form refused already keeps its own message (what a rule compares was not read)."""
     for name, message in field_errors(services.Invalid(problems)).items():
-        form[name].errors = [*form[name].errors, message]
+        if not form[name].errors:
+            form[name].errors = [*form[name].errors, message]
 
 
 @bp.route("/assignments/course/<int:course_id>/new", methods=["GET", "POST"])
@@ -128,12 +130,26 @@ def queue(course_id: int):
                            STATE_LABELS=STATE_LABELS, STATES=STATES)
 
 
-def _render_review(submission, form, status=200, error=None):
+def _render_review(submission, form, status=200, error=None, file_problem=None):
+    """``file_problem``: why the feedback file was refused, beside its field and in the
+    summary with the form's problems."""
     return render_template("assignments/review.html", submission=submission, form=form,
-                           version=submission.current, error=error,
+                           version=submission.current, error=error, file_problem=file_problem,
                            deadline=services.deadline_for(submission.assignment,
                                                           submission.user_id),
                            PREVIEW_TYPES=files.PREVIEW_TYPES), status
+
+
+def _feedback_file():
+    """The feedback file posted with the review, or None; and why it is refused, or None."""
+    posted = request.files.get("file")
+    if not posted or not posted.filename:
+        return None, None
+    try:
+        files.check_feedback_file(current_user, posted)
+    except UploadRefused as refused:
+        return posted, explain(refused)
+    return posted, None
 
 
 @bp.route("/assignments/submissions/<int:submission_id>/review", methods=["GET", "POST"])
@@ -141,23 +157,30 @@ def _render_review(submission, form, status=200, error=None):
 def review(submission_id: int):
     submission = access.submission_for_staff(submission_id, current_user)
     form = ReviewForm(**prefill())
-    if not form.validate_on_submit():
-        return _render_review(submission, form, 400 if request.method == "POST" else 200)
+    if not form.is_submitted():
+        return _render_review(submission, form)
+    posted, file_problem = _feedback_file()
+    if not form.validate() or file_problem:  # the review's own problems too, all at once
+        _add_problems(form, services.review_problems(form.decision.data,
+                                                     form.feedback.data or ""))
+        return _render_review(submission, form, 400, file_problem=file_problem)
     try:
         version = services.review(submission, current_user, form.decision.data,
                                   form.feedback.data or "")
-        posted = request.files.get("file")
-        if posted and posted.filename:
+        if posted is not None:
             files.attach_feedback_file(version, current_user, posted)
         notify.reviewed(version)
         jobs.commit()
+    except services.Invalid as invalid:
+        db.session.rollback()
+        _add_problems(form, invalid.fields)
+        return _render_review(submission, form, invalid.status)
     except (RuleBroken, UploadRefused, StorageUnavailable) as exc:
         db.session.rollback()
         if isinstance(exc, StorageUnavailable):
             return _render_review(submission, form, 400, upload_message("storage_unavailable"))
-        if isinstance(exc, RuleBroken) and exc.code == "feedback_missing":
-            form.feedback.errors = [*form.feedback.errors, explain(exc)]  # beside the box
-            return _render_review(submission, form, exc.status)
+        if isinstance(exc, UploadRefused):
+            return _render_review(submission, form, exc.status, file_problem=explain(exc))
         return _render_review(submission, form, exc.status, explain(exc))
     flash(_("Your review is saved and the participant is told by e-mail."), "success")
     return redirect(url_for("assignments.queue", course_id=submission.assignment.course_id))
@@ -185,11 +208,22 @@ def _grant_form(assignment) -> GrantForm:
 
 def _render_extensions(assignment, form, status=200, error=None, answering=None):
     """``answering``: (request id, its posted AnswerForm) when an answer failed: that request's
-    form comes back with what was chosen and typed."""
+    form comes back with what was chosen and typed, its problems beside its fields."""
+    answering = answering or (None, None)
+
+    def answer_form(ext):
+        posted = answering[1] if answering[0] == ext.id else AnswerForm(formdata=None)
+        return posted.identify(ext.id)
+
     return render_template("assignments/extensions.html", assignment=assignment, form=form,
-                           answering=answering or (None, None),
+                           answering=answering, answer_form=answer_form,
                            requests=deadline_extensions.extensions_of(assignment),
                            error=error), status
+
+
+def _dates(form) -> tuple:
+    zone = current_user.timezone
+    return to_utc(form.due_at.data, zone), to_utc(form.cutoff_at.data, zone)
 
 
 @bp.route("/assignments/<int:assignment_id>/extensions", methods=["GET", "POST"])
@@ -197,19 +231,24 @@ def _render_extensions(assignment, form, status=200, error=None, answering=None)
 def extensions_page(assignment_id: int):
     assignment = access.assignment_for_staff(assignment_id, current_user)
     form = _grant_form(assignment)
-    if not form.validate_on_submit():
-        return _render_extensions(assignment, form, 400 if request.method == "POST" else 200)
-    zone = current_user.timezone
+    if not form.is_submitted():
+        return _render_extensions(assignment, form)
+    due_at, cutoff_at = _dates(form)
+    if not form.validate():  # the dates' own problems too, every problem at once
+        _add_problems(form, deadline_extensions.grant_problems(due_at, cutoff_at))
+        return _render_extensions(assignment, form, 400)
     try:
         ext = deadline_extensions.grant(assignment, form.participant.data, current_user,
-                               to_utc(form.due_at.data, zone), to_utc(form.cutoff_at.data, zone),
-                               form.answer.data or "")
+                                        due_at, cutoff_at, form.answer.data or "")
         notify.extension_answered(ext)
         jobs.commit()
+    except services.Invalid as invalid:
+        db.session.rollback()
+        _add_problems(form, invalid.fields)
+        return _render_extensions(assignment, form, invalid.status)
     except RuleBroken as broken:
         db.session.rollback()
-        return _render_extensions(assignment, form, broken.status,
-                                  explain(broken))
+        return _render_extensions(assignment, form, broken.status, explain(broken))
     flash(_("The extension is granted and the participant is told by e-mail."), "success")
     return redirect(url_for("assignments.extensions_page", assignment_id=assignment.id))
 
@@ -222,17 +261,22 @@ def answer_extension(extension_id: int):
         abort(404)
     form = AnswerForm()
     assignment = ext.assignment
-    if not form.validate_on_submit():
+    due_at, cutoff_at = _dates(form)
+    granting = {"grant": True, "refuse": False}.get(form.decision.data)
+    if not form.validate():  # the dates' problems beside them too, every problem at once
+        _add_problems(form, deadline_extensions.grant_problems(due_at, cutoff_at, granting))
         return _render_extensions(assignment, _grant_form(assignment), 400,
-                                  " ".join(e for errs in form.errors.values() for e in errs),
                                   answering=(ext.id, form))
-    zone = current_user.timezone
     try:
-        ext = deadline_extensions.answer_request(ext, current_user, form.decision.data == "grant",
-                                        to_utc(form.due_at.data, zone),
-                                        to_utc(form.cutoff_at.data, zone), form.answer.data or "")
+        ext = deadline_extensions.answer_request(ext, current_user, bool(granting), due_at,
+                                                 cutoff_at, form.answer.data or "")
         notify.extension_answered(ext)
         jobs.commit()
+    except services.Invalid as invalid:
+        db.session.rollback()
+        _add_problems(form, invalid.fields)
+        return _render_extensions(assignment, _grant_form(assignment), invalid.status,
+                                  answering=(ext.id, form))
     except RuleBroken as broken:
         db.session.rollback()
         return _render_extensions(assignment, _grant_form(assignment), broken.status,

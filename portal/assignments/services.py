@@ -31,7 +31,8 @@ from .models import (
 
 
 class Invalid(domain_errors.Invalid):
-    """What is handed in lacks something, field by field (``text``, ``file``, ``statement``)."""
+    """Input refused field by field: a hand-in (``text``, ``file``, ``statement``), an
+    assignment's dates, a review (``decision``, ``feedback``), an extension's dates."""
 
     messages = "portal.assignments.messages"
 
@@ -332,14 +333,14 @@ def _statement_required(assignment: Assignment) -> bool:
 
 def review(submission: Submission, reviewer, decision: str, feedback: str,
            now: datetime | None = None) -> SubmissionVersion:
-    """Return the handed-in version for revision, or accept it."""
-    if decision not in (RETURNED, ACCEPTED):
-        raise RuleBroken("bad_decision")
+    """Return the handed-in version for revision, or accept it. Refuses with an ``Invalid``
+    naming what the review lacks (``review_problems``)."""
     version = submission.current
     if version is None or version.state != SUBMITTED:
         raise RuleBroken("not_reviewable", 409)
-    if decision == RETURNED and not feedback.strip():
-        raise RuleBroken("feedback_missing")  # "Returned" without a reason helps no one
+    problems = review_problems(decision, feedback)
+    if problems:
+        raise Invalid(problems)
     version.state, version.feedback = decision, feedback
     version.reviewer, version.reviewed_at = reviewer, now or utcnow()
     submission.state = decision
@@ -348,6 +349,17 @@ def review(submission: Submission, reviewer, decision: str, feedback: str,
                  submission, actor=reviewer, assignment_id=submission.assignment_id,
                  participant_id=submission.user_id, version=version.number)
     return version
+
+
+def review_problems(decision: str | None, feedback: str) -> dict[str, tuple[str, dict]]:
+    """What a review lacks, by field (``decision``, ``feedback``), every problem at once: the
+    review page asks it too when its form or the feedback file was refused."""
+    if decision not in (RETURNED, ACCEPTED):
+        return {"decision": ("bad_decision", {})}
+    if decision == RETURNED and not feedback.strip():
+        # "Returned" without a reason helps no one
+        return {"feedback": ("feedback_missing", {})}
+    return {}
 
 
 def version_of(submission: Submission, number: int) -> SubmissionVersion | None:

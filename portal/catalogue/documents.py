@@ -26,6 +26,12 @@ def may_download(user, stored: StoredFile) -> bool:
     return public_course(outline.course_id, user or AnonymousUserMixin()) is not None
 
 
+def check(user, posted) -> None:
+    """What ``attach`` refuses in a posted file, without storing it (the outline form says it
+    with its other problems). Raises ``UploadRefused``."""
+    uploads.check_form_file(user, PURPOSE, posted)
+
+
 def attach(outline: CourseOutline, user, posted) -> StoredFile:
     """Check and store a posted file as the course's document (replacing any previous one).
     Raises ``UploadRefused`` (``uploads.messages.message`` words it)."""

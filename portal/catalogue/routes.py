@@ -104,7 +104,10 @@ def edit_outline(course_id: int):
     form = OutlineForm()
     if request.method == "GET" and outline is not None:
         form.fill(outline)
-    if form.validate_on_submit() and _save_outline(course, form):
+    valid = form.validate_on_submit()
+    if form.is_submitted():
+        _check_document(form)  # with the fields' own problems, every problem at once
+    if valid and not form.document.errors and _save_outline(course, form):
         jobs.commit()
         flash(_("The catalogue outline is saved."), "success")
         return redirect(url_for("catalogue.course", course_id=course.id))
@@ -114,12 +117,28 @@ def edit_outline(course_id: int):
                            default_series=series_of(course, None)), 400 if form.errors else 200
 
 
+def _posted_document(form: OutlineForm):
+    posted = form.document.data
+    return posted if posted is not None and getattr(posted, "filename", "") else None
+
+
+def _check_document(form: OutlineForm) -> None:
+    """The posted document's problem (its type, its size), beside its field."""
+    posted = _posted_document(form)
+    if posted is None:
+        return
+    try:
+        documents.check(current_user, posted)
+    except UploadRefused as refused:
+        form.document.errors = [*form.document.errors, explain(refused)]
+
+
 def _save_outline(course, form: OutlineForm) -> bool:
     outline = services.save_outline(course, form.content(), form.series.data)
     if form.remove_document.data:
         outline.general_information_id = None
-    posted = form.document.data
-    if posted is not None and getattr(posted, "filename", ""):
+    posted = _posted_document(form)
+    if posted is not None:
         try:
             documents.attach(outline, current_user, posted)
         except UploadRefused as refused:

@@ -27,7 +27,7 @@ from ..uploads.purposes import get_purpose
 from ..uploads.services import form_limit
 from . import manage
 from .forms import MaterialForm, SubtitleForm
-from .messages import track_notes
+from .messages import MESSAGES as LIBRARY_MESSAGES, track_notes
 from .models import FAILED
 from .permissions import may_edit
 from .processing import retry as retry_processing
@@ -39,6 +39,7 @@ from .services import (
     get_material,
     remove_subtitles,
     set_subtitles,
+    subtitle_problems,
 )
 from .status import status_of
 
@@ -65,20 +66,38 @@ def manage_list():
                            materials=manage.editable_materials(current_user))
 
 
-def _store_subtitles(material, lang, upload) -> str | None:
-    """Store the subtitle file posted for ``lang``: an error message (naming the language and
-    the line), or None once stored, with what its reading assumed flashed to the uploader."""
-    if upload is None or not getattr(upload, "filename", ""):
+def _subtitle_problem(lang: str, problem: str) -> str:
+    return _("Subtitles in %(language)s: %(problem)s", language=language_name(lang),
+             problem=problem)
+
+
+def _store_subtitles(material, lang, data: bytes | None) -> str | None:
+    """Store the subtitle file (its bytes) posted for ``lang``: an error message (naming the
+    language and the line), or None once stored, with what its reading assumed flashed to the
+    uploader."""
+    if data is None:
         return None
     try:
-        track = set_subtitles(material, lang, upload.read(SUBTITLE_MAX + 1), current_user.id)
+        track = set_subtitles(material, lang, data, current_user.id)
     except LibraryError as exc:
-        return _("Subtitles in %(language)s: %(problem)s", language=language_name(lang),
-                 problem=explain(exc))
+        return _subtitle_problem(lang, explain(exc))
     for note in track_notes(track):
-        flash(_("Subtitles in %(language)s: %(problem)s", language=language_name(lang),
-                problem=note), "info")
+        flash(_subtitle_problem(lang, note), "info")
     return None
+
+
+def _read_upload(upload) -> bytes | None:
+    """A posted file's bytes (one byte past the subtitles' limit at most), or None."""
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return upload.read(SUBTITLE_MAX + 1)
+
+
+def _posted_subtitles() -> dict[str, bytes]:
+    """``{lang: bytes}`` of the subtitle files sent with a new material's form."""
+    posted = {lang: _read_upload(request.files.get("subtitles_" + lang))
+              for lang in SUBTITLE_LANGUAGES}
+    return {lang: data for lang, data in posted.items() if data is not None}
 
 
 def _received(form: MaterialForm):
@@ -102,45 +121,54 @@ def _received(form: MaterialForm):
     return stored or kept, None
 
 
-def _render_form(form, material, stored, error, status, **extra):
+def _render_form(form, material, stored, status, file_problem=None, subtitle_problems=None,
+                 **extra):
     """The form again, with every problem and the file it keeps (so saving again never makes
-    a material without it)."""
+    a material without it): ``file_problem`` beside the file field, ``subtitle_problems``
+    (``{lang: message}``) beside each language's subtitle field, all in the summary."""
     form.file_id.data = str(stored.id) if stored is not None else ""
-    return render_template("library/edit.html", form=form, material=material, error=error,
-                           kept=stored, **extra, **_upload_context()), status
+    return render_template("library/edit.html", form=form, material=material,
+                           file_problem=file_problem,
+                           subtitle_problems=subtitle_problems or {}, kept=stored, **extra,
+                           **_upload_context()), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*UPLOADERS)
 def new():
     form = MaterialForm(**prefill())  # the text of a post its ended session refused
-    stored = error = None
+    stored = file_problem = None
+    problems: dict[str, str] = {}
     if request.method == "POST":
-        stored, error = _received(form)
+        stored, file_problem = _received(form)
         if request.form.get("file_remove"):
-            return _render_form(form, None, stored, None, 200, subtitle_form=None,
+            return _render_form(form, None, stored, 200, subtitle_form=None,
                                 subtitle_languages=SUBTITLE_LANGUAGES)
-        if form.validate() and error is None:
-            material, error = _create(form, stored)
-            if error is None:
+        subtitles = _posted_subtitles()
+        valid = form.validate()  # and the subtitle files, every problem at once
+        problems = {lang: _subtitle_problem(lang, LIBRARY_MESSAGES(code, params))
+                    for lang, (code, params) in subtitle_problems(subtitles).items()}
+        if valid and file_problem is None and not problems:
+            material, problems = _create(form, stored, subtitles)
+            if not problems:
                 return redirect(url_for("library.edit", slug=material.slug))
     status = 400 if request.method == "POST" else 200
-    return _render_form(form, None, stored, error, status, subtitle_form=None,
+    return _render_form(form, None, stored, status, file_problem, problems, subtitle_form=None,
                         subtitle_languages=SUBTITLE_LANGUAGES)
 
 
-def _create(form: MaterialForm, stored):
-    """Make the material with its file and subtitles, all or nothing: (the material, None) once
-    committed, or (None, an error message)."""
+def _create(form: MaterialForm, stored, subtitles: dict[str, bytes]):
+    """Make the material with its file and subtitles, all or nothing: (the material, {}) once
+    committed, or (None, {lang: message}) when a subtitle file was refused."""
     material = manage.create(current_user, form.details(), stored)
-    for lang in SUBTITLE_LANGUAGES:
-        error = _store_subtitles(material, lang, request.files.get("subtitles_" + lang))
+    for lang, data in subtitles.items():
+        error = _store_subtitles(material, lang, data)
         if error:
             db.session.rollback()  # drops the material and the jobs queued with it
-            return None, error
+            return None, {lang: error}
     jobs.commit()
     flash(_("The material was saved."), "success")
-    return material, None
+    return material, {}
 
 
 @bp.route("/m/<slug>/edit", methods=["GET", "POST"])
@@ -149,19 +177,19 @@ def edit(slug):
     material = _editable_or_404(slug)
     kept = prefill()
     form = MaterialForm(**kept)
-    stored = error = None
+    stored = file_problem = None
     if request.method == "GET":
         if not kept:
             form.show(manage.details_of(material))
     else:
-        stored, error = _received(form)
-        if not request.form.get("file_remove") and form.validate() and error is None:
+        stored, file_problem = _received(form)
+        if not request.form.get("file_remove") and form.validate() and file_problem is None:
             manage.update(material, form.details(), stored, current_user)
             jobs.commit()
             flash(_("The material was saved."), "success")
             return redirect(url_for("library.edit", slug=material.slug))
     status = 400 if request.method == "POST" and not request.form.get("file_remove") else 200
-    return _render_form(form, material, stored, error, status,
+    return _render_form(form, material, stored, status, file_problem,
                         subtitle_form=SubtitleForm(formdata=None))
 
 
@@ -175,7 +203,8 @@ def add_subtitles(slug):
         if request.form.get("remove") == "1":
             remove_subtitles(material, form.lang.data)
         else:
-            error = _store_subtitles(material, form.lang.data, form.subtitles.data) or (
+            error = _store_subtitles(material, form.lang.data,
+                                     _read_upload(form.subtitles.data)) or (
                 None if form.subtitles.data else _("Choose a subtitle file."))
     else:
         error = explain(LibraryError("language_invalid"))

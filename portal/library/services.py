@@ -138,6 +138,20 @@ def set_subtitles(material: Material, lang: str, data: bytes, uploader_id: int |
                         decoded.confident)
 
 
+def subtitle_problems(files: dict[str, bytes]) -> dict[str, tuple[str, dict]]:
+    """What ``set_subtitles`` refuses in each language's file (``{lang: bytes}``), by language,
+    every refused language at once: a new material's form says them with its other problems
+    before anything is stored."""
+    problems = {}
+    for lang, data in files.items():
+        try:
+            _check_language(lang)
+            read_subtitle_file(data)
+        except LibraryError as refused:
+            problems[lang] = (refused.code, refused.params)
+    return problems
+
+
 def store_webvtt(material: Material, lang: str, vtt: str, uploader_id: int | None
                  ) -> SubtitleTrack:
     """Store WebVTT text the portal made itself (an automatic transcript, a corrected one)

@@ -273,9 +273,10 @@ def form_limit(purpose: Purpose) -> int:
     return min(purpose.policy.max_size, current_app.config["UPLOAD_FORM_MAX"])
 
 
-def store_form_file(user, purpose_name: str | None, file) -> StoredFile:
-    """Check and store a file posted with a plain form (a werkzeug ``FileStorage``, which keeps
-    anything large in a temporary file, not in memory). Checked before storing."""
+def check_form_file(user, purpose_name: str | None, file) -> tuple[Purpose, str, str]:
+    """What ``store_form_file`` refuses in a file posted with a plain form, without storing
+    anything (a form says a refused file with its other problems): (the purpose, the cleaned
+    name, the type read from the content). Raises ``UploadRefused``."""
     purpose = _purpose_for(user, purpose_name)
     stream = file.stream
     stream.seek(0, 2)
@@ -289,6 +290,14 @@ def store_form_file(user, purpose_name: str | None, file) -> StoredFile:
     if content_type in ZIP_TYPES:
         check_archive(stream, size, purpose.policy)
     stream.seek(0)
+    return purpose, clean, content_type
+
+
+def store_form_file(user, purpose_name: str | None, file) -> StoredFile:
+    """Check and store a file posted with a plain form (a werkzeug ``FileStorage``, which keeps
+    anything large in a temporary file, not in memory). Checked before storing."""
+    purpose, clean, content_type = check_form_file(user, purpose_name, file)
+    stream = file.stream
     storage = get_storage()
     key = new_key()
     result = storage.write(key, stream, content_type=content_type)

@@ -131,14 +131,102 @@ def _preferences(app, world, signed_in, login_as):  # noqa: F811
                         "prefs-timezone": "Choose a time zone from the list."})
 
 
+def _extension_grant(app, world, signed_in, login_as):  # noqa: F811
+    """A message past 5,000 characters and a cut-off before the new due date: both said,
+    each beside its field."""
+    tanaka = signed_in(world.instructor)
+    return Case(tanaka, "/assignments/%d/extensions" % world.assignment_id, {
+        "participant": str(world.alice.id), "due_at": "2030-01-10T12:00",
+        "cutoff_at": "2030-01-09T12:00", "answer": "y" * 5001},
+        summary=["Field cannot be longer than 5000 characters.",
+                 "The cut-off cannot come before the due date."],
+        beside={"answer": "Field cannot be longer than 5000 characters.",
+                "cutoff_at": "The cut-off cannot come before the due date."},
+        kept=["2030-01-09T12:00"])
+
+
+def _extension_answer(app, world, signed_in, login_as):  # noqa: F811
+    """No answer chosen, a cut-off before the new due date, a message too long."""
+    alice = signed_in(world.alice)
+    work = "/assignments/%d" % world.assignment_id
+    assert alice.submit(work + "/extension", {"reason": "Coupure"}, page=work).status_code == 302
+    with app.app_context():
+        from portal.assignments.models import Extension
+        ext_id = db.session.query(Extension.id).scalar()
+    tanaka = signed_in(world.instructor)
+    return Case(tanaka, "/assignments/extensions/%d" % ext_id, {
+        "due_at": "2030-01-10T12:00", "cutoff_at": "2030-01-09T12:00", "answer": "y" * 5001},
+        page="/assignments/%d/extensions" % world.assignment_id,
+        summary=["Choose an answer.", "The cut-off cannot come before the due date.",
+                 "Field cannot be longer than 5000 characters."],
+        beside={"decision-%d" % ext_id: "Choose an answer.",
+                "cutoff_at-%d" % ext_id: "The cut-off cannot come before the due date.",
+                "answer-%d" % ext_id: "Field cannot be longer than 5000 characters."},
+        kept=["2030-01-09T12:00", "2030-01-10T12:00"])
+
+
+def _review(app, world, signed_in, login_as):  # noqa: F811
+    """Returned without feedback, with a program as the feedback file."""
+    from tests.assignments.test_review import hand_in
+    hand_in(signed_in(world.alice), world)
+    with app.app_context():
+        from portal.assignments.models import Submission
+        submission_id = db.session.query(Submission.id).filter_by(
+            user_id=world.alice.id).scalar()
+    tanaka = signed_in(world.instructor)
+    return Case(tanaka, "/assignments/submissions/%d/review" % submission_id, {
+        "decision": "returned", "feedback": " ",
+        "file": (io.BytesIO(b"MZ\x90\x00binary"), "notes.exe")},
+        summary=["Say what should change", "not accepted"],
+        beside={"feedback": "Say what should change", "feedback-file": "not accepted"})
+
+
+def _material(app, world, signed_in, login_as):  # noqa: F811
+    """A new material with no title, a year out of range, a program as its file and two
+    subtitle files that are not subtitles: every refused language said, each beside its field."""
+    from tests.library.test_library_pages import _form
+    client, _ = login_as("instructor")
+    data = _form(title_en="", description_en="Kept description", year="1800")
+    data["file"] = (io.BytesIO(b"MZ\x90\x00binary"), "talk.exe")
+    data["subtitles_fr"] = (io.BytesIO(b"not subtitles"), "talk.fr.vtt")
+    data["subtitles_es"] = (io.BytesIO(b"WEBVTT\n\n00:01.000 --> nonsense\nHola\n"),
+                            "talk.es.vtt")
+    return Case(client, "/library/new", data,
+                summary=["Give a title in at least one language.", "1950", "not accepted",
+                         "Subtitles in French", "Subtitles in Spanish"],
+                beside={"title": "Give a title in at least one language.",
+                        "year": "1950", "upload-file": "not accepted",
+                        "subtitles_fr": "Subtitles in French",
+                        "subtitles_es": "Subtitles in Spanish"},
+                kept=["Kept description"])
+
+
+def _catalogue_outline(app, world, signed_in, login_as):  # noqa: F811
+    """A series with spaces and a program as the General Information document."""
+    coordinator = signed_in(world.coordinator)
+    return Case(coordinator, "/catalogue/%d/outline" % world.course_id, {
+        "eligibility_en": "Kept eligibility", "series": "not a series!",
+        "document": (io.BytesIO(b"MZ\x90\x00binary"), "info.pdf")},
+        summary=["Use letters, digits, dots, dashes and underscores only.",
+                 "does not match its name"],
+        beside={"series": "Use letters, digits", "document": "does not match its name"},
+        kept=["Kept eligibility", "not a series!"])
+
+
 CASES = [_hand_in_empty_text_wrong_file, _hand_in_text_too_long, _extension_request,
-         _assignment_form, _course_form, _invitation, _password_change, _preferences]
+         _assignment_form, _course_form, _invitation, _password_change, _preferences,
+         _extension_grant, _extension_answer, _review, _material,
+         _catalogue_outline]
 
 
 @pytest.mark.parametrize("make", CASES, ids=[c.__name__.strip("_") for c in CASES])
 def test_every_problem_of_a_form_is_said_at_once(app, world, signed_in, login_as,  # noqa: F811
                                                   make):
-    case = make(app, world, signed_in, login_as)
+    said_at_once(make(app, world, signed_in, login_as))
+
+
+def said_at_once(case: Case) -> None:
+    """The checks of the table's rows (tests/action_plans has its own world and rows)."""
     response = case.client.submit(case.url, case.data, page=case.page or case.url)
     assert response.status_code in (400, 409, 422), response.status_code
     page = html.unescape(response.get_data(as_text=True))
