@@ -36,6 +36,7 @@ ACTIONS = {
     "course.enrollment_states": _l("Participants' states changed"),
     "extension.grant": _l("Extension granted"),
     "extension.refuse": _l("Extension refused"),
+    "assignment.delete": _l("Assignment deleted"),
     "submission.return": _l("Submission returned"),
     "submission.accept": _l("Submission accepted"),
     "plan.return": _l("Action plan returned"),

@@ -98,6 +98,8 @@ ACCESS = {
     "assignments.course": {"instructor", "coordinator", "admin"},
     "assignments.create": {"instructor", "coordinator", "admin"},
     "assignments.edit": {"instructor", "coordinator", "admin"},
+    "assignments.delete": {"instructor", "coordinator", "admin"},  # the course's staff; no work
+
     "assignments.queue": {"instructor", "coordinator", "admin"},
     "assignments.review": {"instructor", "coordinator", "admin"},
     "assignments.download_all": {"instructor", "coordinator", "admin"},

@@ -31,6 +31,9 @@ MESSAGES = Messages({
     "due_missing": _l("Enter the new due date."),
     "already_answered": _l("This request has already been answered."),
     "no_file": _l("Choose a file to send."),
+    "assignment_has_work": _l("Participants have started this assignment or asked for more "
+                              "time on it (%(num)d): it cannot be deleted, so that nothing they "
+                              "wrote or sent is lost. Change its dates or texts instead."),
 }, default=_l("The request could not be carried out."))
 
 

@@ -102,6 +102,28 @@ def edit(assignment_id: int):
     return _save(assignment.course, assignment, form)
 
 
+@bp.route("/assignments/<int:assignment_id>/delete", methods=["GET", "POST"])
+@allow(*STAFF)
+def delete(assignment_id: int):
+    """Staff of the course: a page that asks first (or says why it cannot be done), then the
+    deletion of an assignment nobody has started."""
+    assignment = access.assignment_for_staff(assignment_id, current_user)
+    course = assignment.course
+    if request.method == "POST":
+        try:
+            services.delete_assignment(assignment)
+            jobs.commit()
+        except RuleBroken as refused:
+            db.session.rollback()
+            return render_template("assignments/delete.html", course=course,
+                                   assignment=assignment, started=services.work_on(assignment),
+                                   error=explain(refused)), refused.status
+        flash(_("The assignment is deleted."), "success")
+        return redirect(url_for("assignments.course", course_id=course.id))
+    return render_template("assignments/delete.html", course=course, assignment=assignment,
+                           started=services.work_on(assignment), error=None)
+
+
 # -- review --------------------------------------------------------------------------------------
 def _filters(course_id: int) -> dict:
     late = request.args.get("late")

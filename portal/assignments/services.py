@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import contains_eager
 
 from .. import audit, dates, domain_errors
@@ -24,6 +24,7 @@ from .models import (
     SUBMITTED,
     Assignment,
     Extension,
+    SentReminder,
     Submission,
     SubmissionFile,
     SubmissionVersion,
@@ -69,6 +70,29 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
             dates.japan_day(old_due), dates.japan_day(assignment.due_at), title=assignment.title,
             unchanged_for=_not_concerned(assignment))], because="assignment")
     return assignment
+
+
+def work_on(assignment: Assignment) -> int:
+    """How many participants have started this assignment (any version, a draft too) or asked
+    for more time on it: what deleting it would lose."""
+    started = select(Submission.user_id).where(Submission.assignment_id == assignment.id)
+    asked = select(Extension.user_id).where(Extension.assignment_id == assignment.id)
+    return len(set(db.session.scalars(started.union(asked))))
+
+
+def delete_assignment(assignment: Assignment) -> None:
+    """Delete an assignment nobody has started nor asked more time on (a mistake, a
+    duplicate); refused (409) once anyone has, so no participant's text or file is lost. The
+    reminders sent about it go with it; the deletion is in the audit log."""
+    started = work_on(assignment)
+    if started:
+        raise RuleBroken("assignment_has_work", 409, num=started)
+    audit.record("assignment.delete", assignment, code=assignment.course.code,
+                 title=assignment.title.get("en") or next(iter(assignment.title.values()), ""),
+                 due_at=assignment.due_at.isoformat())
+    db.session.execute(delete(SentReminder).where(SentReminder.assignment_id == assignment.id))
+    db.session.delete(assignment)
+    db.session.flush()
 
 
 # The field of the assignment form each date problem belongs beside.

@@ -64,6 +64,7 @@ OBJECTS = {
     "assignments.create": ({"course_id": "fish"}, *FISH, STAFF),
     "assignments.download_all": ({"assignment_id": "assignment"}, *FISH, STAFF),
     "assignments.edit": ({"assignment_id": "assignment"}, *FISH, STAFF),
+    "assignments.delete": ({"assignment_id": "assignment"}, *FISH, STAFF),
     "assignments.extensions_page": ({"assignment_id": "assignment"}, *FISH, STAFF),
     "assignments.file": ({"link_id": "file_link"}, *FISH, READERS),
     "assignments.matrix": ({"course_id": "fish"}, *FISH, STAFF),
