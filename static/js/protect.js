@@ -50,34 +50,21 @@
     return el.type !== "hidden" || el.hasAttribute("data-protect-keep");
   }
 
-  /* The fields as they are now, or (asSent) as the server sent them: what was typed before
-     this script ran, on a slow link, or what the browser put back on "Back", is not the
-     server's. */
-  function fieldsOf(form, asSent) {
+  function fieldsOf(form) {
     var out = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!kept(el)) { return; }
-      var value;
       if (el.type === "checkbox" || el.type === "radio") {
         out[el.name] = out[el.name] || [];
-        if (asSent ? el.defaultChecked : el.checked) { out[el.name].push(el.value); }
-        return;
-      }
-      if (el.type === "select-multiple") {
-        out[el.name] = Array.prototype.filter.call(el.options, function (o) {
-          return asSent ? o.defaultSelected : o.selected;
-        }).map(function (o) { return o.value; });
-        return;
-      }
-      if (asSent && el.type === "select-one") {
-        var chosen = Array.prototype.filter.call(el.options, function (o) {
-          return o.defaultSelected;
-        }).pop() || el.options[0];
-        value = chosen ? chosen.value : "";
+        if (el.checked) { out[el.name].push(el.value); }
+      } else if (el.type === "select-multiple") {
+        out[el.name] = Array.prototype.filter.call(el.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; });
+      } else if (out.hasOwnProperty(el.name)) {
+        out[el.name] = [].concat(out[el.name], el.value);
       } else {
-        value = asSent ? el.defaultValue : el.value;
+        out[el.name] = el.value;
       }
-      out[el.name] = out.hasOwnProperty(el.name) ? [].concat(out[el.name], value) : value;
     });
     return out;
   }
@@ -120,7 +107,7 @@
     }
     // What the server holds, as far as we know (not the text it kept across an ended session
     // and shows again: that is saved only when the form is sent).
-    var onServer = form.hasAttribute("data-protect-unsaved") ? "" : canonical(fieldsOf(form, true));
+    var onServer = form.hasAttribute("data-protect-unsaved") ? "" : canonical(fieldsOf(form));
     var timer = null, sending = false, again = false, stopped = false, submitting = false;
     var toldKept = false;
 
@@ -267,9 +254,6 @@
       }
     }
 
-    if (!saved && canonical(fieldsOf(form)) !== onServer) {
-      schedule();  // typed before this script ran: kept and saved like any change
-    }
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
     form.addEventListener("submit", function () {

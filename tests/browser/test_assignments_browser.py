@@ -98,6 +98,7 @@ def test_draft_kept_in_the_browser_and_saved_when_back_online(page_in, live_serv
     page.goto("/assignments")
     page.click("text=Seminario de difusión (2 meses)")
     page.wait_for_selector("textarea[name=text]")
+    page.wait_for_load_state("domcontentloaded")   # protect.js (deferred) has run
     work = re.sub(r"^https?://[^/]+", "", page.url)
 
     def dead_link(route):
