@@ -116,7 +116,7 @@ def delete(assignment_id: int):
         except RuleBroken as refused:
             db.session.rollback()
             return render_template("assignments/delete.html", course=course,
-                                   assignment=assignment, started=services.work_on(assignment),
+                                   assignment=assignment, started=refused.params["num"],
                                    error=explain(refused)), refused.status
         flash(_("The assignment is deleted."), "success")
         return redirect(url_for("assignments.course", course_id=course.id))

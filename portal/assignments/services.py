@@ -14,7 +14,7 @@ from ..courses import notify
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
-from ..i18n import as_utc
+from ..i18n import as_utc, localize
 from ..messaging import notices as staff_notices
 from .models import (
     ACCEPTED,
@@ -88,7 +88,7 @@ def delete_assignment(assignment: Assignment) -> None:
     if started:
         raise RuleBroken("assignment_has_work", 409, num=started)
     audit.record("assignment.delete", assignment, code=assignment.course.code,
-                 title=assignment.title.get("en") or next(iter(assignment.title.values()), ""),
+                 title=localize(assignment.title, lang="en").text,
                  due_at=assignment.due_at.isoformat())
     db.session.execute(delete(SentReminder).where(SentReminder.assignment_id == assignment.id))
     db.session.delete(assignment)
