@@ -36,6 +36,8 @@ ACTIONS = {
     "course.enrollment_states": _l("Participants' states changed"),
     "extension.grant": _l("Extension granted"),
     "extension.refuse": _l("Extension refused"),
+    "assignment.create": _l("Assignment created"),
+    "assignment.update": _l("Assignment changed"),
     "assignment.delete": _l("Assignment deleted"),
     "submission.return": _l("Submission returned"),
     "submission.accept": _l("Submission accepted"),

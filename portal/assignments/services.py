@@ -46,24 +46,36 @@ class RuleBroken(DomainError):
 
 
 # -- assignments ---------------------------------------------------------------------------------
+# What the assignment form sets (``due_at`` apart: it may be counted from the departure).
+_SAVED = ("phase", "title", "instructions", "statement", "opens_at", "cutoff_at", "asks",
+          "file_types", "max_files", "max_size_mb", "due_months_after_departure")
+
+
 def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     """Set an assignment's fields from ``data`` (the form's cleaned values) and compute its
     due date when it is counted from the course's departure. Refuses with an ``Invalid``
-    naming every wrong date (``assignment_problems``)."""
+    naming every wrong date (``assignment_problems``). A new assignment, or a change (the
+    fields that changed), is recorded in the audit log."""
     problems = assignment_problems(assignment.course, data)
     if problems:
         raise Invalid(problems)
-    old_due = assignment.due_at if assignment.id is not None else None
-    for name in ("phase", "title", "instructions", "statement", "opens_at", "cutoff_at", "asks",
-                 "file_types", "max_files", "max_size_mb", "due_months_after_departure"):
+    created = assignment.id is None
+    before = {} if created else {name: getattr(assignment, name) for name in _SAVED + ("due_at",)}
+    for name in _SAVED:
         setattr(assignment, name, data[name])
     assignment.due_at = data["due_at"]
     if assignment.due_months_after_departure is not None:
         assignment.due_at = dates.due_after_departure(assignment.course.departure,
                                                       assignment.due_months_after_departure)
-    if assignment.id is None:
+    if created:
         db.session.add(assignment)
     db.session.flush()
+    changed = sorted(name for name, value in before.items() if getattr(assignment, name) != value)
+    if created or changed:
+        audit.record("assignment.create" if created else "assignment.update", assignment,
+                     code=assignment.course.code,
+                     title=localize(assignment.title, lang="en").text, fields=changed)
+    old_due = before.get("due_at")
     if old_due is not None and dates.japan_day(old_due) != dates.japan_day(assignment.due_at):
         # Participants told, as when the course's dates move.
         notify.dates_moved(assignment.course, [dates.Moved(

@@ -50,21 +50,52 @@
     return el.type !== "hidden" || el.hasAttribute("data-protect-keep");
   }
 
-  function fieldsOf(form) {
+  /* What the server sent in a field: its default value as the browser would show it. The
+     browser sanitises what it is given (a datetime-local loses its ":00" seconds, a text input
+     its line breaks), so the default goes through a field of the same type first; a field
+     whose text was never touched then compares equal. */
+  var probe = document.createElement("input");
+  function sentValue(el) {
+    if (el.tagName === "TEXTAREA") { return el.defaultValue.replace(/\r\n?/g, "\n"); }
+    if (el.tagName !== "INPUT") { return el.defaultValue; }
+    try { probe.type = el.type; } catch (e) { probe.type = "text"; }
+    probe.value = el.defaultValue;
+    return probe.value;
+  }
+
+  function sentChoice(select) {
+    var chosen = Array.prototype.filter.call(select.options, function (o) {
+      return o.defaultSelected;
+    }).pop() || (select.size > 1 ? null : select.options[0]);
+    return chosen ? chosen.value : "";
+  }
+
+  /* The fields as they are now, or (asSent) as the server sent them: what was typed before
+     this script ran (a slow link) or put back by the browser on "Back" is not the server's. */
+  function fieldsOf(form, asSent) {
     var out = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!kept(el)) { return; }
+      var value;
       if (el.type === "checkbox" || el.type === "radio") {
         out[el.name] = out[el.name] || [];
-        if (el.checked) { out[el.name].push(el.value); }
-      } else if (el.type === "select-multiple") {
-        out[el.name] = Array.prototype.filter.call(el.options, function (o) { return o.selected; })
-          .map(function (o) { return o.value; });
-      } else if (out.hasOwnProperty(el.name)) {
-        out[el.name] = [].concat(out[el.name], el.value);
-      } else {
-        out[el.name] = el.value;
+        if (asSent ? el.defaultChecked : el.checked) { out[el.name].push(el.value); }
+        return;
       }
+      if (el.type === "select-multiple") {
+        out[el.name] = Array.prototype.filter.call(el.options, function (o) {
+          return asSent ? o.defaultSelected : o.selected;
+        }).map(function (o) { return o.value; });
+        return;
+      }
+      if (el.type === "select-one") {
+        value = asSent ? sentChoice(el) : el.value;
+      } else if (el.tagName === "TEXTAREA") {
+        value = asSent ? sentValue(el) : el.value.replace(/\r\n?/g, "\n");
+      } else {
+        value = asSent ? sentValue(el) : el.value;
+      }
+      out[el.name] = out.hasOwnProperty(el.name) ? [].concat(out[el.name], value) : value;
     });
     return out;
   }
@@ -107,7 +138,7 @@
     }
     // What the server holds, as far as we know (not the text it kept across an ended session
     // and shows again: that is saved only when the form is sent).
-    var onServer = form.hasAttribute("data-protect-unsaved") ? "" : canonical(fieldsOf(form));
+    var onServer = form.hasAttribute("data-protect-unsaved") ? "" : canonical(fieldsOf(form, true));
     var timer = null, sending = false, again = false, stopped = false, submitting = false;
     var toldKept = false;
 
@@ -254,6 +285,9 @@
       }
     }
 
+    if (!saved && onServer && canonical(fieldsOf(form)) !== onServer) {
+      schedule();  // typed before this script ran, or put back on "Back": kept and saved
+    }
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
     form.addEventListener("submit", function () {

@@ -259,3 +259,61 @@ def test_a_copy_kept_by_the_former_script_is_taken_over(page_in, live_server, lo
                            "k.startsWith('portal-protect:'))")
     page.reload()
     assert page.input_value("textarea[name=text]") == "Gardé par l'ancien script"
+
+
+def _existing_assignment_form(page):
+    page.goto("/assignments/course/%d" % _course_id(page, "FISH-FRA-2026"))
+    page.click("main a[href$='/edit'] >> nth=0")
+    page.wait_for_selector("form.assignment-form")
+
+
+# Forms whose fields the browser rewrites when it reads them (a due date sent with seconds, a
+# date, a choice, times): opened and left alone, nothing is "changed".
+UNTOUCHED = [("existing assignment", "mori", _existing_assignment_form),
+             ("course form", "coordinator", _course_form),
+             ("cue editor", "admin", _cue_editor)]
+
+
+@pytest.mark.parametrize("name,who,open_form", UNTOUCHED, ids=[f[0] for f in UNTOUCHED])
+def test_a_form_left_untouched_keeps_no_copy_and_asks_nothing(page_in, login, name, who,
+                                                              open_form):
+    page = page_in("en")
+    login(page, "%s@demo.example.org" % who)
+    open_form(page)
+    page.wait_for_load_state("load")  # protect.js has run
+    page.wait_for_timeout(300)
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith("
+                         "'portal-protect:'))") == [], name
+    assert page.locator("form[data-protect] .protect-status").inner_text() == "", name
+    asked = []
+    page.on("dialog", lambda dialog: asked.append(dialog.type) or dialog.accept())
+    page.click("a.brand")
+    page.wait_for_load_state("load")
+    assert asked == [], name
+
+
+def test_text_typed_before_the_script_arrived_is_kept_and_saved(page_in, live_server, login):
+    """On a slow link a page can be read, and typed into, before protect.js arrives: what was
+    typed then counts as a change once the script runs (kept in the browser and autosaved)."""
+    page = page_in("en")
+    login(page, "lan@demo.example.org")
+    page.goto("/assignments")
+    page.click("text=Dissemination seminar (2 months)")
+    page.wait_for_selector("textarea[name=text]")
+    work = page.url
+    held = []
+
+    def hold(route):
+        held.append(route)  # the script is on its way
+    page.route("**/js/protect.js*", hold)
+    page.goto(work, wait_until="commit")
+    page.wait_for_selector("textarea[name=text]")
+    page.fill("textarea[name=text]", TYPED + " (before the script)")
+    page.wait_for_timeout(200)
+    assert held and page.evaluate("Object.keys(localStorage).length") == 0
+    held[0].continue_()
+    page.wait_for_selector("#draft-status:has-text('Draft saved')")
+    page.evaluate("localStorage.clear()")
+    page.unroute("**/js/protect.js*", hold)
+    page.goto(work)
+    assert page.input_value("textarea[name=text]") == TYPED + " (before the script)"
