@@ -86,7 +86,8 @@ def staff_courses(user):
     date pattern and link looked up once, each phase's name translated once."""
     lang, day, link = str(get_locale()), date_formatter(), url_with_ids("courses.show", "course_id")
     courses = [(c, dates.phase_of(c)) for c in current_courses(user)[:STAFF_PANEL_SIZE]]
-    names = {phase: escape(PHASES[phase]) for _, phase in courses}  # as the template would
+    # Each phase's name translated once (not once a row), escaped as the template would.
+    names = {phase: escape(PHASES[phase]) for phase in {phase for _, phase in courses}}
     return "courses/_panel_staff.html", {"rows": [
         (link(c.id), content(c.title, lang=lang), c.code,
          day(c.arrival) + " – " + day(c.departure), phase, names[phase], c.participants)
