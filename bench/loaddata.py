@@ -493,7 +493,7 @@ class _Generator:
 
         from media_index.transcripts import to_webvtt
         from portal.library.models import Material, SubtitleTrack
-        from portal.storage.models import StoredFile
+        from portal.uploads.models import StoredFile
 
         codes = [c["code"] for c in self.course_rows]
         mats, tracks, files = [], [], []

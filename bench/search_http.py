@@ -54,7 +54,7 @@ def load(app, size: int, seed: int) -> float:
     from portal.courses.models import Course, Enrollment
     from portal.extensions import db
     from portal.library.models import Material, SubtitleTrack
-    from portal.storage.models import StoredFile
+    from portal.uploads.models import StoredFile
 
     started = time.perf_counter()
     with app.app_context():

@@ -86,3 +86,23 @@ def test_media_index_stands_below_the_portal():
     assert reaching_up == []
     assert models.MaterialKind is schema.MaterialKind
     assert models.Visibility is schema.Visibility
+
+
+def test_storage_stands_below_the_domains():
+    """Storage only stores: it knows no upload, purpose or owner. Nothing it imports, directly or
+    through another module, lies in a domain package (portal.uploads, portal.library, ...) or is
+    the app; the uploads' records, policy and sweep live in portal.uploads, above it."""
+    graph = import_graph()
+    domains = {path.name for path in (ROOT / "portal").iterdir()
+               if (path / "__init__.py").exists() and path.name != "storage"}
+    reached, todo = set(), [name for name in graph if name.startswith("portal.storage")]
+    while todo:
+        for target in graph[todo.pop()] - reached:
+            reached.add(target)
+            todo.append(target)
+    reaching_up = sorted(target for target in reached if target == "portal.app"
+                         or target.startswith(tuple("portal.%s." % d for d in domains))
+                         or target in {"portal.%s" % d for d in domains})
+    assert "portal.config" in reached  # the settings it reads: the graph is the one we mean
+    assert "uploads" in domains and "portal.storage" in graph["portal.uploads.sweep"]
+    assert reaching_up == []

@@ -11,7 +11,7 @@ from ..auth.models import User
 from ..courses.models import Enrollment
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
-from ..storage.models import StoredFile
+from ..uploads.models import StoredFile
 
 
 class PlanState(StrEnum):

@@ -13,7 +13,7 @@ from ..auth.models import User
 from ..courses.models import Course
 from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
-from ..storage.models import StoredFile
+from ..uploads.models import StoredFile
 
 
 class SubmissionState(StrEnum):

@@ -8,8 +8,8 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from ..extensions import db
-from ..storage.models import StoredFile
 from ..uploads import services as uploads
+from ..uploads.models import StoredFile
 from .models import CourseOutline
 
 PURPOSE = "course-information"  # its types, size and roles: portal/uploads/purposes.py

@@ -15,7 +15,7 @@ from ..courses.models import Course
 from ..extensions import db
 from ..i18n import JAPAN
 from ..storage import get_storage
-from ..storage.models import StoredFile
+from ..uploads.models import StoredFile
 from ..uploads.services import new_key
 
 STATEMENT = {"en": "I confirm that this work is my own and that the figures come from my "

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from .. import audit, dates, jobs
 from ..db_types import utcnow
 from ..extensions import db
-from ..storage.models import StoredFile
 from ..uploads import services as uploads
+from ..uploads.models import StoredFile
 from .models import DOCUMENT, ORIGINAL, READY, Material, MaterialKind, MaterialView
 from .permissions import MANAGERS
 from .processing import queue as queue_processing

@@ -23,7 +23,7 @@ from media_index.schema import MaterialKind, Visibility
 
 from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
-from ..storage.models import StoredFile
+from ..uploads.models import StoredFile
 
 
 class MaterialState(StrEnum):

@@ -7,7 +7,7 @@ from media_index.view import Allowed
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, STAFF
 from ..extensions import db
-from ..storage.http import playable_inline
+from ..uploads.checks import playable_inline
 from .models import AUDIO, FAILED, LOW, ORIGINAL, POSTER, PREVIEW, Material, Visibility
 
 MANAGERS = (COORDINATOR, ADMIN)   # manage the whole library

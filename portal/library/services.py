@@ -23,8 +23,8 @@ from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import CONTENT_LANGUAGES
 from ..storage import get_storage
-from ..storage.models import StoredFile
 from ..text import Decoded, decode_text
+from ..uploads.models import StoredFile
 from ..uploads.services import new_key
 from .models import Material, MaterialFile, MaterialView, SubtitleTrack
 from .permissions import may_view

@@ -10,8 +10,11 @@ parts (numbered from 1, each at least :data:`MIN_PART_SIZE` except the last, at 
 the portal which hands them to the local backend's ``write_part``; ``list_parts`` tells a client
 what already arrived so it can resume; ``complete_multipart`` joins them.
 
-Storage only stores: what may be uploaded (types, sizes, archive bounds) is the uploads package's
-policy (``portal/uploads/purposes.py`` and ``checks.py``).
+Storage only stores: it knows no upload, purpose or owner. What may be uploaded (types, sizes,
+archive bounds) and which types a download shows inline are the uploads package's policy
+(``portal/uploads/purposes.py`` and ``checks.py``); the records of stored files and uploads
+(``portal/uploads/models.py``) and the sweep of what was abandoned (``portal/uploads/sweep.py``)
+are the uploads' too. tests/test_architecture.py keeps this package from importing any domain.
 """
 from __future__ import annotations
 

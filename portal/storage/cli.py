@@ -1,7 +1,6 @@
-"""``flask storage check|init|sweep``."""
+"""``flask storage check|init``. ``flask storage sweep`` is in the same group for operators, but
+what is abandoned is for the uploads' records to say: the uploads add it (``uploads/cli.py``)."""
 from __future__ import annotations
-
-from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -47,24 +46,3 @@ def init(origin):
                                    "straight to the store, from the portal's origin")
     for action in backend.init(origin) or ["nothing to do"]:
         click.echo(action)
-
-
-@storage.command()
-@click.option("--stale-days", default=7, show_default=True, type=int,
-              help="Expire unfinished uploads idle for this long.")
-@click.option("--grace-hours", default=24, show_default=True, type=int,
-              help="Leave unreferenced objects younger than this alone.")
-@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
-@with_appcontext
-def sweep(stale_days, grace_hours, dry_run):
-    """Remove stale unfinished uploads and objects that no record points to."""
-    from .sweep import sweep as run_sweep
-
-    report = run_sweep(get_storage(), stale_after=timedelta(days=stale_days),
-                       grace=timedelta(hours=grace_hours), dry_run=dry_run)
-    for line in report.removed:
-        click.echo(("would remove " if dry_run else "removed ") + line)
-    click.echo("%d uploads expired, %d orphan multipart uploads, %d orphan objects, "
-               "%d old upload rows%s" % (report.expired_uploads, report.orphan_multiparts,
-                                         report.orphan_objects, report.forgotten_rows,
-                                         " (dry run)" if dry_run else ""))

@@ -1,4 +1,5 @@
-"""HTTP headers for serving user files (pure functions, no Flask)."""
+"""HTTP headers for serving user files (pure functions, no Flask). Which types are shown inline
+is the uploads' rule (``portal/uploads/checks.py``: ``playable_inline``); a backend is told."""
 from __future__ import annotations
 
 import unicodedata
@@ -6,17 +7,6 @@ from urllib.parse import quote
 
 # A document opened from the portal's origin can run nothing and reach nothing.
 SANDBOX_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
-INLINE_TYPES = ("video/", "audio/", "image/")
-INLINE_EXACT = frozenset({"text/vtt", "application/x-subrip"})
-NEVER_INLINE = frozenset({"image/svg+xml"})
-
-
-def playable_inline(content_type: str) -> bool:
-    """Media meant to play in the page: video, audio, subtitles, raster images."""
-    base = content_type.split(";")[0].strip().lower()
-    if base in NEVER_INLINE:
-        return False
-    return base in INLINE_EXACT or base.startswith(INLINE_TYPES)
 
 
 def _ascii(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Checks on what users upload: names, types by content, sizes, archives.
+"""Checks on what users upload: names, types by content, sizes, archives; and which types a
+download shows in the page rather than saves (:func:`playable_inline`).
 
 Pure functions, no Flask. A refusal is an :class:`UploadRefused` with a stable ``code`` and
 parameters; the web layer turns it into a message in the user's language. Codes:
@@ -99,6 +100,10 @@ COMPATIBLE: dict[str, tuple[str, ...]] = {
     "application/vnd.ms-excel": ("application/msword", "application/vnd.ms-powerpoint"),
     "application/vnd.ms-powerpoint": ("application/msword", "application/vnd.ms-excel"),
 }
+# What a download may show in the page (played, or displayed) rather than save: media, subtitles,
+# raster images; never what DANGEROUS names (an SVG image runs scripts).
+INLINE_TYPES = ("video/", "audio/", "image/")
+INLINE_EXACT = frozenset({"text/vtt", "application/x-subrip"})
 _ALIASES = {"audio/x-wav": "audio/wav", "audio/x-flac": "audio/flac"}
 UNKNOWN = "application/octet-stream"
 
@@ -283,6 +288,14 @@ def resolve_type(detected: str, ext: str) -> str | None:
         if ext in EXTENSIONS[other]:
             return other
     return None
+
+
+def playable_inline(content_type: str) -> bool:
+    """Media meant to play in the page: video, audio, subtitles, raster images."""
+    base = content_type.split(";")[0].strip().lower()
+    if base in DANGEROUS:
+        return False
+    return base in INLINE_EXACT or base.startswith(INLINE_TYPES)
 
 
 def check_declared(name: str, size: int, policy: UploadPolicy) -> str:

@@ -14,10 +14,10 @@ from ..errors import render_error
 from ..extensions import db
 from ..storage import ObjectNotFound, StorageUnavailable
 from ..storage.base import PartRejected
-from ..storage.models import StoredFile
 from . import services
 from .checks import UploadRefused
 from .messages import message
+from .models import StoredFile
 from .purposes import get_purpose
 
 bp = Blueprint("uploads", __name__)

@@ -24,8 +24,17 @@ from ..storage.base import (
     WriteResult,
     read_sha256,
 )
-from ..storage.http import content_disposition, playable_inline, security_headers
-from ..storage.models import (
+from ..storage.http import content_disposition, security_headers
+from .checks import (
+    HEAD_SIZE,
+    ZIP_TYPES,
+    UploadRefused,
+    check_archive,
+    check_declared,
+    check_upload,
+    playable_inline,
+)
+from .models import (
     ABORTED,
     COMPLETE,
     COMPLETING,
@@ -34,16 +43,9 @@ from ..storage.models import (
     StoredFile,
     Upload,
 )
-from .checks import (
-    HEAD_SIZE,
-    ZIP_TYPES,
-    UploadRefused,
-    check_archive,
-    check_declared,
-    check_upload,
-)
 from .purposes import Purpose, get_purpose
 
+KEY_PREFIX = "files/"  # every key the portal makes starts with it (the sweep looks there)
 COMPLETING_TIMEOUT = timedelta(minutes=15)  # a completion older than this was interrupted
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
@@ -74,7 +76,7 @@ def part_size_for(size: int) -> int:
 
 def new_key() -> str:
     """Keys are the server's: a date folder and a random name, never the user's file name."""
-    return "files/%s/%s" % (utcnow().strftime("%Y/%m"), secrets.token_hex(16))
+    return "%s%s/%s" % (KEY_PREFIX, utcnow().strftime("%Y/%m"), secrets.token_hex(16))
 
 
 def create_upload(user, purpose_name: str | None, name: str | None, size,

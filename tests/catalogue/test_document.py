@@ -42,7 +42,7 @@ def test_a_disguised_file_is_refused_and_the_typed_text_kept(app, make_course, l
     with app.app_context():
         from portal.catalogue.models import CourseOutline
         from portal.extensions import db
-        from portal.storage.models import StoredFile
+        from portal.uploads.models import StoredFile
         assert db.session.get(CourseOutline, course_id) is None
         assert db.session.query(StoredFile).count() == 0
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.library.models import Material, OutboxEntry
-from portal.storage.models import StoredFile
+from portal.uploads.models import StoredFile
 
 VTT_FR = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nBonjour à tous.\n\n" \
          "00:01:05.500 --> 00:01:09.000\nLa gestion des déchets commence à la maison.\n"

@@ -158,7 +158,7 @@ def test_s3_frozen_mid_request_then_back(s3_portal, moto):
 
     from portal.extensions import db
     from portal.storage import get_storage
-    from portal.storage.models import StoredFile
+    from portal.uploads.models import StoredFile
     with server.app.app_context():
         storage = get_storage()
         missing = [f.key for f in db.session.scalars(select(StoredFile))

@@ -87,7 +87,7 @@ def _check_store(local_app) -> list[str]:
     from portal.extensions import db
     from portal.storage import get_storage
     from portal.storage.base import read_sha256
-    from portal.storage.models import StoredFile
+    from portal.uploads.models import StoredFile
 
     problems = []
     with local_app.app_context():
@@ -153,7 +153,7 @@ def test_kill9_during_the_completion_then_finish(portal, local_app, uploader):
 
     from portal.db_types import utcnow
     from portal.extensions import db
-    from portal.storage.models import Upload
+    from portal.uploads.models import Upload
     from portal.uploads.services import COMPLETING_TIMEOUT
 
     parts = 19

@@ -207,7 +207,7 @@ def expected_fragment(app, code: str, lang: str) -> str:
 
 def stored_files(world):
     from portal.extensions import db
-    from portal.storage.models import StoredFile
+    from portal.uploads.models import StoredFile
     with world.app.app_context():
         return {f.id: (f.name, f.content_type, f.sha256, f.uploader_id, f.purpose, f.key)
                 for f in db.session.scalars(select(StoredFile))}
@@ -434,5 +434,5 @@ def test_stored_files_count_is_bounded(hostile_world):
     assert not orphans, orphans[:5]
     with world.app.app_context():
         from portal.extensions import db
-        from portal.storage.models import StoredFile
+        from portal.uploads.models import StoredFile
         assert db.session.scalar(select(func.count()).select_from(StoredFile)) == len(keys)

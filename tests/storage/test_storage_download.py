@@ -9,7 +9,7 @@ import pytest
 import urllib3
 from flask import Flask, request
 
-from portal.storage.http import ascii_fallback, content_disposition, playable_inline
+from portal.storage.http import ascii_fallback, content_disposition
 
 DATA = bytes(range(256)) * 64
 NAME = "Rapport été 2024.pdf"
@@ -127,11 +127,3 @@ def test_ascii_fallback(name, fallback):
     assert ascii_fallback(name) == fallback
     value = content_disposition(name)
     assert value.isascii() and '"%s"' % fallback in value
-
-
-@pytest.mark.parametrize("content_type, inline", [
-    ("video/mp4", True), ("audio/mpeg", True), ("text/vtt", True), ("image/png", True),
-    ("image/svg+xml", False), ("application/pdf", False), ("text/html", False),
-    ("text/plain", False)])
-def test_playable_inline(content_type, inline):
-    assert playable_inline(content_type) is inline

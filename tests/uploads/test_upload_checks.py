@@ -1,4 +1,5 @@
-"""Names, types by content, sizes and archives (portal.uploads.checks: pure, no Flask)."""
+"""Names, types by content, sizes and archives, and what plays inline (portal.uploads.checks: pure,
+no Flask)."""
 from __future__ import annotations
 
 import io
@@ -18,6 +19,7 @@ from portal.uploads.checks import (
     check_upload,
     clean_filename,
     extension,
+    playable_inline,
     sniff,
 )
 
@@ -261,3 +263,11 @@ def test_zip64_end_record_with_many_entries():
                          ids=["truncated", "not-a-zip", "cut-end-record"])
 def test_broken_archive(data):
     assert refused(archive_check, data).code == "archive_invalid"
+
+
+@pytest.mark.parametrize("content_type, inline", [
+    ("video/mp4", True), ("audio/mpeg", True), ("text/vtt", True), ("image/png", True),
+    ("image/svg+xml", False), ("application/pdf", False), ("text/html", False),
+    ("text/plain", False)])
+def test_playable_inline(content_type, inline):
+    assert playable_inline(content_type) is inline

@@ -12,8 +12,8 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.storage import backend_for
 from portal.storage.base import read_sha256
-from portal.storage.models import StoredFile, Upload
 from portal.storage.testing import MotoServer, s3_settings
+from portal.uploads.models import StoredFile, Upload
 
 MiB = 1024 * 1024
 MP4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 5000

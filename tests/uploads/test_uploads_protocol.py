@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.storage.base import read_sha256
-from portal.storage.models import StoredFile, Upload
+from portal.uploads.models import StoredFile, Upload
 
 MiB = 1024 * 1024
 PART = 5 * MiB

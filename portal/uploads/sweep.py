@@ -10,10 +10,9 @@ from sqlalchemy import delete, select
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
-from .base import StorageBackend
+from ..storage import StorageBackend
 from .models import ABORTED, COMPLETING, EXPIRED, OPEN, REFUSED, StoredFile, Upload
-
-PREFIX = "files/"  # every key the portal makes starts with it
+from .services import KEY_PREFIX
 
 
 @dataclass
@@ -64,7 +63,7 @@ def _abort_orphan_multiparts(storage: StorageBackend, report: SweepReport, befor
                              dry_run: bool) -> None:
     live_tokens = set(db.session.scalars(select(Upload.token).where(
         Upload.backend == storage.name, Upload.state.in_((OPEN, COMPLETING)))))
-    for multipart in storage.list_multipart(PREFIX):
+    for multipart in storage.list_multipart(KEY_PREFIX):
         if multipart.token in live_tokens or multipart.initiated > before:
             continue
         report.orphan_multiparts += 1
@@ -75,7 +74,7 @@ def _abort_orphan_multiparts(storage: StorageBackend, report: SweepReport, befor
 
 def _delete_orphan_objects(storage: StorageBackend, report: SweepReport, before: datetime,
                            dry_run: bool) -> None:
-    for batch in _batches(storage.list(PREFIX)):
+    for batch in _batches(storage.list(KEY_PREFIX)):
         known = set(db.session.scalars(select(StoredFile.key).where(
             StoredFile.backend == storage.name, StoredFile.key.in_([o.key for o in batch]))))
         for obj in batch:
