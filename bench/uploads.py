@@ -46,19 +46,11 @@ MP4_HEAD = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
 
 
 def make_app():
-    """gunicorn's entry point: the portal, with the uploads blueprint and storage commands if
-    create_app does not register them yet."""
+    """gunicorn's entry point: the portal as production runs it."""
     sys.path.insert(0, str(ROOT))
     from portal.app import create_app
 
-    app = create_app()
-    if "uploads" not in app.blueprints:
-        from portal.uploads.routes import bp
-        app.register_blueprint(bp)
-    if "storage" not in app.cli.commands:
-        from portal.storage import cli
-        cli.register(app)
-    return app
+    return create_app()
 
 
 def free_port() -> int:

@@ -25,15 +25,8 @@ def moto_server():
 
 @pytest.fixture
 def uploads_app(app):
-    """The app with the uploads blueprint and the storage commands (until create_app wires
-    them, after which this changes nothing)."""
-    from portal.storage import cli as storage_cli
-    from portal.uploads.routes import bp
-
-    if "uploads" not in app.blueprints:
-        app.register_blueprint(bp)
-    if "storage" not in app.cli.commands:
-        storage_cli.register(app)
+    """The app (create_app wires the uploads blueprint and the storage commands)."""
+    assert "uploads" in app.blueprints and "storage" in app.cli.commands
     return app
 
 
