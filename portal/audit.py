@@ -93,17 +93,31 @@ def record(action: str, target=None, *, target_type: str | None = None,
     if target is not None:
         target_type = target_type or target.__tablename__
         target_id = target.id
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
+    if actor is None:
+        actor = _signed_in_user()
     entry = AuditEntry(action=action, target_type=target_type, target_id=target_id,
                        actor_id=actor.id if actor is not None else None,
                        actor_email=actor.email if actor is not None else None,
-                       details={k: _short(v) for k, v in details.items()}, at=utcnow())
-    if has_request_context():
-        entry.ip = (request.remote_addr or "")[:45] or None
-        entry.user_agent = (request.user_agent.string or "")[:300] or None
+                       details={k: _short(v) for k, v in details.items()}, at=utcnow(),
+                       **_origin())
     db.session.add(entry)
     return entry
+
+
+def _signed_in_user():
+    """Who is signed in to the request being answered; None outside a request (a command)."""
+    if has_request_context() and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def _origin() -> dict:
+    """Where the request came from (address, browser), cut to the columns' sizes; nothing
+    outside a request."""
+    if not has_request_context():
+        return {}
+    return {"ip": (request.remote_addr or "")[:45] or None,
+            "user_agent": (request.user_agent.string or "")[:300] or None}
 
 
 def search(person: str = "", action: str | None = None, start: date | None = None,

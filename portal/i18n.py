@@ -133,16 +133,24 @@ def suggested_timezone(current: str | None, country: str | None) -> str:
     zone they had (Africa/Asmera -> Africa/Asmara); else UTC."""
     if current in current_timezones() and (current != "UTC" or not country):
         return current
-    code = (country or "").upper()
-    zones = _ZONES_NOT_IN_TZDATA.get(code) or pytz.country_timezones.get(code, [])
+    zones = _country_zones(country)
     if len(zones) == 1:
         return zones[0]
     if current and is_valid_timezone(current):
-        now = datetime.now(UTC)
-        offset = now.astimezone(ZoneInfo(current)).utcoffset()
-        return next((z for z in zones if now.astimezone(ZoneInfo(z)).utcoffset() == offset),
-                    "UTC")
+        return _same_offset_now(current, zones)
     return "UTC"
+
+
+def _country_zones(country: str | None) -> list[str]:
+    code = (country or "").upper()
+    return _ZONES_NOT_IN_TZDATA.get(code) or pytz.country_timezones.get(code, [])
+
+
+def _same_offset_now(zone: str, zones: list[str]) -> str:
+    """The first of ``zones`` at the same offset from UTC as ``zone`` today, else UTC."""
+    now = datetime.now(UTC)
+    offset = now.astimezone(ZoneInfo(zone)).utcoffset()
+    return next((z for z in zones if now.astimezone(ZoneInfo(z)).utcoffset() == offset), "UTC")
 
 
 def _locale() -> str:

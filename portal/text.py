@@ -60,22 +60,36 @@ def decode_text(data: bytes, strict: bool = False) -> Decoded:
     """The text of ``data``, the encoding it was read with, and whether that is certain.
     A byte order mark is removed; nothing else is changed. ``strict``: raise `Undecodable`
     rather than put replacement characters where the bytes do not fit."""
-    errors = "strict" if strict else "replace"
-    try:
-        for bom, encoding in BOMS:
-            if data.startswith(bom):
-                return Decoded(data[len(bom):].decode(encoding, errors), encoding, True)
-        sample = data[:4096]
-        if len(sample) >= 2 and sample.count(0) > len(sample) // 8:  # UTF-16 without a BOM
-            odd, even = sample[1::2].count(0), sample[0::2].count(0)
-            encoding = "utf-16-le" if odd > even else "utf-16-be"
-            return Decoded(data.decode(encoding, errors), encoding, True)
-    except UnicodeDecodeError:
-        raise Undecodable(encoding) from None
+    marked = _marked_encoding(data)
+    if marked is not None:
+        encoding, start = marked
+        try:
+            text = data[start:].decode(encoding, "strict" if strict else "replace")
+        except UnicodeDecodeError:
+            raise Undecodable(encoding) from None
+        return Decoded(text, encoding, True)
     try:
         return Decoded(data.decode("utf-8"), "utf-8", True)
     except UnicodeDecodeError:
-        pass
+        return _guessed(data, strict)
+
+
+def _marked_encoding(data: bytes) -> tuple[str, int] | None:
+    """The encoding the bytes say for sure, and where the text starts: a byte order mark, or
+    UTF-16 told by its zero bytes (Excel's "Unicode text"); None when they say nothing."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return encoding, len(bom)
+    sample = data[:4096]
+    if len(sample) >= 2 and sample.count(0) > len(sample) // 8:  # UTF-16 without a BOM
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        return ("utf-16-le" if odd > even else "utf-16-be"), 0
+    return None
+
+
+def _guessed(data: bytes, strict: bool) -> Decoded:
+    """Bytes that are not UTF-8, read in the first of the most plausible `LEGACY` encodings;
+    sure only when every plausible reading gives the same text."""
     matches = list(from_bytes(data, cp_isolation=list(LEGACY)))
     if not matches:  # nothing reads it cleanly: show what can be shown
         if strict:

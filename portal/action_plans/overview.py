@@ -74,26 +74,46 @@ def progress(user, country: str | None = None, subject: str | None = None) -> li
     course_ids = [c.id for c in reviewable_courses(user)]
     if not course_ids:
         return []
-    latest = (select(func.max(ProgressReport.id).label("id"))
-              .where(ProgressReport.state == SUBMITTED).group_by(ProgressReport.plan_id)
-              .subquery())
-    base = (select(User.country, Course.subject, ActionPlan.id)
-            .select_from(ActionPlan).join(Enrollment, ActionPlan.enrollment_id == Enrollment.id)
-            .join(User, Enrollment.user_id == User.id).join(Course)
-            .where(Course.id.in_(course_ids), Enrollment.is_alumnus,
-                   ActionPlan.versions.any(status=ACCEPTED)))
+    groups, plan_group = _group_plans(_accepted_alumni_plans(course_ids, country, subject))
+    if not plan_group:
+        return []
+    _count_latest_reports(plan_group)
+    return sorted(groups.values(), key=lambda g: (g.country, g.subject))
+
+
+def _accepted_alumni_plans(course_ids: list[int], country: str | None, subject: str | None):
+    """(country, subject, plan id) of the accepted plans of the courses' alumni, only those of
+    ``country`` and ``subject`` when given."""
+    query = (select(User.country, Course.subject, ActionPlan.id)
+             .select_from(ActionPlan).join(Enrollment, ActionPlan.enrollment_id == Enrollment.id)
+             .join(User, Enrollment.user_id == User.id).join(Course)
+             .where(Course.id.in_(course_ids), Enrollment.is_alumnus,
+                    ActionPlan.versions.any(status=ACCEPTED)))
     if country:
-        base = base.where(User.country == country)
+        query = query.where(User.country == country)
     if subject:
-        base = base.where(Course.subject == subject)
+        query = query.where(Course.subject == subject)
+    return query
+
+
+def _group_plans(query) -> tuple[dict[tuple[str, str], Group], dict[int, Group]]:
+    """The groups by (country, subject), each with its number of plans; and each plan's
+    group."""
     groups: dict[tuple[str, str], Group] = {}
     plan_group = {}
-    for c, s, plan_id in db.session.execute(base):
+    for c, s, plan_id in db.session.execute(query):
         g = groups.setdefault((c or "", s), Group(c or "", s))
         g.plans += 1
         plan_group[plan_id] = g
-    if not plan_group:
-        return []
+    return groups, plan_group
+
+
+def _count_latest_reports(plan_group: dict[int, Group]) -> None:
+    """Add to each plan's group the activities of its latest submitted report, by status,
+    and count the plans that have one."""
+    latest = (select(func.max(ProgressReport.id).label("id"))
+              .where(ProgressReport.state == SUBMITTED).group_by(ProgressReport.plan_id)
+              .subquery())
     counted = db.session.execute(
         select(ProgressReport.plan_id, ReportActivity.status, func.count())
         .join(ReportActivity, ReportActivity.report_id == ProgressReport.id)
@@ -107,7 +127,6 @@ def progress(user, country: str | None = None, subject: str | None = None) -> li
         reported.add(plan_id)
     for plan_id in reported:
         plan_group[plan_id].reports += 1
-    return sorted(groups.values(), key=lambda g: (g.country, g.subject))
 
 
 def totals(groups: list[Group]) -> Group:

@@ -33,19 +33,32 @@ def events_for(plan: ActionPlan, today: date, handed_in=frozenset()) -> list[tup
     """The reminders due ``today`` for the plan's reports. ``handed_in`` holds (course id,
     month, user id) of reports handed in as an assignment that is that report
     (``assignments.services.handed_in_as_assignment``): met, so not chased."""
-    done = {r.month for r in plan.reports if r.state == SUBMITTED}
-    done |= {month for course_id, month, user_id in handed_in
-             if course_id == plan.course.id and user_id == plan.enrollment.user_id}
+    done = _months_met(plan, handed_in)
     enrolled_on = plan.enrollment.created_at.date() if plan.enrollment.created_at else None
     events = []
     for month, due in dates.report_due_dates(plan.course):
-        if month in done:
-            continue
-        if due - SOON <= today <= due:
-            events.append((month, due, "due-soon"))
-        elif due < today <= due + OVERDUE_WINDOW and (enrolled_on is None or enrolled_on <= due):
-            events.append((month, due, "overdue"))
+        kind = _reminder_kind(due, today, enrolled_on)
+        if kind is not None and month not in done:
+            events.append((month, due, kind))
     return events
+
+
+def _months_met(plan: ActionPlan, handed_in) -> set[int]:
+    """The months whose report is in: submitted with the plan, or handed in as an
+    assignment."""
+    done = {r.month for r in plan.reports if r.state == SUBMITTED}
+    return done | {month for course_id, month, user_id in handed_in
+                   if course_id == plan.course.id and user_id == plan.enrollment.user_id}
+
+
+def _reminder_kind(due: date, today: date, enrolled_on: date | None) -> str | None:
+    """The reminder ``today`` calls for about a report due on ``due``: "due-soon" in the week
+    up to it, "overdue" for a while after it (unless the person enrolled later), else None."""
+    if due - SOON <= today <= due:
+        return "due-soon"
+    if due < today <= due + OVERDUE_WINDOW and (enrolled_on is None or enrolled_on <= due):
+        return "overdue"
+    return None
 
 
 @dates.course_dates_changed.connect

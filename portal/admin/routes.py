@@ -118,22 +118,33 @@ def invite():
     form = InviteForm()
     form.role.choices = role_choices(INVITABLE[current_user.role])
     valid = form.is_submitted() and form.validate()
-    existing = None
-    if form.is_submitted() and not (form.email.errors or form.role.errors):
-        try:  # asked even when another field is wrong: every problem at once
-            existing = accounts.invitable(form.email.data, form.role.data)
-        except accounts.AccountRefused as refused:
-            form.email.errors = [*form.email.errors, explain(refused)]
-            return render_template("admin/invite.html", form=form), refused.status
+    try:
+        existing = _invited_account(form)
+    except accounts.AccountRefused as refused:
+        form.email.errors = [*form.email.errors, explain(refused)]
+        return render_template("admin/invite.html", form=form), refused.status
     if valid:
-        person = existing or accounts.create_user(
-            form.email.data, form.name.data, form.role.data, language=form.language.data,
-            country=form.country.data or None, organization=form.organization.data or None)
+        person = existing or _new_account(form)
         accounts.invite(person, by=current_user)
         jobs.commit()
         flash(*_invitation_news(person.email))
         return redirect(url_for("admin.invite"))
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
+
+
+def _invited_account(form: InviteForm) -> User | None:
+    """The account to invite again, or None for a new one; ``AccountRefused`` when the address
+    may not be invited (``accounts.invitable``). Asked even when another field is wrong: every
+    problem at once; not before a post, nor when the address or the role could not be read."""
+    if not form.is_submitted() or form.email.errors or form.role.errors:
+        return None
+    return accounts.invitable(form.email.data, form.role.data)
+
+
+def _new_account(form: InviteForm) -> User:
+    return accounts.create_user(
+        form.email.data, form.name.data, form.role.data, language=form.language.data,
+        country=form.country.data or None, organization=form.organization.data or None)
 
 
 def _invitation_news(email: str) -> tuple[str, str]:

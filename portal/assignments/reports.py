@@ -65,15 +65,19 @@ def matrix(course_id: int, country: str | None = None) -> Matrix:
     assignments = assignments_of_course(course_id)
     everyone = participants(course_id)
     people = [p for p in everyone if not country or p.country == country]
-    result = Matrix(assignments, people,
-                    countries=sorted({p.country for p in everyone if p.country}))
-    ids = [a.id for a in assignments]
-    if ids and people:
-        for s in db.session.scalars(select(Submission).where(
-                Submission.assignment_id.in_(ids),
-                Submission.user_id.in_([p.id for p in people]))):
-            result.cells[(s.user_id, s.assignment_id)] = s
-    return result
+    return Matrix(assignments, people, cells=_submissions(assignments, people),
+                  countries=sorted({p.country for p in everyone if p.country}))
+
+
+def _submissions(assignments: list[Assignment], people: list[User]) -> dict:
+    """Each person's submission to each assignment, by (user id, assignment id); one query,
+    none when either list is empty."""
+    if not assignments or not people:
+        return {}
+    found = db.session.scalars(select(Submission).where(
+        Submission.assignment_id.in_([a.id for a in assignments]),
+        Submission.user_id.in_([p.id for p in people])))
+    return {(s.user_id, s.assignment_id): s for s in found}
 
 
 def matrix_sheet(m: Matrix, titles: list[str], state_labels: dict, headers: list[str]) -> Sheet:

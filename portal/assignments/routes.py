@@ -73,11 +73,7 @@ def save_work(assignment_id: int):
     form = WorkForm()
     submitting = request.form.get("action") == "submit"
     if not form.validate_on_submit():
-        if _wants_json():
-            return jsonify(error=" ".join(e for errs in form.errors.values() for e in errs)), 400
-        if submitting and not form.csrf_token.errors:  # the text refused: what else is wrong
-            return _refused_hand_in(assignment, form)
-        return _render_work(assignment, form, status=400)
+        return _work_refused(assignment, form, submitting)
     text = form.text.data or ""
     again = _handed_in_already(assignment, text)
     if again is not None:
@@ -86,10 +82,8 @@ def save_work(assignment_id: int):
         version = _save_draft(assignment, text)
     except RuleBroken as broken:
         db.session.rollback()
-        if _wants_json():
-            return jsonify(error=explain(broken)), broken.status
-        return _render_work(assignment, form, explain(broken), broken.status)
-    if _wants_json():
+        return _draft_refused(assignment, form, broken)
+    if _wants_json():  # the autosave
         return jsonify(saved_at=version.draft_saved_at.isoformat(),
                        message=_("Draft saved at %(time)s.",
                                  time=format_moment(version.draft_saved_at)))
@@ -100,6 +94,24 @@ def save_work(assignment_id: int):
         return _submit(assignment, form, text)
     flash(_("Your draft is saved."), "success")
     return redirect(url_for("assignments.work", assignment_id=assignment.id))
+
+
+def _work_refused(assignment, form, submitting: bool):
+    """The form refused the post: the autosave hears why; a hand-in whose text was refused
+    learns what else it lacks; else the page again."""
+    if _wants_json():
+        return jsonify(error=" ".join(e for errs in form.errors.values() for e in errs)), 400
+    if submitting and not form.csrf_token.errors:  # the text refused: what else is wrong
+        return _refused_hand_in(assignment, form)
+    return _render_work(assignment, form, status=400)
+
+
+def _draft_refused(assignment, form, broken: RuleBroken):
+    """A rule of ``services.save_draft`` refused the draft: said to the autosave, or on the
+    page."""
+    if _wants_json():
+        return jsonify(error=explain(broken)), broken.status
+    return _render_work(assignment, form, explain(broken), broken.status)
 
 
 def _attach_file(assignment, version, form, submitting: bool):

@@ -199,13 +199,19 @@ def review(submission_id: int):
         return _render_review(submission, form, invalid.status)
     except (RuleBroken, UploadRefused, StorageUnavailable) as exc:
         db.session.rollback()
-        if isinstance(exc, StorageUnavailable):
-            return _render_review(submission, form, 400, upload_message("storage_unavailable"))
-        if isinstance(exc, UploadRefused):
-            return _render_review(submission, form, exc.status, file_problem=explain(exc))
-        return _render_review(submission, form, exc.status, explain(exc))
+        return _review_refused(submission, form, exc)
     flash(_("Your review is saved and the participant is told by e-mail."), "success")
     return redirect(url_for("assignments.queue", course_id=submission.assignment.course_id))
+
+
+def _review_refused(submission, form, exc: Exception):
+    """The review page again, saying why the review was not saved: the storage down, the
+    feedback file refused (beside its field), or a rule broken."""
+    if isinstance(exc, StorageUnavailable):
+        return _render_review(submission, form, 400, upload_message("storage_unavailable"))
+    if isinstance(exc, UploadRefused):
+        return _render_review(submission, form, exc.status, file_problem=explain(exc))
+    return _render_review(submission, form, exc.status, explain(exc))
 
 
 @bp.route("/assignments/<int:assignment_id>/submissions.zip")

@@ -162,32 +162,44 @@ def account():
         prefs.timezone.data = i18n.suggested_timezone(current_user.timezone,
                                                       current_user.country)
     password = PasswordChangeForm(prefix="pw")
-    status = 200
-    if request.method == "POST" and "prefs-submit" in request.form:
-        if prefs.validate():
-            current_user.name = prefs.name.data.strip()
-            current_user.language = prefs.language.data
-            current_user.timezone = prefs.timezone.data
-            jobs.commit()
-            flash(_("Your preferences are saved."), "success")
-            return redirect(url_for("auth.account"))
-        status = 400
-    elif request.method == "POST" and "pw-submit" in request.form:
-        valid = password.validate()
-        # The current password is checked even when the new one is refused: every problem
-        # at once, not one round trip for each.
-        if password.current.data and not current_user.check_password(password.current.data):
-            password.current.errors = [*password.current.errors,
-                                       _("The current password is not right.")]
-        elif valid:
-            services.change_password(current_user, password.password.data)
-            jobs.commit()
-            # Every other session has ended; this one starts again with the new version.
-            _start_session(current_user._get_current_object())
-            flash(_("Your password is changed. Other devices are signed out."), "success")
-            return redirect(url_for("auth.account"))
-        status = 400
-    elif request.method == "POST":
-        status = 400
+    if request.method != "POST":
+        return _account_page(prefs, password)
+    if "prefs-submit" in request.form:
+        return _save_preferences(prefs, password)
+    if "pw-submit" in request.form:
+        return _change_password(prefs, password)
+    return _account_page(prefs, password, 400)
+
+
+def _account_page(prefs: PreferencesForm, password: PasswordChangeForm, status: int = 200):
     return render_template("auth/account.html", prefs=prefs, password=password,
                            calendar_link=calendar.feed_of(current_user)), status
+
+
+def _save_preferences(prefs: PreferencesForm, password: PasswordChangeForm):
+    if not prefs.validate():
+        return _account_page(prefs, password, 400)
+    current_user.name = prefs.name.data.strip()
+    current_user.language = prefs.language.data
+    current_user.timezone = prefs.timezone.data
+    jobs.commit()
+    flash(_("Your preferences are saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+def _change_password(prefs: PreferencesForm, password: PasswordChangeForm):
+    valid = password.validate()
+    # The current password is checked even when the new one is refused: every problem at
+    # once, not one round trip for each.
+    if password.current.data and not current_user.check_password(password.current.data):
+        password.current.errors = [*password.current.errors,
+                                   _("The current password is not right.")]
+        return _account_page(prefs, password, 400)
+    if not valid:
+        return _account_page(prefs, password, 400)
+    services.change_password(current_user, password.password.data)
+    jobs.commit()
+    # Every other session has ended; this one starts again with the new version.
+    _start_session(current_user._get_current_object())
+    flash(_("Your password is changed. Other devices are signed out."), "success")
+    return redirect(url_for("auth.account"))

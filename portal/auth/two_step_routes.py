@@ -50,38 +50,54 @@ def _was_wrong(response) -> bool:
                deduct_when=_was_wrong)
 def challenge():
     user = two_step.pending_user()
-    if user is None and current_user.is_authenticated:
-        return redirect(url_for("home.dashboard"))
     if user is None:   # none begun, lapsed, or the account changed since the password
-        two_step.forget()
-        return render_template("auth/two_step_challenge.html", form=None), \
-            400 if request.method == "POST" else 200
+        return _no_pending_sign_in()
     recovery = request.values.get("recovery") == "1"
     form = TwoStepCodeForm()
     if form.validate_on_submit():
         state = two_step.pending()
         how = two_step.check(user, form.code.data)
         if how is not None:
-            jobs.commit()
-            _start_session(user, remember=state["remember"])
-            if how == "recovery":
-                left = two_step.recovery_codes_left(user)
-                flash(ngettext("You used a recovery code; %(num)d is left. If your phone is "
-                               "lost, set two-step sign-in up again on a new one.",
-                               "You used a recovery code; %(num)d are left. If your phone is "
-                               "lost, set two-step sign-in up again on a new one.", left),
-                      "info")
-            return redirect(safe_next(state["next"], url_for("home.dashboard")))
+            return _signed_in(user, how, state)
         g.two_step_wrong = True
         if two_step.failed_try():
             flash(_("Too many wrong codes. Sign in again."), "error")
             return redirect(url_for("auth.login"))
-        form.code.errors.append(
-            _("That recovery code is not right or was used already.") if recovery else
-            _("That code is not right. Codes change every 30 seconds: type the one your app "
-              "shows now."))
+        form.code.errors.append(_wrong_code_message(recovery))
     return render_template("auth/two_step_challenge.html", form=form, recovery=recovery), \
         400 if form.errors else 200
+
+
+def _no_pending_sign_in():
+    """No sign-in waits for its code: the dashboard for someone signed in already, else the
+    page without a form (it says to sign in again)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.dashboard"))
+    two_step.forget()
+    return render_template("auth/two_step_challenge.html", form=None), \
+        400 if request.method == "POST" else 200
+
+
+def _signed_in(user, how: str, state: dict):
+    """The code was right: the session starts, and goes where the sign-in was headed. Signing
+    in with a recovery code says how many are left."""
+    jobs.commit()
+    _start_session(user, remember=state["remember"])
+    if how == "recovery":
+        left = two_step.recovery_codes_left(user)
+        flash(ngettext("You used a recovery code; %(num)d is left. If your phone is "
+                       "lost, set two-step sign-in up again on a new one.",
+                       "You used a recovery code; %(num)d are left. If your phone is "
+                       "lost, set two-step sign-in up again on a new one.", left),
+              "info")
+    return redirect(safe_next(state["next"], url_for("home.dashboard")))
+
+
+def _wrong_code_message(recovery: bool) -> str:
+    if recovery:
+        return _("That recovery code is not right or was used already.")
+    return _("That code is not right. Codes change every 30 seconds: type the one your app "
+             "shows now.")
 
 
 @bp.route("/account/two-step", methods=["GET", "POST"])

@@ -60,21 +60,32 @@ def lookup_keys(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _country_index() -> dict[str, str]:
+    """Folded name or code -> alpha-2 code. A name as written wins over a shortened form (no
+    article, no brackets), which counts only when it names one country; the aliases fill in
+    what is left, and every code names itself."""
     known = {code for code, _ in countries("en")}
-    exact: dict[str, str] = {}
-    loose: dict[str, set[str]] = {}   # shortened forms: kept only when they name one country
-    for name, code in _country_names():
-        keys = lookup_keys(name)
-        if code in known and keys:
-            exact.setdefault(keys[0], code)
-            for key in keys[1:]:
-                loose.setdefault(key, set()).add(code)
+    exact, loose = _name_keys(known)
     index = {key: next(iter(codes)) for key, codes in loose.items() if len(codes) == 1}
     index.update(exact)
     for code, aliases in COUNTRY_ALIASES.items():
         index.update({alias: code for alias in aliases if alias not in index})
     index.update({code.lower(): code for code in known})
     return index
+
+
+def _name_keys(known: set[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """The lookup keys of the names of the ``known`` countries: each name as written (the
+    first country to spell it keeps it), and its shortened forms with every country they
+    stand for."""
+    exact: dict[str, str] = {}
+    loose: dict[str, set[str]] = {}
+    for name, code in _country_names():
+        keys = lookup_keys(name)
+        if code in known and keys:
+            exact.setdefault(keys[0], code)
+            for key in keys[1:]:
+                loose.setdefault(key, set()).add(code)
+    return exact, loose
 
 
 def _country_names():

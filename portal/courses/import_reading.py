@@ -156,23 +156,12 @@ def _read_csv(data: bytes) -> Table:
 def _read_xlsx(data: bytes) -> Table:
     import openpyxl
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-            sheets = sum(p.file_size for p in parts if p.filename.startswith("xl/worksheets/"))
-            if sum(p.file_size for p in parts) > MAX_UNZIPPED or sheets > MAX_SHEETS_XML:
-                raise FileProblem("too_big", size=MAX_BYTES // 1024)
+        _check_unzipped_size(data)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
             book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
         sheet = book.worksheets[0]
-        cells: dict[int, dict[int, str]] = {}
-        # Only the cells the file holds (iter_rows would make every empty cell up to the last
-        # one used, a million rows down if a stray cell sits there).
-        for (row, column), cell in sheet._cells.items():
-            if column <= MAX_COLUMNS and cell.value is not None:
-                text = clean_cell(cell.value)
-                if text:
-                    cells.setdefault(row, {})[column] = text
+        cells = _sheet_cells(sheet)
         merged = [(r.min_row, r.min_col, r.max_row, min(r.max_col, MAX_COLUMNS))
                   for r in sheet.merged_cells.ranges if r.min_col <= MAX_COLUMNS]
         reading = {"format": "xlsx", "sheet": clean_cell(sheet.title)[:100],
@@ -185,6 +174,29 @@ def _read_xlsx(data: bytes) -> Table:
     rows = [(line, [by_column.get(c, "") for c in range(1, max(by_column) + 1)])
             for line, by_column in sorted(cells.items())]
     return Table(rows, reading)
+
+
+def _check_unzipped_size(data: bytes) -> None:
+    """Refuse a workbook that expands beyond ``MAX_UNZIPPED``, or whose sheets beyond
+    ``MAX_SHEETS_XML`` (a zip bomb), before it is opened."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+    sheets = sum(p.file_size for p in parts if p.filename.startswith("xl/worksheets/"))
+    if sum(p.file_size for p in parts) > MAX_UNZIPPED or sheets > MAX_SHEETS_XML:
+        raise FileProblem("too_big", size=MAX_BYTES // 1024)
+
+
+def _sheet_cells(sheet) -> dict[int, dict[int, str]]:
+    """The sheet's cleaned, non-empty values by row and column, in the columns read. Only the
+    cells the file holds (iter_rows would make every empty cell up to the last one used, a
+    million rows down if a stray cell sits there)."""
+    cells: dict[int, dict[int, str]] = {}
+    for (row, column), cell in sheet._cells.items():
+        if column <= MAX_COLUMNS and cell.value is not None:
+            text = clean_cell(cell.value)
+            if text:
+                cells.setdefault(row, {})[column] = text
+    return cells
 
 
 def _spread_merged(cells: dict[int, dict[int, str]], merged: list[tuple]) -> None:

@@ -93,21 +93,26 @@ def check(course: Course, rows: list[dict]) -> list[CheckedRow]:
         item = CheckedRow(row["line"], row)
         _check_cells(item, fallback)
         key = row["email"].lower()
-        if key and key in seen:
+        if key in seen:
             item.problems.append({"code": "duplicate", "field": "email", "line": seen[key]})
         elif key:
             seen[key] = row["line"]
         user = users.get(key)
         if user is not None:
             item.user_id = user.id
-            if not user.active:  # only an administrator brings a deactivated account back
-                item.problems.append({"code": "deactivated_account", "field": "email"})
-            elif user.id in enrolled:
-                item.problems.append({"code": "already_enrolled", "field": "email"})
-            elif user.role != "participant":
-                item.problems.append({"code": "staff_account", "field": "email"})
+            _check_account(item, user, enrolled)
         checked.append(item)
     return checked
+
+
+def _check_account(item: CheckedRow, user: User, enrolled: set[int]) -> None:
+    """Why the row's existing account cannot be enrolled, if it cannot."""
+    if not user.active:  # only an administrator brings a deactivated account back
+        item.problems.append({"code": "deactivated_account", "field": "email"})
+    elif user.id in enrolled:
+        item.problems.append({"code": "already_enrolled", "field": "email"})
+    elif user.role != "participant":
+        item.problems.append({"code": "staff_account", "field": "email"})
 
 
 def _check_cells(item: CheckedRow, fallback: str) -> None:

@@ -187,26 +187,16 @@ def make(plan: Plan, by: User) -> Course:
         raise RolloverRefused("code_taken", 409, code=new.code)
     if plan.problems:
         raise RolloverRefused("problems", 400)
-    values = {name: _copy(getattr(source, name)) for name in COPIED_FIELDS}
-    values.update(code=new.code, pre_arrival_opens=new.pre_arrival_opens, arrival=new.arrival,
-                  departure=new.departure, report_months=sorted(set(new.report_months)),
-                  fiscal_year=plan.fiscal_year)
-    course = services.save_course(None, values, by)
+    course = services.save_course(None, _course_values(plan), by)
     course.previous_id = source.id
-    coordinators = list(plan.coordinators)
-    if by.role == COORDINATOR and all(c.id != by.id for c in coordinators):
-        coordinators.append(by)   # who makes the copy runs it, as for a new course
+    coordinators = _coordinators(plan, by)
     course.coordinators = coordinators
     course.instructors = list(plan.instructors)
     db.session.flush()
     forget_course_access()
     for item in plan.assignments:
         _copy_assignment(course, item, by)
-    copied_questions = 0
-    if plan.questions:
-        copied_questions = evaluation.copy_questions(course, source)
-        if plan.evaluation_opens is not None:
-            evaluation.set_opening(course, plan.evaluation_opens[1])
+    copied_questions = _copy_questions(course, plan)
     if plan.outline is not None or code_stem(new.code) != plan.series:
         _copy_outline(course, plan)
     for material in plan.materials:
@@ -217,6 +207,35 @@ def make(plan: Plan, by: User) -> Course:
                  questions=copied_questions, materials=len(plan.materials),
                  staff=len(coordinators) + len(plan.instructors))
     return course
+
+
+def _course_values(plan: Plan) -> dict:
+    """The copy's fields: the source's content, the new code and dates."""
+    new = plan.new
+    values = {name: _copy(getattr(plan.source, name)) for name in COPIED_FIELDS}
+    values.update(code=new.code, pre_arrival_opens=new.pre_arrival_opens, arrival=new.arrival,
+                  departure=new.departure, report_months=sorted(set(new.report_months)),
+                  fiscal_year=plan.fiscal_year)
+    return values
+
+
+def _coordinators(plan: Plan, by: User) -> list[User]:
+    """The source's coordinators still active in that role, and who makes the copy if a
+    coordinator: they run it, as for a new course."""
+    coordinators = list(plan.coordinators)
+    if by.role == COORDINATOR and all(c.id != by.id for c in coordinators):
+        coordinators.append(by)
+    return coordinators
+
+
+def _copy_questions(course: Course, plan: Plan) -> int:
+    """The source's evaluation questions, and their opening day moved; how many were copied."""
+    if not plan.questions:
+        return 0
+    copied = evaluation.copy_questions(course, plan.source)
+    if plan.evaluation_opens is not None:
+        evaluation.set_opening(course, plan.evaluation_opens[1])
+    return copied
 
 
 def _copy(value):

@@ -147,24 +147,35 @@ def save_course(course: Course | None, values: dict, by: User) -> Course:
     """Create (``course`` None) or update a course from cleaned ``values``. When the dates of an
     existing course change, what derives from them follows (``dates.course_dates_changed``) and
     the participants whose due dates moved are told."""
-    old = dates.dates_of(course) if course is not None else None
-    created = course is None
     if course is None:
-        course = Course()
-        course.coordinators = [by] if by.role == COORDINATOR else []
-        db.session.add(course)
-    changed = sorted(f for f, v in values.items() if created or getattr(course, f) != v)
+        return _create_course(values, by)
+    old = dates.dates_of(course)
+    changed = sorted(f for f, v in values.items() if getattr(course, f) != v)
+    _write(course, values)
+    if changed:
+        audit.record("course.update", course, actor=by, code=course.code, fields=changed)
+    notify.dates_moved(course, dates.announce_change(course, old))
+    return course
+
+
+def _create_course(values: dict, by: User) -> Course:
+    """A new course; a coordinator who creates it coordinates it."""
+    course = Course()
+    course.coordinators = [by] if by.role == COORDINATOR else []
+    db.session.add(course)
+    _write(course, values)
+    audit.record("course.create", course, actor=by, code=course.code, fields=sorted(values))
+    return course
+
+
+def _write(course: Course, values: dict) -> None:
+    """Set ``values`` on ``course`` (the fiscal year, unless given, counted from the arrival)
+    and flush."""
     for field, value in values.items():
         setattr(course, field, value)
     if not course.fiscal_year:
         course.fiscal_year = dates.fiscal_year_of(course.arrival)
     db.session.flush()
-    if created or changed:
-        audit.record("course.create" if created else "course.update", course, actor=by,
-                     code=course.code, fields=changed)
-    if old is not None:
-        notify.dates_moved(course, dates.announce_change(course, old))
-    return course
 
 
 def add_staff(course: Course, person: User, kind: str) -> bool:

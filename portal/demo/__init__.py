@@ -117,26 +117,7 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
     today = today or dates.today()
     users = _accounts(password)
     for spec in _courses(today):
-        course = db.session.execute(
-            select(Course).where(Course.code == spec["code"])).scalar_one_or_none()
-        if course is None:
-            course = Course(code=spec["code"])
-            db.session.add(course)
-        for field in ("subject", "program_type", "training_center", "region", "languages",
-                      "report_months", "title", "description"):
-            setattr(course, field, spec[field])
-        course.objectives = spec.get("objectives", course.objectives or {})
-        course.fiscal_year = dates.fiscal_year_of(spec["arrival"])
-        course.pre_arrival_opens, course.arrival, course.departure = (
-            spec["opens"], spec["arrival"], spec["departure"])
-        course.instructors = [users[i] for i in spec["instructors"]]
-        if not course.coordinators:
-            course.coordinators = [users["coordinator"]]
-        db.session.flush()
-        enrolled = {e.user_id: e for e in course.enrollments}
-        for local, status in spec["enrolled"].items():
-            if users[local].id not in enrolled:
-                course.enrollments.append(Enrollment(user=users[local], status=status))
+        _course(spec, users)
     db.session.flush()
     action_plans.load(users, today)
     library.load(user_id=users["coordinator"].id)
@@ -146,3 +127,32 @@ def load(password: str | None = None, today: date | None = None) -> list[tuple[s
     messaging.load(users)
     return [(u.email, u.role, u.name) for u in users.values()]
 
+
+def _course(spec: dict, users: dict) -> Course:
+    """The course ``spec`` describes, created or brought back to it, with its people."""
+    course = db.session.execute(
+        select(Course).where(Course.code == spec["code"])).scalar_one_or_none()
+    if course is None:
+        course = Course(code=spec["code"])
+        db.session.add(course)
+    for field in ("subject", "program_type", "training_center", "region", "languages",
+                  "report_months", "title", "description"):
+        setattr(course, field, spec[field])
+    course.objectives = spec.get("objectives", course.objectives or {})
+    course.fiscal_year = dates.fiscal_year_of(spec["arrival"])
+    course.pre_arrival_opens, course.arrival, course.departure = (
+        spec["opens"], spec["arrival"], spec["departure"])
+    course.instructors = [users[i] for i in spec["instructors"]]
+    if not course.coordinators:
+        course.coordinators = [users["coordinator"]]
+    db.session.flush()
+    _enroll(course, spec["enrolled"], users)
+    return course
+
+
+def _enroll(course: Course, states: dict[str, str], users: dict) -> None:
+    """Enroll the people of ``states`` (e-mail local part -> state) not enrolled yet."""
+    enrolled = {e.user_id: e for e in course.enrollments}
+    for local, status in states.items():
+        if users[local].id not in enrolled:
+            course.enrollments.append(Enrollment(user=users[local], status=status))

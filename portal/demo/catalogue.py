@@ -144,29 +144,39 @@ def _participants() -> list:
 def load(users: dict, today: date) -> None:
     people = _participants()
     for spec in _courses(today):
-        course = db.session.execute(select(Course).where(
-            Course.code == spec["code"])).scalar_one_or_none()
-        if course is None:
-            course = Course(code=spec["code"])
-            db.session.add(course)
-        for name in ("subject", "program_type", "training_center", "region", "languages",
-                     "title", "description", "objectives", "fiscal_year"):
-            setattr(course, name, spec[name])
-        course.arrival = spec["arrival"]
-        course.pre_arrival_opens = spec["arrival"] - _D(45)
-        course.departure = spec["arrival"] + _D(spec["stay"])
-        course.report_months = [3, 6]
-        if not course.coordinators:
-            course.coordinators = [users["coordinator"]]
-        if spec["subject"] == "water-resources" and not course.instructors:
-            course.instructors = [users["tanaka"]]
-        db.session.flush()
-        done = course.departure < today
-        enrolled = {e.user_id for e in course.enrollments}
-        for i in spec["people"]:
-            if people[i].id not in enrolled:
-                course.enrollments.append(Enrollment(
-                    user=people[i], status="completed" if done else "accepted"))
+        course = _course(spec, users)
+        _enroll(course, [people[i] for i in spec["people"]], today)
         if spec["outline"] and db.session.get(CourseOutline, course.id) is None:
             db.session.add(CourseOutline(course_id=course.id, **spec["outline"]))
     db.session.flush()
+
+
+def _course(spec: dict, users: dict) -> Course:
+    """The course ``spec`` describes, created or brought back to it, with its staff."""
+    course = db.session.execute(select(Course).where(
+        Course.code == spec["code"])).scalar_one_or_none()
+    if course is None:
+        course = Course(code=spec["code"])
+        db.session.add(course)
+    for name in ("subject", "program_type", "training_center", "region", "languages",
+                 "title", "description", "objectives", "fiscal_year"):
+        setattr(course, name, spec[name])
+    course.arrival = spec["arrival"]
+    course.pre_arrival_opens = spec["arrival"] - _D(45)
+    course.departure = spec["arrival"] + _D(spec["stay"])
+    course.report_months = [3, 6]
+    if not course.coordinators:
+        course.coordinators = [users["coordinator"]]
+    if spec["subject"] == "water-resources" and not course.instructors:
+        course.instructors = [users["tanaka"]]
+    db.session.flush()
+    return course
+
+
+def _enroll(course: Course, people: list, today: date) -> None:
+    """Enroll ``people`` not enrolled yet: alumni of a course that has ended, else accepted."""
+    status = "completed" if course.departure < today else "accepted"
+    enrolled = {e.user_id for e in course.enrollments}
+    for person in people:
+        if person.id not in enrolled:
+            course.enrollments.append(Enrollment(user=person, status=status))

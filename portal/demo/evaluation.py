@@ -66,14 +66,24 @@ def load(users: dict, today: date) -> None:
 def _answers(course, questionnaire, offset: int) -> None:
     rating_ids = [q.id for q in questionnaire.questions if q.kind == RATING]
     text_ids = [q.id for q in questionnaire.questions if q.kind == TEXT]
-    people = [e.user for e in course.enrollments
-              if e.status == "completed" and e.user.email.endswith("demo.example.org")
-              and e.user.password_hash is None]
-    for n, person in enumerate(people):
-        base = 3 + (2 - offset) * 0.5  # 3, 3.5, 4 over the three years
-        cleaned = {qid: max(1, min(5, round(base + ((n + i) % 3 - 1) * 0.8)))
-                   for i, qid in enumerate(rating_ids)}
+    base = 3 + (2 - offset) * 0.5  # 3, 3.5, 4 over the three years
+    for n, person in enumerate(_demo_alumni(course)):
+        cleaned = _ratings(rating_ids, base, n)
         comment = COMMENTS[(n + offset) % len(COMMENTS)]
         if comment and text_ids:
             cleaned[text_ids[0]] = comment
         services.submit(questionnaire, person, cleaned, signed=n % 4 == 3)
+
+
+def _demo_alumni(course) -> list:
+    """The course's alumni that are demo accounts nobody signs in with."""
+    return [e.user for e in course.enrollments
+            if e.status == "completed" and e.user.email.endswith("demo.example.org")
+            and e.user.password_hash is None]
+
+
+def _ratings(question_ids: list[int], base: float, n: int) -> dict[int, int]:
+    """The ``n``-th person's ratings: around ``base``, one up or down by person and question,
+    on the scale."""
+    return {qid: max(1, min(5, round(base + ((n + i) % 3 - 1) * 0.8)))
+            for i, qid in enumerate(question_ids)}

@@ -42,11 +42,7 @@ def answer(course_id: int):
     if state == "no-questions":
         abort(404)
     if request.method == "GET" or state != "open":
-        status = 409 if request.method == "POST" and state == "answered" else (
-            400 if request.method == "POST" else 200)
-        kept = kept_formdata() if state == "open" else None  # refused as its session ended
-        return _answer_page(course, questionnaire, state, kept or {}, {},
-                            bool(kept) and kept.get("signed") == "1", status)
+        return _questionnaire_as_it_stands(course, questionnaire, state)
     if not CsrfForm().validate_on_submit():  # the answer fields are read below
         abort(400)
     typed = {q.id: request.form.get("q-%d" % q.id, "") for q in questionnaire.questions}
@@ -62,6 +58,19 @@ def answer(course_id: int):
         return _answer_page(course, questionnaire, "answered", {}, {}, False, 409)
     flash(_("Thank you: your answers are recorded."), "success")
     return redirect(url_for("evaluation.answer", course_id=course.id))
+
+
+# The status of a post the questionnaire does not take, by its state.
+_REFUSED_POST = {"answered": 409, "not-open": 400}
+
+
+def _questionnaire_as_it_stands(course, questionnaire, state: str):
+    """The page without taking answers: the form to fill in (with the answers a post whose
+    session had ended brought back), or why there is none; a post to it is refused."""
+    kept = kept_formdata() if state == "open" else None  # refused as its session ended
+    status = _REFUSED_POST.get(state, 400) if request.method == "POST" else 200
+    return _answer_page(course, questionnaire, state, kept or {}, {},
+                        bool(kept) and kept.get("signed") == "1", status)
 
 
 def _answer_page(course, questionnaire, state, values, problems, signed, status=200):

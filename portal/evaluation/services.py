@@ -181,19 +181,31 @@ def check_answers(questionnaire: Questionnaire, answers: dict[int, str]) -> tupl
     as typed ({question_id: text})."""
     cleaned, problems = {}, {}
     for q in questionnaire.questions:
-        raw = (answers.get(q.id) or "").strip()
-        if q.kind == RATING:
-            if raw.isdigit() and int(raw) in SCALE:
-                cleaned[q.id] = int(raw)
-            elif raw or q.required:
-                problems[q.id] = "rating"
-        elif len(raw) > MAX_TEXT:
-            problems[q.id] = "too-long"
-        elif raw:
-            cleaned[q.id] = raw
-        elif q.required:
-            problems[q.id] = "required"
+        check = _check_rating if q.kind == RATING else _check_text
+        value, problem = check((answers.get(q.id) or "").strip(), q.required)
+        if problem is not None:
+            problems[q.id] = problem
+        elif value is not None:
+            cleaned[q.id] = value
     return cleaned, problems
+
+
+def _check_rating(raw: str, required: bool) -> tuple[int | None, str | None]:
+    """(a rating on the scale, None), or (None, "rating") for anything else typed or for a
+    required rating left out; (None, None) for an optional one left out."""
+    if raw.isdigit() and int(raw) in SCALE:
+        return int(raw), None
+    return None, "rating" if raw or required else None
+
+
+def _check_text(raw: str, required: bool) -> tuple[str | None, str | None]:
+    """(the text, None); (None, "too-long") or (None, "required"); (None, None) for an
+    optional text left empty."""
+    if len(raw) > MAX_TEXT:
+        return None, "too-long"
+    if raw:
+        return raw, None
+    return None, "required" if required else None
 
 
 def submit(questionnaire: Questionnaire, user, cleaned: dict, signed: bool) -> None:
@@ -245,6 +257,13 @@ class QuestionResult:
         n = sum(self.distribution.values())
         return sum(k * v for k, v in self.distribution.items()) / n if n else None
 
+    def add(self, answer: Answer, signer: str | None, text_shown: bool) -> None:
+        """Count the answer's rating; keep its text, with who signed it, if it may be shown."""
+        if answer.rating is not None:
+            self.distribution[answer.rating] = self.distribution.get(answer.rating, 0) + 1
+        elif answer.text and text_shown:
+            self.texts.append((answer.text, signer))
+
 
 @dataclass
 class Results:
@@ -263,22 +282,31 @@ def results(questionnaire: Questionnaire | None, with_texts: bool) -> Results:
         .order_by(Response.id)).scalars())  # random ids: no order of arrival
     unsigned = sum(1 for r in responses if r.user_id is None)
     show_unsigned = unsigned >= MIN_ANONYMOUS
-    names = dict(db.session.execute(select(User.id, User.name).where(
-        User.id.in_({r.user_id for r in responses if r.user_id}))).all())
-    for response in responses:
-        for answer in response.answers:
-            result = by_id.get(answer.question_id)
-            if result is None:
-                continue
-            if answer.rating is not None:
-                result.distribution[answer.rating] = result.distribution.get(answer.rating,
-                                                                             0) + 1
-            elif answer.text and with_texts and (response.user_id or show_unsigned):
-                result.texts.append((answer.text, names.get(response.user_id)))
-    for result in by_id.values():
-        result.texts.sort(key=lambda t: (t[1] is not None, t[1] or "", t[0].casefold()))
+    _tally(by_id, responses, with_texts, show_unsigned)
     return Results(respondent_count(questionnaire), unsigned, show_unsigned and with_texts,
                    list(by_id.values()))
+
+
+def _tally(by_id: dict[int, QuestionResult], responses: list[Response], with_texts: bool,
+           show_unsigned: bool) -> None:
+    """Count every rating of ``responses`` in its question's result; keep the texts that may
+    be shown (``with_texts``: the signed ones, the unsigned ones if ``show_unsigned``) with
+    the name of who signed, the unsigned first."""
+    names = _signer_names(responses)
+    for response in responses:
+        shown = with_texts and bool(response.user_id or show_unsigned)
+        for answer in response.answers:
+            result = by_id.get(answer.question_id)
+            if result is not None:
+                result.add(answer, names.get(response.user_id), shown)
+    for result in by_id.values():
+        result.texts.sort(key=lambda t: (t[1] is not None, t[1] or "", t[0].casefold()))
+
+
+def _signer_names(responses: list[Response]) -> dict[int, str]:
+    """The names of the people who signed ``responses``, by account id (one query)."""
+    return dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_({r.user_id for r in responses if r.user_id}))).all())
 
 
 # ------------------------------------------------------------------ series across years

@@ -119,10 +119,7 @@ def _send_rows(rows: list[OutboxMail], now: datetime) -> Outcome:
     outcome = Outcome()
     url = current_app.config.get("MAIL_URL")
     if not url or url.startswith("log:"):
-        for row in rows:
-            log.info("mail (MAIL_URL unset or log://, not sent)\nTo: %s\nSubject: %s\n\n%s",
-                     row.recipient, row.subject, for_the_log(row.body))
-            _sent(row, now, outcome)
+        _log_instead(rows, now, outcome)
         return outcome
     try:
         smtp = _connect(url)
@@ -131,18 +128,34 @@ def _send_rows(rows: list[OutboxMail], now: datetime) -> Outcome:
             _failed(row, exc, now, outcome)
         return outcome
     with smtp:
-        for number, row in enumerate(rows):
-            try:
-                smtp.send_message(message_for(row))
-            except smtplib.SMTPServerDisconnected as exc:  # the connection is gone
-                for rest in rows[number:]:
-                    _failed(rest, exc, now, outcome)
-                break
-            except (OSError, smtplib.SMTPException) as exc:
-                _failed(row, exc, now, outcome)
-            else:
-                _sent(row, now, outcome)
+        _send_over(smtp, rows, now, outcome)
     return outcome
+
+
+def _log_instead(rows: list[OutboxMail], now: datetime, outcome: Outcome) -> None:
+    """No mail server (MAIL_URL unset or log://): each mail is written to the log, and done."""
+    for row in rows:
+        log.info("mail (MAIL_URL unset or log://, not sent)\nTo: %s\nSubject: %s\n\n%s",
+                 row.recipient, row.subject, for_the_log(row.body))
+        _sent(row, now, outcome)
+
+
+def _send_over(smtp: smtplib.SMTP, rows: list[OutboxMail], now: datetime,
+               outcome: Outcome) -> None:
+    """Send ``rows`` one by one over the open connection. A mail refused is recorded by
+    ``_failed`` (retried later, or failed); when the connection drops, so is every mail not
+    sent yet."""
+    for number, row in enumerate(rows):
+        try:
+            smtp.send_message(message_for(row))
+        except smtplib.SMTPServerDisconnected as exc:  # the connection is gone
+            for rest in rows[number:]:
+                _failed(rest, exc, now, outcome)
+            return
+        except (OSError, smtplib.SMTPException) as exc:
+            _failed(row, exc, now, outcome)
+        else:
+            _sent(row, now, outcome)
 
 
 def message_for(row: OutboxMail) -> EmailMessage:
