@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,9 @@ from media_index.analysis import LANGUAGES, guess_language
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
-from ..storage import get_storage
 from .models import DOCUMENT, DocumentText, Material, MaterialKind
 from .previews import child_limits
+from .services import copy_stored
 from .text_reader import EXTRACTABLE, TIMEOUT_S, TextError, base_type
 
 log = logging.getLogger(__name__)
@@ -91,8 +90,7 @@ def extract_text(material_id: int, again: bool = False) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="portal-text-") as tmp:
             source = Path(tmp) / "document"
-            with get_storage().open(key) as src, source.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+            copy_stored(key, source)
             pages, paged = extract(source, content_type)
     except Exception as exc:  # a broken or hostile file: no text, the material is unchanged
         db.session.rollback()

@@ -26,7 +26,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
-from ..storage import get_storage
 from . import transcription
 from .models import (
     AUDIO,
@@ -39,7 +38,7 @@ from .models import (
     Material,
     ProcessingStep,
 )
-from .services import attach_file, store_file
+from .services import attach_file, copy_stored, store_file
 
 log = logging.getLogger(__name__)
 PROCESS_JOB = "library.process"
@@ -245,8 +244,7 @@ def process(material_id: int) -> None:
         with tempfile.TemporaryDirectory(prefix="portal-media-") as tmp:
             source = Path(tmp) / ("source" + (Path(name).suffix or ".bin"))
             jobs.commit()  # no transaction stays open while ffmpeg works
-            with get_storage().open(key) as src, source.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+            copy_stored(key, source)
             declared, video, audio = probe_seconds(source)
             if declared is None or not (video or audio):
                 raise ProcessingError("unreadable", "not a readable audio or video file")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import logging
-import shutil
 import tempfile
 import threading
 import time
@@ -41,7 +40,6 @@ from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import language_name
-from ..storage import get_storage
 from .messages import TRANSCRIPTION_FAILURES
 from .models import (
     AUDIO,
@@ -52,7 +50,7 @@ from .models import (
     Transcription,
     TranscriptionState as TS,
 )
-from .services import SUBTITLE_LANGUAGES, set_subtitles
+from .services import SUBTITLE_LANGUAGES, copy_stored, set_subtitles
 
 log = logging.getLogger(__name__)
 TRANSCRIBE_JOB = "library.transcribe"
@@ -283,8 +281,7 @@ def _listen(material_id: int, key: str, suffix: str, wanted_lang: str | None) ->
     with tempfile.TemporaryDirectory(prefix="portal-asr-") as tmp:
         source = Path(tmp) / ("audio" + suffix)
         jobs.commit()  # no transaction stays open while the engine listens
-        with get_storage().open(key) as src, source.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        copy_stored(key, source)
         model = load_model(config)
         multilingual = getattr(getattr(model, "model", None), "is_multilingual", True)
         if wanted_lang and wanted_lang != "en" and not multilingual:
