@@ -77,18 +77,32 @@ def _tree(text: str) -> _Node:
     for token in tokens(text):
         if token.kind == "text":
             current.parts.append(token.value)
-        elif token.kind == "start" and token.value in _NODES:
-            if token.value == "rt" and current.name != "ruby":
-                continue
-            node = _Node(token.value, current, token.annotation)
-            current.parts.append(node)
-            current = node
-        elif token.kind == "end" and current.parent is not None:
-            if token.value == current.name:
-                current = current.parent
-            elif token.value == "ruby" and current.name == "rt":
-                current = current.parent.parent
+        elif token.kind == "start":
+            current = _opened(current, token)
+        elif token.kind == "end":
+            current = _closed(current, token.value)
     return root
+
+
+def _opened(current: _Node, token: _Token) -> _Node:
+    """The node a start tag opens inside ``current`` (then the current node), or ``current``
+    for a tag that opens none: an unknown one, or ``rt`` outside ``ruby``."""
+    if token.value not in _NODES or (token.value == "rt" and current.name != "ruby"):
+        return current
+    node = _Node(token.value, current, token.annotation)
+    current.parts.append(node)
+    return node
+
+
+def _closed(current: _Node, name: str) -> _Node:
+    """The current node after an end tag: the parent of the node it closes, else unchanged."""
+    if current.parent is None:
+        return current
+    if name == current.name:
+        return current.parent
+    if name == "ruby" and current.name == "rt":
+        return current.parent.parent
+    return current
 
 
 def _flatten(node: _Node, out: list[str], voices: list[str]) -> None:

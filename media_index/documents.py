@@ -32,10 +32,9 @@ def material_documents(material: Mapping[str, Any]) -> tuple[dict, list[dict]]:
     material_id = _required_id(material)
     titles = _texts(material.get("title"))
     descriptions = _texts(material.get("description"))
-    transcripts = {lang: [as_cue(c) for c in cues]
-                   for lang, cues in (material.get("transcripts") or {}).items()}
+    keywords = material.get("keywords") or ()
+    transcripts = _transcripts(material)
     pages, paged, text_lang = _text(material.get("text"))
-    heard = [c.text for cues in transcripts.values() for c in cues]
     doc = {
         "id": material_id,
         "doc_type": MATERIAL,
@@ -45,33 +44,59 @@ def material_documents(material: Mapping[str, Any]) -> tuple[dict, list[dict]]:
         "visibility": _choice(material, "visibility", VISIBILITIES),
         "subjects": _csv(material.get("subjects")),
         "courses": _csv(material.get("courses")),
-        "keywords": " ".join(material.get("keywords") or ()),
+        "keywords": " ".join(keywords),
         "title_words": " ".join(titles.values()),
-        "spell": " ".join([*titles.values(), *(material.get("keywords") or ()),
-                           *_distinct_words([*heard, *pages])]),
+        "spell": _spelling_words(titles, keywords, transcripts, pages),
         "text_language": text_lang or "",
         "audio_language": str(material.get("audio_language") or ""),
-        "subtitle_languages": _csv(set(material.get("subtitle_languages") or ())
-                                   | {lang for lang, cues in transcripts.items() if cues}),
+        "subtitle_languages": _subtitle_languages(material, transcripts),
         "view_count": int(material.get("view_count") or 0),
         "created_ts": int(material.get("created_ts") or 0),
     }
     if material.get("year"):
         doc["year"] = int(material["year"])
-    for lang in LANGUAGES:
-        if lang in titles:
-            doc[text_field("title", lang)] = titles[lang]
-        if lang in descriptions:
-            doc[text_field("description", lang)] = descriptions[lang]
-        long_text = [c.text for c in transcripts.get(lang, ())]
-        if lang == text_lang:
-            long_text += pages
-        if long_text:
-            doc[text_field("transcript", lang)] = " ".join(long_text)
+    doc.update(_language_fields(titles, descriptions, transcripts, pages, text_lang))
     windows = _windows(material_id, transcripts)
     if paged and text_lang:
         windows += _page_windows(material_id, text_lang, pages)
     return _without_empty(doc), windows
+
+
+def _transcripts(material: Mapping[str, Any]) -> dict[str, list]:
+    """The cues of each language's transcript, as `Cue`s."""
+    return {lang: [as_cue(c) for c in cues]
+            for lang, cues in (material.get("transcripts") or {}).items()}
+
+
+def _spelling_words(titles: dict, keywords, transcripts: dict, pages: list[str]) -> str:
+    """The words "did you mean" may respell to: titles and keywords as they are, and the
+    distinct words heard in the transcripts or read in the text."""
+    heard = [c.text for cues in transcripts.values() for c in cues]
+    return " ".join([*titles.values(), *keywords, *_distinct_words([*heard, *pages])])
+
+
+def _subtitle_languages(material: Mapping[str, Any], transcripts: dict) -> str:
+    """The languages declared, and those of the transcripts holding cues."""
+    return _csv(set(material.get("subtitle_languages") or ())
+                | {lang for lang, cues in transcripts.items() if cues})
+
+
+def _language_fields(titles: dict, descriptions: dict, transcripts: dict, pages: list[str],
+                     text_lang: str | None) -> dict[str, str]:
+    """The text fields of each language the index knows: title, description, and the long
+    text (the transcript's cues, then the document's pages in the text's language)."""
+    fields = {}
+    for lang in LANGUAGES:
+        if lang in titles:
+            fields[text_field("title", lang)] = titles[lang]
+        if lang in descriptions:
+            fields[text_field("description", lang)] = descriptions[lang]
+        long_text = [c.text for c in transcripts.get(lang, ())]
+        if lang == text_lang:
+            long_text += pages
+        if long_text:
+            fields[text_field("transcript", lang)] = " ".join(long_text)
+    return fields
 
 
 def _text(value) -> tuple[list[str], bool, str | None]:

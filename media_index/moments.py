@@ -133,7 +133,14 @@ def _pick(view, plan, parents: dict[int, str], scores: dict[int, float]) -> dict
         # of a document is one.
         if all(p != page if page or p else abs(start - s) >= WINDOW_MS for s, p, _ in picks):
             picks.append((start, page, docnum))
-    return {material_id: sorted((_moment(view, docnum, plan.terms) for *_, docnum in picks),
+    return _moments(view, chosen, plan.terms)
+
+
+def _moments(view, chosen: dict[str, list[tuple[int, int, int]]], terms
+             ) -> dict[str, list[Moment]]:
+    """The moments of the windows chosen for each material, in the material's order: by page,
+    then by time."""
+    return {material_id: sorted((_moment(view, docnum, terms) for *_, docnum in picks),
                                 key=lambda m: (m.page or 0, m.start_ms))
             for material_id, picks in chosen.items()}
 

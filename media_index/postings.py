@@ -50,21 +50,28 @@ def term_postings(reader, fieldname: str, text: str, weights: bool = True, leave
         leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers()
                   if (fieldname, text) in leaf]
     for leaf, offset in leaves:
-        try:
-            matcher = leaf.postings(fieldname, text)
-        except TermNotFound:
-            continue
-        if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child  # deletions are applied below, in bulk
-        ids, found_weights = _read(matcher, weights)
-        deleted = leaf.deleted_docs_set if leaf.has_deletions() else None
-        if deleted:
-            kept = [n for n, i in enumerate(ids) if i not in deleted]
-            ids = [ids[n] for n in kept]
-            found_weights = [found_weights[n] for n in kept] if weights else found_weights
+        ids, found_weights = _leaf_postings(leaf, fieldname, text, weights)
         all_ids.extend(offset + i for i in ids) if offset else all_ids.extend(ids)
         all_weights.extend(found_weights)
     return all_ids, all_weights
+
+
+def _leaf_postings(leaf, fieldname: str, text: str, weights: bool):
+    """``(ids, weights)`` of the term in one segment, local to it, its deleted documents left
+    out (in bulk, not by Whoosh's filter stepping through them)."""
+    try:
+        matcher = leaf.postings(fieldname, text)
+    except TermNotFound:
+        return [], []
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deletions are applied below, in bulk
+    ids, found_weights = _read(matcher, weights)
+    deleted = leaf.deleted_docs_set if leaf.has_deletions() else None
+    if deleted:
+        kept = [n for n, i in enumerate(ids) if i not in deleted]
+        ids = [ids[n] for n in kept]
+        found_weights = [found_weights[n] for n in kept] if weights else found_weights
+    return ids, found_weights
 
 
 def _read(matcher, weights: bool):

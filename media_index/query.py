@@ -103,12 +103,17 @@ def plan_query(clauses: list[Clause], reader, schema, lang: str) -> QueryPlan:
     if required:
         plan.query = And(required) if len(required) > 1 else required[0]
         plan.relaxed = Or(required) if len(required) > 1 else None
+    plan.leaves = _summed_leaves(required)
+    return plan
+
+
+def _summed_leaves(queries: list[Query]) -> list[tuple[str, str, float]]:
+    """The (field, term, boost) of every term of ``queries``, a term's boosts added up."""
     boosts: dict[tuple[str, str], float] = {}
-    for query in required:
+    for query in queries:
         for fieldname, text, boost in _leaves(query):
             boosts[fieldname, text] = boosts.get((fieldname, text), 0.0) + boost
-    plan.leaves = [(f, t, b) for (f, t), b in boosts.items()]
-    return plan
+    return [(f, t, b) for (f, t), b in boosts.items()]
 
 
 def _leaves(query: Query, boost: float = 1.0):
@@ -131,17 +136,21 @@ def _clause_queries(clause, reader, schema, reader_lang, terms):
         for kind, boost in KIND_BOOST.items():
             name = text_field(kind, lang)
             _add(material_parts, _field_query(reader, name, tokens, terms), boost * lang_boost)
-        name = text_field("window", lang)
-        present = [t for _, t in tokens if (name, t) in reader]
-        if present:
-            # Windows are scored per word (see moments.py), phrases included.
-            window_terms[name] = list(dict.fromkeys(present))
-            terms.setdefault(name, set()).update(t for _, t in tokens)
+        _note_window_terms(reader, text_field("window", lang), tokens, window_terms, terms)
     tokens = analyze(schema["keywords"].analyzer, text)
     _add(material_parts, _field_query(reader, "keywords", tokens, terms), KEYWORD_BOOST)
     material_q = _any(material_parts) or NullQuery
     droppable = stopped and len(clause.words) == 1
     return material_q, window_terms, droppable
+
+
+def _note_window_terms(reader, name: str, tokens, window_terms: dict, terms: dict) -> None:
+    """Note the clause's terms present in the transcript-window field ``name``, if any: windows
+    are scored per word (see moments.py), phrases included."""
+    present = [t for _, t in tokens if (name, t) in reader]
+    if present:
+        window_terms[name] = list(dict.fromkeys(present))
+        terms.setdefault(name, set()).update(t for _, t in tokens)
 
 
 def _field_query(reader, fieldname, tokens, terms) -> Query | None:

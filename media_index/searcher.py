@@ -112,10 +112,7 @@ class Searcher:
 
     def _search(self, view, text, lang, allowed, filters, sort, page, per_page,
                 correct=False) -> SearchResult:
-        allow = view.allowed_docs(allowed)
-        limit = view.filter_docs(filters)
-        if limit is not None:
-            allow = allow & limit
+        allow = _visible_docs(view, allowed, filters)
         clauses = parse_user_query(text)
         plan = plan_query(clauses, view.lexicon, view.schema, lang)
         matched, relaxed = view.docs(plan.query) & allow, False
@@ -137,10 +134,8 @@ class Searcher:
         if (page - 1) * per_page >= len(matched):  # past the last page: nothing to rank
             return SearchResult(text, len(matched), page, per_page, (), facets, suggestion,
                                 relaxed)
-        sort = sort if sort in SORTS else "relevance"
-        if sort == "relevance" and plan.browse:
-            sort = "newest"
-        ranked = self._rank(view, plan, matched, sort, page * per_page)[(page - 1) * per_page:]
+        ranked = self._rank(view, plan, matched, _order(sort, plan.browse),
+                            page * per_page)[(page - 1) * per_page:]
         hits = self._hits(view, plan, ranked, lang)
         return SearchResult(text, len(matched), page, per_page, tuple(hits), facets,
                             suggestion, relaxed)
@@ -238,29 +233,44 @@ class Searcher:
         that find visible materials (so hidden titles never leak)."""
         reader, schema = view.lexicon, view.schema
         speller = view.speller()
-        words, changed = [], False
 
         def visible(clause_list) -> int:
             plan = plan_query(clause_list, reader, schema, lang)
             return 0 if plan.browse else len(view.docs(plan.query) & allow)
 
-        for clause in clauses:
-            word = clause.words[0]
-            if len(clause.words) > 1 or len(word) < 3 or word.isdigit() or visible([clause]):
-                words.append(clause.text)
-                continue
-            maxdist = 1 if len(word) <= 4 else 2
-            for candidate in speller.suggest(word, limit=5, maxdist=maxdist):
-                if visible([Clause((candidate,))]):
-                    words.append(candidate)
-                    changed = True
-                    break
-            else:
-                words.append(clause.text)
-        if not changed:
+        respelled = [_respelled(clause, speller, visible) for clause in clauses]
+        if all(word is None for word in respelled):
             return None
-        suggestion = " ".join(words)
+        suggestion = " ".join(clause.text if word is None else word
+                              for clause, word in zip(clauses, respelled, strict=True))
         return suggestion if visible(parse_user_query(suggestion)) > found else None
+
+
+def _visible_docs(view, allowed: Allowed, filters: Filters) -> frozenset[int]:
+    """The documents the reader may see (``allowed``) within the facet ``filters``."""
+    allow = view.allowed_docs(allowed)
+    limit = view.filter_docs(filters)
+    return allow if limit is None else allow & limit
+
+
+def _order(sort: str, browse: bool) -> str:
+    """The order of the results: the one asked for, relevance if unknown, except that browsing
+    (nothing typed) has no relevance and shows the newest first."""
+    sort = sort if sort in SORTS else "relevance"
+    return "newest" if sort == "relevance" and browse else sort
+
+
+def _respelled(clause: Clause, speller, visible) -> str | None:
+    """The first respelling of a word finding nothing visible that does find something, or
+    None: a phrase, a short word, a number or a word finding something is kept as typed."""
+    word = clause.words[0]
+    if len(clause.words) > 1 or len(word) < 3 or word.isdigit() or visible([clause]):
+        return None
+    maxdist = 1 if len(word) <= 4 else 2
+    for candidate in speller.suggest(word, limit=5, maxdist=maxdist):
+        if visible([Clause((candidate,))]):
+            return candidate
+    return None
 
 
 def _snippet(view, fields, terms, lang: str) -> str:

@@ -172,21 +172,29 @@ class IndexView:
         if type(query) is Term:
             return set(self.term_docs(query.fieldname, query.text))
         if type(query) is Or:
-            found: set[int] = set()
-            for sub in query.subqueries:
-                if type(sub) is Term:
-                    found |= self.term_docs(sub.fieldname, sub.text)
-                else:
-                    found |= self.docs(sub)
-            return found
+            return self._any_docs(query.subqueries)
         if type(query) is And:
-            found = None
-            for sub in query.subqueries:
-                found = self.docs(sub) if found is None else found & self.docs(sub)
-                if not found:
-                    return set()
-            return found or set()
+            return self._all_docs(query.subqueries)
         return set(query.docs(self.searcher))
+
+    def _any_docs(self, queries) -> set[int]:
+        """The union of the documents of ``queries`` (a term's read without a copy)."""
+        found: set[int] = set()
+        for sub in queries:
+            if type(sub) is Term:
+                found |= self.term_docs(sub.fieldname, sub.text)
+            else:
+                found |= self.docs(sub)
+        return found
+
+    def _all_docs(self, queries) -> set[int]:
+        """The intersection of the documents of ``queries``, stopping at the first empty."""
+        found = None
+        for sub in queries:
+            found = self.docs(sub) if found is None else found & self.docs(sub)
+            if not found:
+                return set()
+        return found or set()
 
     def term_docs(self, fieldname: str, text: str) -> frozenset[int]:
         """Live document numbers containing one term (cached within a budget)."""

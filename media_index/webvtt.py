@@ -151,7 +151,18 @@ class _Reader:
         while not self.done() and self.lines[self.at] == "":
             self.at += 1
 
-    def block(self, in_header: bool = False) -> None:
+    def skip_header(self) -> None:
+        """Step over the header (a block collected "in header", 6.1, whose text is not kept):
+        its lines up to a blank line, or up to a line holding ``-->`` (a cue's timing)."""
+        while not self.done():
+            line = self.lines[self.at]
+            if "-->" in line:
+                break  # this line starts the first cue
+            self.at += 1
+            if line == "":
+                break
+
+    def block(self) -> None:
         """Collect a WebVTT block (6.1) and keep what it is: a cue, a style, a region."""
         buffer: list[str] = []
         count, seen_arrow, cue, kind = 0, False, None, None
@@ -159,7 +170,8 @@ class _Reader:
             line = self.lines[self.at]
             count += 1
             if "-->" in line:
-                if not in_header and (count == 1 or (count == 2 and not seen_arrow)):
+                # A timing is the block's first line, or its second after an identifier.
+                if count <= 2 and not seen_arrow:
                     seen_arrow = True
                     self.at += 1
                     cue = self._timing(line, "\n".join(buffer))
@@ -169,7 +181,7 @@ class _Reader:
             self.at += 1
             if line == "":
                 break
-            if not in_header and count == 2 and not self.seen_cue and kind is None:
+            if count == 2 and not self.seen_cue:  # STYLE and REGION only before any cue
                 kind = _header_kind(buffer)
                 if kind:
                     buffer = []
@@ -210,8 +222,7 @@ def read(text: str) -> Track:
         raise TrackError("signature", 1)
     reader = _Reader(text)
     reader.at = 1  # the signature line
-    if not reader.done() and reader.lines[reader.at] != "":
-        reader.block(in_header=True)
+    reader.skip_header()
     reader.skip_blank()
     while not reader.done():
         reader.block()
@@ -235,10 +246,17 @@ def write(cues, styles=(), regions=()) -> str:
     for block, body in [("STYLE", s) for s in styles] + [("REGION", r) for r in regions]:
         out += [block, body, ""]
     for cue in cues:
-        if cue.identifier and "-->" not in cue.identifier and "\n" not in cue.identifier:
-            out.append(cue.identifier)
-        timing = "%s --> %s" % (stamp(cue.start_ms), stamp(cue.end_ms))
-        out.append("%s %s" % (timing, cue.settings) if cue.settings else timing)
-        lines = [line.replace("-->", "--&gt;") for line in cue.text.split("\n")]
-        out += [line for line in lines if line.strip()] + [""]
+        out += _cue_lines(cue)
     return "\n".join(out)
+
+
+def _cue_lines(cue) -> list[str]:
+    """A cue's block: its identifier (unless it would read as a timing or end the block), its
+    timing and settings, its text without blank lines or ``-->``, then the blank line."""
+    lines = []
+    if cue.identifier and "-->" not in cue.identifier and "\n" not in cue.identifier:
+        lines.append(cue.identifier)
+    timing = "%s --> %s" % (stamp(cue.start_ms), stamp(cue.end_ms))
+    lines.append("%s %s" % (timing, cue.settings) if cue.settings else timing)
+    text = [line.replace("-->", "--&gt;") for line in cue.text.split("\n")]
+    return lines + [line for line in text if line.strip()] + [""]

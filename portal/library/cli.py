@@ -4,11 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from . import document_text, indexing
+from .. import jobs
+from ..extensions import db
+from . import document_text, indexing, transcription
 from .manifest import export_catalogue, import_manifest
+from .models import Material
 from .routes import bp
+from .services import get_material
 
 
 @bp.cli.command("import")
@@ -45,51 +51,56 @@ def transcribe_command(slug: str | None, every: bool):
     """Make the automatic transcript of SLUG (again), or of every material that needs one,
     now; a hand-made track is never replaced. Exits 1 if a transcription failed or the engine
     is not there."""
-    from flask import current_app
-
-    from .. import jobs
-    from .services import get_material
-    from .transcription import availability, describe, queue, transcribe, wanted
-
     if bool(slug) == every:
         raise click.UsageError("give a material's id or --all")
-    if availability() != "ready":
-        click.echo(describe(current_app.config), err=True)
+    if transcription.availability() != "ready":
+        click.echo(transcription.describe(current_app.config), err=True)
         raise SystemExit(1)
     if slug:
-        material = get_material(slug)
-        if material is None:
-            raise click.ClickException("no material %r" % slug)
-        todo = [material] if wanted(material, again=True) else []
+        todo = _asked(slug)
         if not todo:
-            click.echo("skipped %s: it has subtitles in its spoken language (%s)"
-                       % (slug, material.audio_language or "?"))
-            return
+            return  # said why
     else:
-        from sqlalchemy import select
-
-        from ..extensions import db
-        from .models import Material
-        todo = [m for m in db.session.scalars(select(Material).order_by(Material.id))
-                if wanted(m)]
-    failed = 0
-    for material in todo:
-        material_id, name = material.id, material.slug
-        with jobs.inline():
-            queue(material)
-            jobs.commit()
-            state = transcribe(material_id)
-        t = get_material(name).transcription
-        if state == "failed":
-            failed += 1
-            click.echo("failed  %s: %s" % (name, t.failure_detail), err=True)
-        else:
-            click.echo("%-7s %s: %s%s, %.1f s of audio in %.1f s" % (
-                state or "skipped", name, t.lang or "?", " (%s)" % t.note if t.note else "",
-                t.audio_s or 0, t.took_s or 0))
+        todo = _needing_transcripts()
+    failed = sum(1 for material in todo if not _transcribe_now(material))
     click.echo("%d transcribed, %d failed" % (len(todo) - failed, failed))
     if failed:
         raise SystemExit(1)
+
+
+def _asked(slug: str) -> list[Material]:
+    """The material SLUG, unless it has subtitles in its spoken language (then said)."""
+    material = get_material(slug)
+    if material is None:
+        raise click.ClickException("no material %r" % slug)
+    if transcription.wanted(material, again=True):
+        return [material]
+    click.echo("skipped %s: it has subtitles in its spoken language (%s)"
+               % (slug, material.audio_language or "?"))
+    return []
+
+
+def _needing_transcripts() -> list[Material]:
+    """Every material an automatic transcript is wanted for, by id."""
+    return [m for m in db.session.scalars(select(Material).order_by(Material.id))
+            if transcription.wanted(m)]
+
+
+def _transcribe_now(material) -> bool:
+    """Transcribe ``material`` within the command and say how it went; False if it failed."""
+    material_id, name = material.id, material.slug
+    with jobs.inline():
+        transcription.queue(material)
+        jobs.commit()
+        state = transcription.transcribe(material_id)
+    t = get_material(name).transcription
+    if state == "failed":
+        click.echo("failed  %s: %s" % (name, t.failure_detail), err=True)
+        return False
+    click.echo("%-7s %s: %s%s, %.1f s of audio in %.1f s" % (
+        state or "skipped", name, t.lang or "?", " (%s)" % t.note if t.note else "",
+        t.audio_s or 0, t.took_s or 0))
+    return True
 
 
 @bp.cli.command("export")

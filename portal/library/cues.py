@@ -32,9 +32,9 @@ def parse_time(text: str) -> int | None:
     if not found:
         return None
     hours, minutes, seconds, fraction = found.groups()
-    if minutes is not None and int(seconds) >= 60 and len(seconds) > 2:
-        return None
-    if (minutes is not None or hours is not None) and int(seconds) >= 60:
+    # A unit below another counts to 59 (the pattern has hours only with minutes): "75" is
+    # seconds, "1:75" is not a time.
+    if minutes is not None and int(seconds) >= 60:
         return None
     if hours is not None and int(minutes) >= 60:
         return None
@@ -83,24 +83,39 @@ def check(rows: list[Row]) -> list[list] | None:
     for row in rows:
         if row.empty:
             continue
-        start, end = parse_time(row.start), parse_time(row.end)
-        if start is None:
-            row.problems["start"] = ("time_invalid", {})
-        if end is None:
-            row.problems["end"] = ("time_invalid", {})
-        if start is not None and end is not None:
-            if end <= start:
-                row.problems["end"] = ("end_before_start", {})
-            elif end - start > MAX_CUE_S * 1000:
-                row.problems["end"] = ("too_long_cue", {"max": MAX_CUE_S})
-        text = " ".join(row.text.split())
-        if len(text) > MAX_TEXT:
-            row.problems["text"] = ("text_too_long", {"max": MAX_TEXT})
+        cue = _checked(row)
         if row.problems:
             bad = True
             continue
-        cues.append([start, end, text])
+        cues.append(cue)
     return None if bad else cues
+
+
+def _checked(row: Row) -> list:
+    """The cue ``[start, end, text]`` of a row, its problems noted in ``row.problems``."""
+    start, end = parse_time(row.start), parse_time(row.end)
+    if start is None:
+        row.problems["start"] = ("time_invalid", {})
+    end_problem = _end_problem(start, end)
+    if end_problem is not None:
+        row.problems["end"] = end_problem
+    text = " ".join(row.text.split())
+    if len(text) > MAX_TEXT:
+        row.problems["text"] = ("text_too_long", {"max": MAX_TEXT})
+    return [start, end, text]
+
+
+def _end_problem(start: int | None, end: int | None) -> tuple | None:
+    """What is wrong with a cue's end: no time, not after the start, or too long after it."""
+    if end is None:
+        return ("time_invalid", {})
+    if start is None:
+        return None
+    if end <= start:
+        return ("end_before_start", {})
+    if end - start > MAX_CUE_S * 1000:
+        return ("too_long_cue", {"max": MAX_CUE_S})
+    return None
 
 
 def save_part(material: Material, lang: str, part: int, cues: list[list], version: str,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,9 @@ from media_index.analysis import LANGUAGES, guess_language
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
-from ..storage import get_storage
 from .models import DOCUMENT, DocumentText, Material, MaterialKind
 from .previews import child_limits
+from .services import copy_stored
 from .text_reader import EXTRACTABLE, TIMEOUT_S, TextError, base_type
 
 log = logging.getLogger(__name__)
@@ -89,27 +88,38 @@ def extract_text(material_id: int, again: bool = False) -> None:
     slug = material.slug
     jobs.commit()  # no transaction stays open while the file is read
     try:
-        with tempfile.TemporaryDirectory(prefix="portal-text-") as tmp:
-            source = Path(tmp) / "document"
-            with get_storage().open(key) as src, source.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            pages, paged = extract(source, content_type)
+        pages, paged = _read_stored(key, content_type)
     except Exception as exc:  # a broken or hostile file: no text, the material is unchanged
         db.session.rollback()
         log.warning("no text for %s: %s", slug, exc)
         _forget_older(material_id)
         return
+    if _keep(material_id, file_id, pages, paged):
+        log.info("text of %s: %d parts, %d characters", slug, len(pages), sum(map(len, pages)))
+
+
+def _read_stored(key: str, content_type: str) -> tuple[list[str], bool]:
+    """``(pages, paged)`` of the stored file ``key`` (see `extract`)."""
+    with tempfile.TemporaryDirectory(prefix="portal-text-") as tmp:
+        source = Path(tmp) / "document"
+        copy_stored(key, source)
+        return extract(source, content_type)
+
+
+def _keep(material_id: int, file_id: int, pages: list[str], paged: bool) -> bool:
+    """Keep the words read from the file ``file_id``, unless the material has another file
+    meanwhile (its own job reads it). True when kept."""
     material = db.session.get(Material, material_id)
     current = material.file(DOCUMENT) if material is not None else None
     if current is None or current.id != file_id:
-        return  # another file meanwhile: its own job reads it
+        return False
     row = material.text
     if row is None:
         row = material.text = DocumentText(file_id=file_id)
     row.file_id, row.pages, row.paged = file_id, pages, paged
     row.lang, row.extracted_at = language_of(pages, material), utcnow()
     jobs.commit()
-    log.info("text of %s: %d parts, %d characters", slug, len(pages), sum(map(len, pages)))
+    return True
 
 
 def _forget_older(material_id: int) -> None:

@@ -40,7 +40,6 @@ def index_dir(app: Flask | None = None) -> Path:
 
 def material_document(material: Material) -> dict:
     """The plain dict media_index indexes (see ``media_index.documents``)."""
-    transcripts = {t.lang: [tuple(c) for c in t.cues or ()] for t in material.subtitles}
     return {
         "id": material.slug, "kind": material.kind, "title": material.title or {},
         "description": material.description or {}, "subjects": material.subjects or [],
@@ -49,9 +48,19 @@ def material_document(material: Material) -> dict:
         "subtitle_languages": sorted(t.lang for t in material.subtitles),
         "visibility": material.visibility, "courses": material.courses or [],
         "view_count": material.view_count or 0,
-        "created_ts": int(material.created_at.timestamp()) if material.created_at else 0,
-        "transcripts": transcripts, "text": _text(material),
+        "created_ts": _timestamp(material.created_at),
+        "transcripts": _transcripts(material), "text": _text(material),
     }
+
+
+def _transcripts(material: Material) -> dict[str, list[tuple]]:
+    """The cues of each subtitle track, by language."""
+    return {t.lang: [tuple(c) for c in t.cues or ()] for t in material.subtitles}
+
+
+def _timestamp(moment) -> int:
+    """Whole seconds since the epoch; 0 when unknown."""
+    return int(moment.timestamp()) if moment else 0
 
 
 def _text(material: Material) -> dict | None:

@@ -33,20 +33,36 @@ def _touched_slugs(session: Session) -> set[str]:
     slugs: set[str] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Material):
-            if obj in session.dirty and not session.is_modified(obj):
-                continue
-            if obj in session.dirty and _views_only(obj) and not _view_count_worth_indexing(
-                    obj.view_count or 0):
-                continue
-            slugs.add(obj.slug)
-            old = inspect(obj).attrs.slug.history.deleted
-            slugs.update(s for s in old or () if s)  # a renamed material leaves the old id
+            slugs.update(_material_slugs(session, obj))
         elif isinstance(obj, (SubtitleTrack, MaterialFile, DocumentText)):
-            material = obj.material or (session.get(Material, obj.material_id)
-                                        if obj.material_id else None)
-            if material is not None and material.slug:
-                slugs.add(material.slug)
+            slug = _owner_slug(session, obj)
+            if slug:
+                slugs.add(slug)
     return slugs
+
+
+def _material_slugs(session: Session, material: Material) -> set[str]:
+    """The ids a new, deleted or changed material is indexed under: its id, and the one it had
+    before a rename. None when nothing the index holds changed."""
+    if material in session.dirty and not _changes_the_index(session, material):
+        return set()
+    old = inspect(material).attrs.slug.history.deleted
+    return {material.slug, *(s for s in old or () if s)}
+
+
+def _changes_the_index(session: Session, material: Material) -> bool:
+    """A dirty material is really modified, and not only by a view count the index need not
+    follow yet."""
+    if not session.is_modified(material):
+        return False
+    return not _views_only(material) or _view_count_worth_indexing(material.view_count or 0)
+
+
+def _owner_slug(session: Session, row) -> str | None:
+    """The id of the material a track, file or document text belongs to."""
+    material = row.material or (session.get(Material, row.material_id)
+                                if row.material_id else None)
+    return material.slug if material is not None else None
 
 
 @event.listens_for(Session, "before_flush")

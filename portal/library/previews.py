@@ -10,7 +10,6 @@ hostile or broken file fails its own preview and nothing else; the material stay
 from __future__ import annotations
 
 import logging
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,9 +17,8 @@ from pathlib import Path
 
 from .. import jobs
 from ..extensions import db
-from ..storage import get_storage
 from .models import DOCUMENT, PREVIEW, Material
-from .services import attach_file, store_file
+from .services import attach_file, copy_stored, store_file
 
 log = logging.getLogger(__name__)
 PREVIEW_JOB = "library.preview"
@@ -100,8 +98,7 @@ def make_preview(material_id: int) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="portal-preview-") as tmp:
             source, out = Path(tmp) / "document", Path(tmp) / "preview.jpg"
-            with get_storage().open(document.key) as src, source.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+            copy_stored(document.key, source)
             render(source, content_type, out)
             with out.open("rb") as f:
                 stored = store_file(f, "%s-preview.jpg" % material.slug, "image/jpeg",

@@ -26,7 +26,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
-from ..storage import get_storage
 from . import transcription
 from .models import (
     AUDIO,
@@ -39,7 +38,7 @@ from .models import (
     Material,
     ProcessingStep,
 )
-from .services import attach_file, store_file
+from .services import attach_file, copy_stored, store_file
 
 log = logging.getLogger(__name__)
 PROCESS_JOB = "library.process"
@@ -245,37 +244,18 @@ def process(material_id: int) -> None:
         with tempfile.TemporaryDirectory(prefix="portal-media-") as tmp:
             source = Path(tmp) / ("source" + (Path(name).suffix or ".bin"))
             jobs.commit()  # no transaction stays open while ffmpeg works
-            with get_storage().open(key) as src, source.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            declared, video, audio = probe_seconds(source)
-            if declared is None or not (video or audio):
-                raise ProcessingError("unreadable", "not a readable audio or video file")
+            copy_stored(key, source)
+            declared, video, audio = _probed(source)
             outputs = make_derivatives(source, Path(tmp), declared, video, audio,
                                        on_progress=report.converting)
             report.step(ProcessingStep.CHECKING)
-            decoded = decoded_seconds(outputs)
-            if decoded is None or decoded < 0.05:
-                raise ProcessingError("unreadable", "nothing could be decoded from the file")
+            decoded = _decoded(outputs)
             report.step(ProcessingStep.SAVING)
-            material = db.session.get(Material, material_id)
-            if material is None or material.file(ORIGINAL) is None \
-                    or material.file(ORIGINAL).id != original_id:
-                raise Superseded()
+            material = _material_still_holding(material_id, original_id)
             edited = material.updated_at  # processing is not an edit (below)
-            for role, path in outputs.items():
-                with path.open("rb") as f:
-                    stored = store_file(f, "%s-%s%s" % (slug, role, path.suffix),
-                                        CONTENT_TYPES[role], owner)
-                attach_file(material, role, stored)
+            _store_renditions(material, outputs, slug, owner)
         _not_an_edit(material, edited)
-        material.duration_s = round(decoded)  # what plays, not what the file claims
-        material.declared_duration_s = round(declared)
-        material.incomplete = falls_short(declared, decoded)
-        material.state, material.failure_reason, material.failure_code = READY, None, None
-        material.processing_step = material.progress = None
-        if material.incomplete:
-            log.warning("processing %s: the file declares %.1f s, only %.1f s decode", slug,
-                        declared, decoded)
+        _ready(material, declared, decoded, slug)
         transcription.after_processing(material)  # no subtitles in its language: a transcript
     except Superseded:
         db.session.rollback()
@@ -285,6 +265,57 @@ def process(material_id: int) -> None:
         db.session.rollback()
         _failed(material_id, slug, exc)
     jobs.commit()
+
+
+def _probed(source: Path) -> tuple[float, bool, bool]:
+    """``(declared seconds, video, audio)`` of the original; ProcessingError if it has
+    neither."""
+    declared, video, audio = probe_seconds(source)
+    if declared is None or not (video or audio):
+        raise ProcessingError("unreadable", "not a readable audio or video file")
+    return declared, video, audio
+
+
+def _decoded(outputs: dict[str, Path]) -> float:
+    """How long the renditions play (`decoded_seconds`); ProcessingError if nothing could be
+    decoded."""
+    decoded = decoded_seconds(outputs)
+    if decoded is None or decoded < 0.05:
+        raise ProcessingError("unreadable", "nothing could be decoded from the file")
+    return decoded
+
+
+def _material_still_holding(material_id: int, original_id: int) -> Material:
+    """The material, still holding the original this job processed; Superseded if it was
+    deleted or given another file meanwhile."""
+    material = db.session.get(Material, material_id)
+    if material is None or material.file(ORIGINAL) is None \
+            or material.file(ORIGINAL).id != original_id:
+        raise Superseded()
+    return material
+
+
+def _store_renditions(material: Material, outputs: dict[str, Path], slug: str,
+                      owner: int | None) -> None:
+    """Store each rendition made and attach it to the material in its role."""
+    for role, path in outputs.items():
+        with path.open("rb") as f:
+            stored = store_file(f, "%s-%s%s" % (slug, role, path.suffix), CONTENT_TYPES[role],
+                                owner)
+        attach_file(material, role, stored)
+
+
+def _ready(material: Material, declared: float, decoded: float, slug: str) -> None:
+    """Mark the material ready, with the length that plays (not what the file claims) and
+    whether it falls short of the declared one."""
+    material.duration_s = round(decoded)
+    material.declared_duration_s = round(declared)
+    material.incomplete = falls_short(declared, decoded)
+    material.state, material.failure_reason, material.failure_code = READY, None, None
+    material.processing_step = material.progress = None
+    if material.incomplete:
+        log.warning("processing %s: the file declares %.1f s, only %.1f s decode", slug,
+                    declared, decoded)
 
 
 def _not_an_edit(material: Material, edited) -> None:

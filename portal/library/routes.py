@@ -120,6 +120,37 @@ def transcript_lines(rows: list, first: int = 0) -> list[dict]:
     return lines
 
 
+def _transcript_language(languages: list[str], lang: str) -> str | None:
+    """The transcript shown: the one asked for (``?tl=``), else the reader's language's, else
+    the first."""
+    for choice in (request.args.get("tl"), lang):
+        if choice in languages:
+            return choice
+    return languages[0] if languages else None
+
+
+def _quality(material, downloads: bool) -> str:
+    """The file played: a recording's audio stream; else the one chosen, but for a reader who
+    may not download, the stream it may have (`may_have_file`) unless the audio was chosen."""
+    if material.is_audio:
+        return stream_role(material) or ORIGINAL
+    quality = _chosen_quality(material)
+    if not downloads and quality != AUDIO:
+        return stream_role(material) or quality
+    return quality
+
+
+def _chosen_quality(material) -> str:
+    """The file asked for (``?quality=``) when the material has it; else the low rendition when
+    saving data or when there is no original; else the original."""
+    quality = request.args.get("quality")
+    if quality in (LOW, ORIGINAL, AUDIO) and material.file(quality):
+        return quality
+    if material.file(LOW) and (save_data() or not material.file(ORIGINAL)):
+        return LOW
+    return ORIGINAL
+
+
 @bp.route("/m/<slug>")
 @allow(PUBLIC)
 def material(slug):
@@ -127,22 +158,13 @@ def material(slug):
     lang = _lang()
     start = _start_second()
     languages = [t.lang for t in material.subtitles]
-    tl = request.args.get("tl")
-    transcript_lang = tl if tl in languages else (lang if lang in languages else (
-        languages[0] if languages else None))
+    transcript_lang = _transcript_language(languages, lang)
     track = material.track(transcript_lang) if transcript_lang else None
     cues = track.cues if track else []
     current = _current_cue(cues, start) if start else None
     part = _transcript_part(len(cues), current)
-    low, original = material.file(LOW), material.file(ORIGINAL)
-    quality = request.args.get("quality")
-    if quality not in (LOW, ORIGINAL, AUDIO) or not material.file(quality):
-        quality = LOW if low and (save_data() or not original) else ORIGINAL
     downloads = may_download(current_user, material)
-    if material.is_audio:
-        quality = stream_role(material) or ORIGINAL
-    elif not downloads and quality != AUDIO:  # the stream it may have (may_have_file)
-        quality = stream_role(material) or quality
+    quality = _quality(material, downloads)
     return render_template(
         "library/material.html", material=material, start=start,
         cues=transcript_lines(cues[part * TRANSCRIPT_PART:(part + 1) * TRANSCRIPT_PART],

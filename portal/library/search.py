@@ -69,20 +69,24 @@ def parse_filters(args: MultiDict) -> dict:
     """Facet filters from query-string values; anything malformed is ignored."""
     filters = {name: [v for v in args.getlist(name) if v][:20]
                for name in ("subject", "audio_language", "subtitle_language", "kind")}
-    year_from, year_to = args.get("year_from"), args.get("year_to")
-    year = args.get("year", "")
-    if year:
-        exact = year.strip().isdigit() and len(year.strip()) == 4
-        found = _YEAR_RANGE.match(year)
-        if exact:
-            year_from = year_to = year.strip()
-        elif found:
-            year_from, year_to = found.group(1) or year_from, found.group(2) or year_to
-    for name, value in (("year_from", year_from), ("year_to", year_to)):
+    for name, value in zip(("year_from", "year_to"), _year_bounds(args), strict=True):
         number = _int(value, 0)
         if 1000 <= number <= 9999:
             filters[name] = number
     return {k: v for k, v in filters.items() if v}
+
+
+def _year_bounds(args: MultiDict) -> tuple:
+    """The years from and to, as typed: ``year`` (one year, or a range such as ``2010-2015``
+    or ``..2015``) says them, else ``year_from`` and ``year_to``."""
+    year_from, year_to = args.get("year_from"), args.get("year_to")
+    year = args.get("year", "")
+    if year.strip().isdigit() and len(year.strip()) == 4:
+        return year.strip(), year.strip()
+    found = _YEAR_RANGE.match(year)
+    if found:
+        return found.group(1) or year_from, found.group(2) or year_to
+    return year_from, year_to
 
 
 def moment_url(material_url: str, start_ms: int) -> str:

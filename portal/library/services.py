@@ -7,7 +7,9 @@ import hmac
 import io
 import ipaddress
 import re
+import shutil
 from datetime import date
+from pathlib import Path
 from typing import IO
 
 from flask import current_app
@@ -91,6 +93,13 @@ def store_file(stream: IO[bytes], name: str, content_type: str, uploader_id: int
     db.session.add(stored)
     db.session.flush()
     return stored
+
+
+def copy_stored(key: str, target: Path) -> None:
+    """Copy the stored file ``key`` to the local file ``target``, for a program that reads
+    files (ffmpeg, the speech engine, a document reader)."""
+    with get_storage().open(key) as src, target.open("wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
 
 
 def attach_file(material: Material, role: str, stored: StoredFile) -> None:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import logging
-import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from functools import cache
@@ -40,7 +40,6 @@ from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import language_name
-from ..storage import get_storage
 from .messages import TRANSCRIPTION_FAILURES
 from .models import (
     AUDIO,
@@ -51,7 +50,7 @@ from .models import (
     Transcription,
     TranscriptionState as TS,
 )
-from .services import SUBTITLE_LANGUAGES, set_subtitles
+from .services import SUBTITLE_LANGUAGES, copy_stored, set_subtitles
 
 log = logging.getLogger(__name__)
 TRANSCRIBE_JOB = "library.transcribe"
@@ -282,8 +281,7 @@ def _listen(material_id: int, key: str, suffix: str, wanted_lang: str | None) ->
     with tempfile.TemporaryDirectory(prefix="portal-asr-") as tmp:
         source = Path(tmp) / ("audio" + suffix)
         jobs.commit()  # no transaction stays open while the engine listens
-        with get_storage().open(key) as src, source.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        copy_stored(key, source)
         model = load_model(config)
         multilingual = getattr(getattr(model, "model", None), "is_multilingual", True)
         if wanted_lang and wanted_lang != "en" and not multilingual:
@@ -395,35 +393,45 @@ def cues_from_segments(segments) -> list[tuple[int, int, str]]:
     """The engine's segments cut into subtitle cues by their words' times: at most
     ``CUE_MAX_CHARS`` characters and ``CUE_MAX_MS``, a new cue after a sentence's end."""
     cues: list[tuple[int, int, str]] = []
-
-    def flush(words) -> None:
-        text = " ".join("".join(w.word for w in words).split())
-        if text:
-            start, end = _ms(words[0].start), _ms(words[-1].end)
-            cues.append((start, max(end, start + 1), text))
-
     for segment in segments:
         words = list(getattr(segment, "words", None) or ())
-        if not words:
-            text = " ".join(segment.text.split())
-            if text:
-                start = _ms(segment.start)
-                cues.append((start, max(_ms(segment.end), start + 1), text))
-            continue
-        current: list = []
-        for word in words:
-            if current:
-                chars = len("".join(w.word for w in current + [word]).strip())
-                if chars > CUE_MAX_CHARS or _ms(word.end) - _ms(current[0].start) > CUE_MAX_MS \
-                        or (current[-1].word.rstrip().endswith((".", "?", "!"))
-                            and _ms(current[-1].end) - _ms(current[0].start) >= 1500):
-                    flush(current)
-                    current = []
-            current.append(word)
-        if current:
-            flush(current)
+        if not words:  # no word times: the segment is one cue
+            _add_cue(cues, segment.text, segment.start, segment.end)
+        for group in _cue_words(words):
+            _add_cue(cues, "".join(w.word for w in group), group[0].start, group[-1].end)
     cues.sort()
     return cues
+
+
+def _add_cue(cues: list, text: str, start_s: float, end_s: float) -> None:
+    """Add the cue of ``text`` (whitespace collapsed; none when empty), lasting at least 1 ms."""
+    text = " ".join(text.split())
+    if text:
+        start = _ms(start_s)
+        cues.append((start, max(_ms(end_s), start + 1), text))
+
+
+def _cue_words(words: list) -> Iterator[list]:
+    """A segment's words, grouped into cues (see `_starts_cue`)."""
+    current: list = []
+    for word in words:
+        if current and _starts_cue(current, word):
+            yield current
+            current = []
+        current.append(word)
+    if current:
+        yield current
+
+
+def _starts_cue(current: list, word) -> bool:
+    """True when ``word`` does not fit in the cue of the words ``current``: it would make it
+    longer than ``CUE_MAX_CHARS`` or ``CUE_MAX_MS``, or the cue ends a sentence and has lasted
+    1.5 s."""
+    chars = len("".join(w.word for w in current + [word]).strip())
+    started = _ms(current[0].start)
+    return (chars > CUE_MAX_CHARS or _ms(word.end) - started > CUE_MAX_MS
+            or (current[-1].word.rstrip().endswith((".", "?", "!"))
+                and _ms(current[-1].end) - started >= 1500))
 
 
 # -- what the pages say -------------------------------------------------------------------------
@@ -449,11 +457,10 @@ def status_of(material: Material) -> TranscriptionStatus | None:
     if material.kind != MaterialKind.VIDEO or material.coming_soon:
         return None
     t = material.transcription
-    available = availability()
     lang = t.lang if t is not None else material.audio_language
-    if (t is None or t.state in (TS.DONE, TS.SKIPPED)) and available != "ready" \
-            and wanted(material):
-        return _not_available(available, lang)
+    unavailable = _not_available(material, t, lang)
+    if unavailable is not None:
+        return unavailable
     if t is None:
         if not wanted(material):
             return None
@@ -464,14 +471,19 @@ def status_of(material: Material) -> TranscriptionStatus | None:
     if t.state in (TS.QUEUED, TS.RUNNING):
         return _in_progress(t, lang)
     if t.state == TS.FAILED:
-        reason = TRANSCRIPTION_FAILURES(t.failure_code or "?")
-        return TranscriptionStatus(t.state, lang, None, _("Failed"),
-                                   _("Automatic transcription failed: %(reason)s", reason=reason),
-                                   t.failure_detail, False, True)
+        return _failure(t, lang)
     return _finished(material, t, lang)
 
 
-def _not_available(available: str, lang: str | None) -> TranscriptionStatus:
+def _not_available(material: Material, t: Transcription | None, lang: str | None
+                   ) -> TranscriptionStatus | None:
+    """The engine is off or missing: said of a material that would be transcribed if it were
+    there, unless a run is under way or failed (those say so themselves)."""
+    if t is not None and t.state not in (TS.DONE, TS.SKIPPED):
+        return None
+    available = availability()
+    if available == "ready" or not wanted(material):
+        return None
     if available == "missing":
         text = _("Automatic transcription is not available on this server: its speech "
                  "recognition engine (faster-whisper) is not installed. Ask the administrator.")
@@ -479,6 +491,13 @@ def _not_available(available: str, lang: str | None) -> TranscriptionStatus:
         text = _("Automatic transcription is switched off on this server.")
     return TranscriptionStatus(available, lang, None, _("Not available"), text, None, False,
                                False)
+
+
+def _failure(t: Transcription, lang: str | None) -> TranscriptionStatus:
+    reason = TRANSCRIPTION_FAILURES(t.failure_code or "?")
+    return TranscriptionStatus(t.state, lang, None, _("Failed"),
+                               _("Automatic transcription failed: %(reason)s", reason=reason),
+                               t.failure_detail, False, True)
 
 
 def _in_progress(t: Transcription, lang: str | None) -> TranscriptionStatus:

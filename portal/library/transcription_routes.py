@@ -70,43 +70,15 @@ def edit_cues(slug, lang):
         abort(404)
     part, parts = _part(len(track.cues or []))
     shown = (track.cues or [])[part * cue_rules.PART:(part + 1) * cue_rules.PART]
-    error, status = None, 200
     if request.method == "POST":
-        form = CueForm()
-        rows = cue_rules.read_rows(request.form, _int(form.rows.data))
-        valid = form.validate()
-        cues = cue_rules.check(rows) if valid else None
-        if not valid:
-            error = _("This form had expired: check your rows, then save again.")
-        elif cues is None:
-            error = _("Some rows need a correction: see the messages beside them.")
-        else:
-            try:
-                saved = cue_rules.save_part(material, lang, part, cues, form.version.data,
-                                            current_user.id)
-            except cue_rules.CueError as refused:
-                db.session.rollback()
-                error = explain(refused)
-                status = 409 if refused.code == "changed" else 400
-                form.version.data = str(material.track(lang).file_id)  # told: may save over
-            else:
-                jobs.commit()
-                flash(_("The subtitles were saved.") if saved is not None
-                      else _("Nothing was changed."), "success")
-                return redirect(url_for("library.edit_cues", slug=slug, lang=lang,
-                                        part=part + 1))
-        status = status if status != 200 else 400
+        form, rows, error, status = _save_cues(material, lang, part)
+        if error is None:
+            return redirect(url_for("library.edit_cues", slug=slug, lang=lang, part=part + 1))
     else:
-        kept = kept_formdata()
-        form = CueForm(formdata=kept) if kept is not None else CueForm(formdata=None)
-        if kept is not None:
-            rows = cue_rules.read_rows(kept, _int(kept.get("rows")))
-        else:
-            form.version.data = str(track.file_id)
-            rows = cue_rules.rows_of(shown)
-    while len(rows) < len(shown) + cue_rules.BLANK_ROWS and len(rows) < cue_rules.PART + \
-            cue_rules.BLANK_ROWS:
-        rows.append(cue_rules.Row())
+        form, rows = _cue_form(track, shown)
+        error, status = None, 200
+    # Rows for the part's cues and `BLANK_ROWS` more, for new cues.
+    rows += [cue_rules.Row() for _ in range(len(shown) + cue_rules.BLANK_ROWS - len(rows))]
     form.rows.data = str(len(rows))
     messages = table_of(cue_rules.CueError("x"))
     problems = [messages.fields(row.problems) for row in rows]
@@ -114,6 +86,41 @@ def edit_cues(slug, lang):
         "library/cues.html", material=material, track=track, lang=lang, form=form, rows=rows,
         problems=problems, error=error, part=part, parts=parts,
         first=part * cue_rules.PART, player_role=_player_role(material)), status
+
+
+def _cue_form(track, shown: list) -> tuple[CueForm, list]:
+    """The form and rows to show: what was typed when the session ran out (kept for the
+    person to save again), else the cues of the part."""
+    kept = kept_formdata()
+    if kept is not None:
+        return CueForm(formdata=kept), cue_rules.read_rows(kept, _int(kept.get("rows")))
+    form = CueForm(formdata=None)
+    form.version.data = str(track.file_id)
+    return form, cue_rules.rows_of(shown)
+
+
+def _save_cues(material, lang: str, part: int) -> tuple[CueForm, list, str | None, int]:
+    """Check the posted rows and save them in place of the part: ``(form, rows, error,
+    status)``, the error None when saved (and said)."""
+    form = CueForm()
+    rows = cue_rules.read_rows(request.form, _int(form.rows.data))
+    if not form.validate():
+        return form, rows, _("This form had expired: check your rows, then save again."), 400
+    cues = cue_rules.check(rows)
+    if cues is None:
+        return form, rows, _("Some rows need a correction: see the messages beside them."), 400
+    try:
+        saved = cue_rules.save_part(material, lang, part, cues, form.version.data,
+                                    current_user.id)
+    except cue_rules.CueError as refused:
+        db.session.rollback()
+        error, status = explain(refused), 409 if refused.code == "changed" else 400
+        form.version.data = str(material.track(lang).file_id)  # told: may save over
+        return form, rows, error, status
+    jobs.commit()
+    flash(_("The subtitles were saved.") if saved is not None else _("Nothing was changed."),
+          "success")
+    return form, rows, None, 200
 
 
 def _int(value) -> int:
