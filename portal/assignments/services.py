@@ -55,33 +55,49 @@ def save_assignment(assignment: Assignment, data: dict) -> Assignment:
     """Set an assignment's fields from ``data`` (the form's cleaned values) and compute its
     due date when it is counted from the course's departure. Refuses with an ``Invalid``
     naming every wrong date (``assignment_problems``). A new assignment, or a change (the
-    fields that changed), is recorded in the audit log."""
+    fields that changed), is recorded in the audit log; participants are told a new due day."""
     problems = assignment_problems(assignment.course, data)
     if problems:
         raise Invalid(problems)
     created = assignment.id is None
     before = {} if created else {name: getattr(assignment, name) for name in _SAVED + ("due_at",)}
+    _set_fields(assignment, data)
+    if created:
+        db.session.add(assignment)
+    db.session.flush()
+    changed = sorted(name for name, value in before.items() if getattr(assignment, name) != value)
+    if created or changed:
+        _record(assignment, created, changed)
+    if "due_at" in changed:
+        _tell_due_day_moved(assignment, before["due_at"])
+    return assignment
+
+
+def _record(assignment: Assignment, created: bool, changed: list[str]) -> None:
+    """In the audit log: made, or changed (the fields that changed)."""
+    audit.record("assignment.create" if created else "assignment.update", assignment,
+                 code=assignment.course.code, title=localize(assignment.title, lang="en").text,
+                 fields=changed)
+
+
+def _set_fields(assignment: Assignment, data: dict) -> None:
+    """The form's values, the due date counted from the departure when it is relative."""
     for name in _SAVED:
         setattr(assignment, name, data[name])
     assignment.due_at = data["due_at"]
     if assignment.due_months_after_departure is not None:
         assignment.due_at = dates.due_after_departure(assignment.course.departure,
                                                       assignment.due_months_after_departure)
-    if created:
-        db.session.add(assignment)
-    db.session.flush()
-    changed = sorted(name for name, value in before.items() if getattr(assignment, name) != value)
-    if created or changed:
-        audit.record("assignment.create" if created else "assignment.update", assignment,
-                     code=assignment.course.code,
-                     title=localize(assignment.title, lang="en").text, fields=changed)
-    old_due = before.get("due_at")
-    if old_due is not None and dates.japan_day(old_due) != dates.japan_day(assignment.due_at):
-        # Participants told, as when the course's dates move.
+
+
+def _tell_due_day_moved(assignment: Assignment, old_due) -> None:
+    """Participants told of a new due day (a new hour on the same day tells nobody), as when
+    the course's dates move."""
+    old_day, new_day = dates.japan_day(old_due), dates.japan_day(assignment.due_at)
+    if old_day != new_day:
         notify.dates_moved(assignment.course, [dates.Moved(
-            dates.japan_day(old_due), dates.japan_day(assignment.due_at), title=assignment.title,
+            old_day, new_day, title=assignment.title,
             unchanged_for=_not_concerned(assignment))], because="assignment")
-    return assignment
 
 
 def work_on(assignment: Assignment) -> int:
