@@ -10,7 +10,8 @@ from ..auth.models import User
 from ..courses.models import Course, Enrollment
 from ..courses.panels import StatementUser, enrollments_with_courses
 from ..extensions import db
-from ..home.panels import panel, url_with_ids
+from ..home.panels import panel
+from ..urls import url_with_ids
 from . import services
 from .models import SUBMITTED, ActionPlan, PlanVersion
 

@@ -11,8 +11,9 @@ from ..courses import services as courses
 from ..courses.models import Course
 from ..courses.panels import StatementUser, current_courses
 from ..extensions import db
-from ..home.panels import panel, url_with_ids
+from ..home.panels import panel
 from ..i18n import content, moment_formatter
+from ..urls import url_with_ids
 from .forms import STATE_LABELS
 from .models import REQUESTED, SUBMITTED, Assignment, Extension, Submission
 from .page_data import due_next

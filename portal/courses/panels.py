@@ -13,8 +13,9 @@ from sqlalchemy.orm import contains_eager
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..extensions import db
-from ..home.panels import panel, url_with_ids
+from ..home.panels import panel
 from ..i18n import content, date_formatter
+from ..urls import url_with_ids
 from . import services
 from .models import Course, Enrollment
 from .vocabulary import PHASES

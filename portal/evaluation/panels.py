@@ -11,8 +11,9 @@ from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..courses.panels import current_courses, enrollments_with_courses
 from ..extensions import db
-from ..home.panels import panel, url_with_ids
+from ..home.panels import panel
 from ..i18n import content
+from ..urls import url_with_ids
 from .models import Question, Questionnaire, Respondent
 
 STAFF_PANEL_SIZE = 10

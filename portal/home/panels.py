@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, render_template, request, url_for
+from flask import render_template
 from markupsafe import Markup
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
@@ -50,23 +50,3 @@ def for_user(user) -> list[Markup]:
             if result is not None:
                 shown.append(Markup(render_template(result[0], **result[1])))
     return shown
-
-
-_MARK = 918273640  # ids no row has, replaced in the URL built once
-
-
-def url_with_ids(endpoint: str, *keys: str, **values) -> Callable[..., str]:
-    """``url_for(endpoint, **{key: id, ...}, **values)`` for the many rows of a panel, built
-    once per app and script root (kept on the app, as Werkzeug would build the same path
-    every time): the same string for ``int`` ids (Werkzeug writes an int as ``str(id)``, in
-    the path and in the query string). Call it with the ids in the order of ``keys``."""
-    kept = current_app.extensions.setdefault("panel_url_patterns", {})
-    key = (endpoint, keys, tuple(sorted(values.items())), request.script_root)
-    pattern = kept.get(key)
-    if pattern is None:
-        marks = {key: _MARK + n for n, key in enumerate(keys)}
-        pattern = url_for(endpoint, **marks, **values).replace("{", "{{").replace("}", "}}")
-        for n, mark in enumerate(marks.values()):
-            pattern = pattern.replace(str(mark), "{%d}" % n)
-        kept[key] = pattern
-    return pattern.format

@@ -23,6 +23,7 @@ from ..i18n import language_name
 from ..security import safe_next
 from ..storage import ObjectNotFound
 from ..uploads.services import download_response, served_by_portal
+from ..urls import url_pattern
 from . import search as library_search
 from .models import AUDIO, DOCUMENT, LOW, ORIGINAL, POSTER, PREVIEW
 from .permissions import may_download, may_edit, may_have_file, stream_role
@@ -107,16 +108,20 @@ def _current_cue(cues: list, second: int) -> int | None:
     return current
 
 
-def transcript_lines(rows: list, first: int = 0) -> list[dict]:
+def transcript_lines(rows: list, first: int = 0, link: str = "") -> list[dict]:
     """Cue rows for the transcript: times, text, and the speaker where it changes (a voice
-    named in the WebVTT file), so a long speech does not repeat the name on every line."""
+    named in the WebVTT file), so a long speech does not repeat the name on every line; with
+    ``link`` (a ``url_pattern`` of the second), each cue's link and its time as read."""
     lines, previous = [], None
     for number, row in enumerate(rows):
         cue = as_cue(row)
         speaker = cue.speaker if cue.speaker != previous else ""
         previous = cue.speaker or previous
+        second = cue.start_ms // 1000
         lines.append({"number": first + number, "start_ms": cue.start_ms,
-                      "end_ms": cue.end_ms, "text": cue.text, "speaker": speaker})
+                      "end_ms": cue.end_ms, "text": cue.text, "speaker": speaker,
+                      "second": second, "clock": _clock(second),
+                      "href": link.format(second) if link else ""})
     return lines
 
 
@@ -168,7 +173,9 @@ def material(slug):
     return render_template(
         "library/material.html", material=material, start=start,
         cues=transcript_lines(cues[part * TRANSCRIPT_PART:(part + 1) * TRANSCRIPT_PART],
-                              part * TRANSCRIPT_PART),
+                              part * TRANSCRIPT_PART, url_pattern(
+                                  "library.material", "t", slug=material.slug,
+                                  tl=transcript_lang, quality=request.args.get("quality"))),
         first_cue=part * TRANSCRIPT_PART, part=part, parts=-(-len(cues) // TRANSCRIPT_PART),
         part_starts=[cues[n * TRANSCRIPT_PART][0] // 1000
                      for n in range(-(-len(cues) // TRANSCRIPT_PART))],

@@ -10,8 +10,9 @@ from sqlalchemy import bindparam, select
 from ..access import PARTICIPANT
 from ..courses.models import Course
 from ..extensions import db
-from ..home.panels import panel, url_with_ids
+from ..home.panels import panel
 from ..i18n import as_utc, content, date_formatter
+from ..urls import url_with_ids
 from .models import Announcement, AnnouncementRecipient
 
 PANEL_SIZE = 5

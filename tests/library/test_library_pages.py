@@ -300,3 +300,21 @@ def test_a_long_transcript_is_shown_in_parts(app, client, lib, vtt):
     assert "cue number 500<" not in second and "Earlier (from 0:00)" in second
     assert len(second.encode()) < len(first.encode()) * 1.2
     assert client.get("/library/m/long-talk?tp=99").status_code == 200  # ignored, part 1
+
+
+def test_each_cue_links_to_its_moment_with_the_transcript_and_quality_chosen(app, client, lib,
+                                                                            vtt):
+    """The cue links (made from one URL for the whole transcript) are what ``url_for`` makes
+    for each cue: its second, the transcript's language and the quality kept."""
+    from flask import url_for
+    lib.add("linked-talk", {"en": "Linked talk"},
+            {"en": vtt((0, "first"), (75, "second")), "fr": vtt((3, "premier"))})
+    html = client.get("/library/m/linked-talk?tl=en&quality=audio").get_data(as_text=True)
+    with app.test_request_context():
+        want = [url_for("library.material", slug="linked-talk", t=s, tl="en", quality="audio")
+                for s in (0, 75)]
+    found = re.findall(r'<a href="([^"#]+)#t=(\d+)"><span class="library-time">([^<]+)<', html)
+    assert found == [(want[0].replace("&", "&amp;"), "0", "0:00"),
+                     (want[1].replace("&", "&amp;"), "75", "1:15")]
+    french = client.get("/library/m/linked-talk?tl=fr").get_data(as_text=True)
+    assert '<a href="/library/m/linked-talk?t=3&amp;tl=fr#t=3">' in french
