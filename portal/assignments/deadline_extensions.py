@@ -11,21 +11,17 @@ from ..extensions import db
 from ..i18n import as_utc
 from ..messaging import notices as staff_notices
 from .models import ACCEPTED, GRANTED, REFUSED, REQUESTED, SUBMITTED, Assignment, Extension
-from .services import Invalid, RuleBroken, find_submission
+from .services import Invalid, RuleBroken, find_submission, participant_extensions
 
 
 def pending_request(assignment: Assignment, user_id: int) -> Extension | None:
-    return db.session.scalar(select(Extension).where(
-        Extension.assignment_id == assignment.id, Extension.user_id == user_id,
-        Extension.state == REQUESTED))
+    return participant_extensions(assignment, user_id).pending
 
 
 def last_answer(assignment: Assignment, user_id: int) -> Extension | None:
     """The participant's latest answered request or extension (granted or refused), whose
     dates and message their work page shows."""
-    return db.session.scalar(select(Extension).where(
-        Extension.assignment_id == assignment.id, Extension.user_id == user_id,
-        Extension.state.in_((GRANTED, REFUSED))).order_by(Extension.id.desc()).limit(1))
+    return participant_extensions(assignment, user_id).answered
 
 
 def request_extension(assignment: Assignment, user, reason: str, wanted: datetime | None

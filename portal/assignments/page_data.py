@@ -13,7 +13,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import localize
 from ..uploads import services as uploads
-from . import deadline_extensions, files, services
+from . import files, services
 from .forms import ExtensionRequestForm
 from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment, Submission
 from .timing import countdown
@@ -65,12 +65,19 @@ def upload_purpose(assignment: Assignment):
     return SimpleNamespace(name=files.SUBMISSION_PURPOSE, policy=files.policy_for(assignment))
 
 
-def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
+_LOOK_UP = object()
+
+
+def work_context(assignment: Assignment, user, form, ext_form=None,
+                 submission=_LOOK_UP) -> dict:
+    """What the work page shows (``submission``: when the caller has read it already)."""
     now = utcnow()
-    submission = services.find_submission(assignment, user.id)
+    if submission is _LOOK_UP:
+        submission = services.find_submission(assignment, user.id)
     current = submission.current if submission else None
     editable = current is None or current.state in (DRAFT, RETURNED)
-    deadline = services.deadline_for(assignment, user.id)
+    extensions = services.participant_extensions(assignment, user.id)  # one query for three uses
+    deadline = services.deadline_for(assignment, user.id, extensions)
     purpose = upload_purpose(assignment)
     return {
         "assignment": assignment, "submission": submission, "current": current,
@@ -83,8 +90,7 @@ def work_context(assignment: Assignment, user, form, ext_form=None) -> dict:
         "instructions": localize(assignment.instructions),
         "statement": localize(assignment.statement), "form": form,
         "ext_form": ext_form or ExtensionRequestForm(),
-        "pending_request": deadline_extensions.pending_request(assignment, user.id),
-        "extension_answer": deadline_extensions.last_answer(assignment, user.id),
+        "pending_request": extensions.pending, "extension_answer": extensions.answered,
         "purpose": purpose, "form_limit": min(uploads.form_limit(purpose),
                                                purpose.policy.max_size),
         "upload_widget": "uploads" in current_app.blueprints,

@@ -33,10 +33,11 @@ def mine():
 
 
 def _render_work(assignment, form=None, error=None, status=200, ext_form=None,
-                 file_problem=None, draft_saved=False):
+                 file_problem=None, draft_saved=False, **known):
     """``error``: one message for the page (a rule, the storage down); field problems are on
-    the forms' fields, and ``file_problem`` beside the file field: all in the summary."""
-    context = work_context(assignment, current_user, form or WorkForm(), ext_form)
+    the forms' fields, and ``file_problem`` beside the file field: all in the summary.
+    ``known``: what the caller read already (``submission``)."""
+    context = work_context(assignment, current_user, form or WorkForm(), ext_form, **known)
     return render_template("assignments/work.html", error=error, file_problem=file_problem,
                            draft_saved=draft_saved, **context), status
 
@@ -50,7 +51,7 @@ def work(assignment_id: int):
     submission = services.find_submission(assignment, current_user.id)
     if submission and submission.current and not kept:
         form.text.data = submission.current.text
-    return _render_work(assignment, form)
+    return _render_work(assignment, form, submission=submission)
 
 
 def _wants_json() -> bool:

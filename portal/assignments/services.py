@@ -20,6 +20,8 @@ from .models import (
     ACCEPTED,
     DRAFT,
     GRANTED,
+    REFUSED,
+    REQUESTED,
     RETURNED,
     SUBMITTED,
     Assignment,
@@ -248,16 +250,38 @@ class Deadline:
     extended: bool
 
 
-def granted_extension(assignment: Assignment, user_id: int) -> Extension | None:
-    return db.session.scalar(select(Extension).where(
-        Extension.assignment_id == assignment.id, Extension.user_id == user_id,
-        Extension.state == GRANTED).order_by(Extension.decided_at.desc(), Extension.id.desc())
-        .limit(1))
+# Which granted extension holds: the latest decided (then the latest made).
+_LATEST_DECIDED = (Extension.decided_at.desc(), Extension.id.desc())
 
 
-def deadline_for(assignment: Assignment, user_id: int) -> Deadline:
-    """The participant's deadlines: the assignment's, or those of their latest extension."""
-    return _deadline(assignment, granted_extension(assignment, user_id))
+@dataclass(frozen=True)
+class Extensions:
+    """A participant's extensions of one assignment: the latest granted (its dates are their
+    deadlines), a request not answered yet, and the latest answer (granted or refused) their
+    work page shows."""
+    granted: Extension | None
+    pending: Extension | None
+    answered: Extension | None
+
+
+def participant_extensions(assignment: Assignment, user_id: int) -> Extensions:
+    """Every extension of ``user_id`` on ``assignment`` in one query (a few rows at most)."""
+    found = list(db.session.scalars(select(Extension).where(
+        Extension.assignment_id == assignment.id, Extension.user_id == user_id)
+        .order_by(*_LATEST_DECIDED)))
+    answers = [e for e in found if e.state in (GRANTED, REFUSED)]
+    return Extensions(
+        granted=next((e for e in found if e.state == GRANTED), None),
+        pending=next((e for e in found if e.state == REQUESTED), None),
+        answered=max(answers, key=lambda e: e.id, default=None))
+
+
+def deadline_for(assignment: Assignment, user_id: int,
+                 extensions: Extensions | None = None) -> Deadline:
+    """The participant's deadlines: the assignment's, or those of their latest extension
+    (``extensions``: when the caller has them already)."""
+    extensions = extensions or participant_extensions(assignment, user_id)
+    return _deadline(assignment, extensions.granted)
 
 
 @cache
@@ -266,7 +290,7 @@ def _granted_query():
     return (select(Extension).where(
         Extension.assignment_id.in_(bindparam("assignment_ids", expanding=True)),
         Extension.user_id == bindparam("user_id"), Extension.state == GRANTED)
-        .order_by(Extension.decided_at.desc(), Extension.id.desc()))
+        .order_by(*_LATEST_DECIDED))
 
 
 def deadlines_for(assignments: list[Assignment], user_id: int) -> dict[int, Deadline]:
@@ -285,7 +309,7 @@ def deadlines_of_participants(assignment: Assignment, user_ids: list[int]) -> di
     for ext in db.session.scalars(select(Extension).where(
             Extension.assignment_id == assignment.id, Extension.user_id.in_(user_ids),
             Extension.state == GRANTED)
-            .order_by(Extension.decided_at.desc(), Extension.id.desc())):
+            .order_by(*_LATEST_DECIDED)):
         latest.setdefault(ext.user_id, ext)
     return {user_id: _deadline(assignment, latest.get(user_id)) for user_id in user_ids}
 

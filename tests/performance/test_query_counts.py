@@ -190,3 +190,50 @@ def test_staff_dashboards_read_a_fixed_number_of_times_however_many_courses(app,
     _staffed_course_with_work(app, make_user, coordinator.id, "STAFF-9")
     admin_many, html = _dashboard_queries(app, admin_client)
     assert admin_many == admin_few and "Work of STAFF-9" in html
+
+
+def test_work_page_reads_the_assignment_work_and_extensions_once_each(app, login_as):
+    """The participant's work page: the assignment with its course and the enrollment check
+    in one query, the work once, every extension of theirs in one query (the latest granted
+    sets the deadline, a pending request and the latest answer are shown)."""
+    client, me = login_as("participant")
+    now = utcnow()
+    with app.app_context():
+        course = _course("WORK-1")
+        db.session.add(Enrollment(course_id=course.id, user_id=me.id, status="in_progress"))
+        assignment = Assignment(course_id=course.id, phase="in-japan", title={"en": "Field notes"},
+                                opens_at=now - timedelta(days=1), due_at=now + timedelta(days=3))
+        db.session.add(assignment)
+        db.session.flush()
+        db.session.add(Submission(assignment_id=assignment.id, user_id=me.id, state="draft"))
+        db.session.commit()
+        url = "/assignments/%d" % assignment.id
+    client.get(url)  # warm (session, translations)
+    with counting(app) as seen:
+        assert client.get(url).status_code == 200
+    few = len(seen)
+    with app.app_context():
+        db.session.add_all([
+            Extension(assignment_id=assignment.id, user_id=me.id, state=GRANTED,
+                      due_at=now + timedelta(days=9), decided_at=now - timedelta(days=2)),
+            Extension(assignment_id=assignment.id, user_id=me.id, state=GRANTED,
+                      due_at=now + timedelta(days=20), decided_at=now - timedelta(days=1)),
+            Extension(assignment_id=assignment.id, user_id=me.id, state="refused",
+                      reason="Flood", decided_at=now - timedelta(hours=1)),
+            Extension(assignment_id=assignment.id, user_id=me.id, state="requested",
+                      reason="Still flooded")])
+        db.session.commit()
+    with counting(app) as seen:
+        page = client.get(url)
+    assert len(seen) == few <= 6, seen
+    with app.test_request_context():
+        from portal.assignments.forms import WorkForm
+        from portal.assignments.page_data import work_context
+        from portal.auth.models import User
+        context = work_context(db.session.get(Assignment, assignment.id),
+                               db.session.get(User, me.id), WorkForm(meta={"csrf": False}))
+        assert context["deadline"].extended
+        assert context["deadline"].due_at.date() == (now + timedelta(days=20)).date()
+        assert context["pending_request"].reason == "Still flooded"
+        assert context["extension_answer"].state == "refused"
+    assert page.status_code == 200
