@@ -58,3 +58,17 @@ def test_no_english_left(app, world, signed_in, lang):
         assert '<html lang="%s">' % lang in html
         left = [m for m in english if m in _visible(html)]
         assert not left, "English left on %s (%s): %s" % (url, lang, left)
+
+
+def test_instructions_in_another_language_mark_only_their_text(app, world, signed_in):
+    """A Spanish reader of instructions written in English and French: the heading is theirs
+    (in Spanish, in the page's language), only the instructions carry lang="en"."""
+    with app.app_context():
+        db.session.get(User, world.bob.id).language = "es"
+        db.session.commit()
+    html = signed_in(world.bob).get("/assignments/%d" % world.assignment_id).get_data(
+        as_text=True)
+    section = re.search(r'<section class="instructions">\s*<h2>([^<]+)</h2>\s*<div lang="en">',
+                        html)
+    assert section and section.group(1) == "Instrucciones", html[html.find("instructions"):][:300]
+    assert "<strong>your</strong>" in html
