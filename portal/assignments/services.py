@@ -143,6 +143,24 @@ def assignment_problems(course, data: dict) -> dict[str, tuple[str, dict]]:
     return {PROBLEM_FIELDS[p.code]: (p.code, p.params) for p in found}
 
 
+def due_at_report_months(course_id: int, report_months: list[int]) -> dict[int, list[Assignment]]:
+    """The course's assignments that are the action plan's report of one of ``report_months``
+    (``dates.plan_report_month``), by month: a report month added to a course that has such
+    an assignment would ask alumni for one report twice."""
+    found: dict[int, list[Assignment]] = {}
+    if not report_months:
+        return found
+    for assignment in db.session.scalars(select(Assignment).where(
+            Assignment.course_id == course_id,
+            Assignment.due_months_after_departure.in_(report_months))
+            .order_by(Assignment.due_at, Assignment.id)):
+        month = dates.plan_report_month(assignment.phase, assignment.due_months_after_departure,
+                                        report_months)
+        if month is not None:
+            found.setdefault(month, []).append(assignment)
+    return found
+
+
 def date_problems(phase: str, months: int | None, report_months, opens_at: datetime,
                   due_at: datetime, cutoff_at: datetime | None) -> list[RuleBroken]:
     """What ``save_assignment`` refuses in an assignment's dates, every problem at once (a

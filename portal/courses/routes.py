@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
 from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
+from ..assignments import services as assignments
 from ..auth.services import find_user_by_email
 from ..domain_errors import explain
 from ..extensions import db
+from ..i18n import localize
 from ..mail import delivery as mail_delivery
 from ..protect.web import prefill
 from . import exports, imports, rollover as copying, services, years
@@ -109,12 +111,34 @@ def _dates_and_code_ok(form: CourseForm, course_id: int | None = None) -> bool:
                                       form.departure.data)
     for name, message in problems.items():
         form[name].errors = list(form[name].errors) + [message]
+    if course_id is not None:
+        _no_report_month_twice(form, course_id)
     code = (form.code.data or "").strip()
     if code and services.code_taken(code, course_id):
         form.code.errors = list(form.code.errors) + [
             _("Another course already has this code.")]
         form.conflict = True
     return not form.errors
+
+
+def _no_report_month_twice(form: CourseForm, course_id: int) -> None:
+    """A report month added where an assignment of the course already falls (a post-return
+    assignment counted the same months after the departure) is refused, as the assignment form
+    refuses the other way round: alumni would be asked for one report twice. Months the course
+    had already are left as they are (older courses may have such pairs: shown once)."""
+    try:
+        months = parse_months(form.report_months.data or "")
+    except ValueError:
+        return  # the field's own check says so
+    had = db.session.get(Course, course_id).report_months or []
+    added = [m for m in months if m not in had]
+    lang = str(get_locale())
+    for month, found in sorted(assignments.due_at_report_months(course_id, added).items()):
+        titles = ", ".join("“%s”" % localize(a.title, lang).text for a in found)
+        form.report_months.errors = list(form.report_months.errors) + [_(
+            "Month %(month)d already has an assignment due then (%(titles)s): the action "
+            "plan's report would ask for the same. Delete or change that assignment first, "
+            "or leave this month out.", month=month, titles=titles)]
 
 
 def _values(form: CourseForm) -> dict:

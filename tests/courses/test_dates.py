@@ -275,3 +275,29 @@ def test_who_handed_in_is_not_told_that_the_course_moved_that_date(app, course_w
     assert "Rapport d'avancement, 3 mois après le départ" in body   # her plan's reports moved
     # Not handed in: told (in English, the only language the title was written in besides French).
     assert "Seminar" in mailbox.to(people["lucia"].email)[0].get_content()
+
+
+def test_a_report_month_where_an_assignment_falls_is_refused(app, course_with_deadlines):
+    """Adding the plan's report at a month where a post-return assignment of the course is
+    already due would ask alumni for one report twice: the course form refuses it (400, beside
+    the field, with the course's other values kept), as the assignment form refuses the other
+    way round. A month the course had already (an older pair, shown once) saves unchanged."""
+    from portal.courses.models import Course
+    from portal.dates import due_after_departure
+    client, ids, _, _ = course_with_deadlines
+    with app.app_context():
+        db.session.add(_assignment(ids["course"], {"en": "Nine-month report"},
+                                   due_after_departure(date(2027, 1, 25), 9), months=9))
+        db.session.commit()
+    edit = "/courses/%d/edit" % ids["course"]
+    refused = client.submit(edit, _form(report_months="3, 6, 9", title_en="Water supply"))
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "Month 9 already has an assignment due then (“Nine-month report”)" in page
+    assert "Month 6" not in page  # the course had it already: no refusal
+    assert 'value="Water supply"' in page and 'value="3, 6, 9"' in page
+    with app.app_context():
+        assert db.session.get(Course, ids["course"]).report_months == [3, 6]
+    assert client.submit(edit, _form(report_months="3, 6, 12")).status_code == 302
+    with app.app_context():
+        assert db.session.get(Course, ids["course"]).report_months == [3, 6, 12]
