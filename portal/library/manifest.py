@@ -72,19 +72,29 @@ def _strings(value, name: str) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
-def _check_shapes(item: dict, year, duration, subtitles, lang) -> None:
-    for name, value in (("year", year), ("duration_s", duration)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
-            raise ItemError("%s must be a whole number" % name)
-    if not isinstance(subtitles, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in subtitles.items()):
+def _whole_number(value, name: str) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ItemError("%s must be a whole number" % name)
+    return value
+
+
+def _subtitle_paths(value) -> dict:
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ItemError("subtitles must be an object of language: path")
-    if lang is not None and (not isinstance(lang, str) or len(lang) > 8):
+    return value
+
+
+def _language_code(value) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > 8):
         raise ItemError("audio_language must be a language code")
-    for name in ("file", "producer"):
-        if item.get(name) is not None and not isinstance(item[name], str):
-            raise ItemError("%s must be a string" % name)
+    return value
+
+
+def _optional_string(value, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ItemError("%s must be a string" % name)
+    return value
 
 
 def validate(item) -> dict:
@@ -103,16 +113,18 @@ def validate(item) -> dict:
     visibility = item.get("visibility", Visibility.PUBLIC)
     if visibility not in VISIBILITIES:
         raise ItemError("visibility must be one of %s" % ", ".join(VISIBILITIES))
-    year, duration = item.get("year"), item.get("duration_s")
-    subtitles = item.get("subtitles") or {}
-    lang = item.get("audio_language")
-    _check_shapes(item, year, duration, subtitles, lang)
+    year = _whole_number(item.get("year"), "year")
+    duration = _whole_number(item.get("duration_s"), "duration_s")
+    subtitles = _subtitle_paths(item.get("subtitles") or {})
+    lang = _language_code(item.get("audio_language"))
+    file = _optional_string(item.get("file"), "file")
+    producer = _optional_string(item.get("producer"), "producer")
     return {"slug": slug, "kind": item["kind"], "title": _texts(item.get("title"), "title", True),
             "description": _texts(item.get("description"), "description"),
             "subjects": subjects, "keywords": _strings(item.get("keywords"), "keywords"),
             "courses": _strings(item.get("courses"), "courses"), "year": year,
             "audio_language": lang, "duration_s": duration, "visibility": visibility,
-            "producer": item.get("producer"), "file": item.get("file"), "subtitles": subtitles}
+            "producer": producer, "file": file, "subtitles": subtitles}
 
 
 def _inside(base: Path, relative: str) -> Path:
