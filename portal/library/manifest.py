@@ -53,6 +53,10 @@ class ItemError(ValueError):
     pass
 
 
+class ManifestError(ValueError):
+    """The manifest itself cannot be read: no item is loaded."""
+
+
 def _texts(value, name: str, required: bool = False) -> dict:
     if value is None:
         value = {}
@@ -72,19 +76,29 @@ def _strings(value, name: str) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
-def _check_shapes(item: dict, year, duration, subtitles, lang) -> None:
-    for name, value in (("year", year), ("duration_s", duration)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
-            raise ItemError("%s must be a whole number" % name)
-    if not isinstance(subtitles, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in subtitles.items()):
+def _whole_number(value, name: str) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ItemError("%s must be a whole number" % name)
+    return value
+
+
+def _subtitle_paths(value) -> dict:
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise ItemError("subtitles must be an object of language: path")
-    if lang is not None and (not isinstance(lang, str) or len(lang) > 8):
+    return value
+
+
+def _language_code(value) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > 8):
         raise ItemError("audio_language must be a language code")
-    for name in ("file", "producer"):
-        if item.get(name) is not None and not isinstance(item[name], str):
-            raise ItemError("%s must be a string" % name)
+    return value
+
+
+def _optional_string(value, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ItemError("%s must be a string" % name)
+    return value
 
 
 def validate(item) -> dict:
@@ -103,16 +117,18 @@ def validate(item) -> dict:
     visibility = item.get("visibility", Visibility.PUBLIC)
     if visibility not in VISIBILITIES:
         raise ItemError("visibility must be one of %s" % ", ".join(VISIBILITIES))
-    year, duration = item.get("year"), item.get("duration_s")
-    subtitles = item.get("subtitles") or {}
-    lang = item.get("audio_language")
-    _check_shapes(item, year, duration, subtitles, lang)
+    year = _whole_number(item.get("year"), "year")
+    duration = _whole_number(item.get("duration_s"), "duration_s")
+    subtitles = _subtitle_paths(item.get("subtitles") or {})
+    lang = _language_code(item.get("audio_language"))
+    file = _optional_string(item.get("file"), "file")
+    producer = _optional_string(item.get("producer"), "producer")
     return {"slug": slug, "kind": item["kind"], "title": _texts(item.get("title"), "title", True),
             "description": _texts(item.get("description"), "description"),
             "subjects": subjects, "keywords": _strings(item.get("keywords"), "keywords"),
             "courses": _strings(item.get("courses"), "courses"), "year": year,
             "audio_language": lang, "duration_s": duration, "visibility": visibility,
-            "producer": item.get("producer"), "file": item.get("file"), "subtitles": subtitles}
+            "producer": producer, "file": file, "subtitles": subtitles}
 
 
 def _inside(base: Path, relative: str) -> Path:
@@ -148,47 +164,73 @@ def checked_type(path: Path, kind: str) -> str:
     return content_type
 
 
+# What a manifest item sets on its material as given; the duration only when the item has one.
+_FIELDS = ("kind", "title", "description", "subjects", "keywords", "courses", "year",
+           "audio_language", "visibility", "producer")
+
+
 def _load_item(values: dict, base: Path, user_id: int | None, notes: list) -> bool:
-    material = get_material(values["slug"])
-    created = material is None
-    if created:
-        material = Material(slug=values["slug"], state=READY, created_by_id=user_id)
-        db.session.add(material)
-    for name in ("kind", "title", "description", "subjects", "keywords", "courses", "year",
-                 "audio_language", "visibility", "producer"):
+    material, created = _material(values["slug"], user_id)
+    for name in _FIELDS:
         setattr(material, name, values[name])
     if values["duration_s"] is not None:
         material.duration_s = values["duration_s"]
     db.session.flush()
     if values["file"]:
-        path = _inside(base, values["file"])
-        role = ORIGINAL if values["kind"] == MaterialKind.VIDEO else DOCUMENT
-        current = material.file(role)
-        if role == ORIGINAL and material.state == FAILED and current is not None \
-                and current.sha256 == _sha256(path):
-            from .processing import queue as queue_processing
-            queue_processing(material)  # the same file, whose processing failed: try again
-        elif current is None or current.sha256 != _sha256(path):
-            content_type = checked_type(path, values["kind"])
-            with path.open("rb") as f:
-                stored = store_file(f, path.name, content_type, user_id, purpose="material")
-            attach_file(material, role, stored)
-            if values["kind"] == MaterialKind.VIDEO:
-                from .processing import queue as queue_processing
-                queue_processing(material)
-            else:
-                from .manage import queue_preview
-                queue_preview(material, stored)
+        _load_file(material, _inside(base, values["file"]), values["kind"], user_id)
     for lang, relative in values["subtitles"].items():
-        path = _inside(base, relative)
-        try:
-            track = set_subtitles(material, lang, path.read_bytes(), user_id)
-        except LibraryError as exc:
-            raise ItemError("subtitles %s (%s): %s" % (lang, relative, explain(exc))) from None
-        notes.extend("subtitles %s (%s): %s" % (lang, relative, note)
-                     for note in track_notes(track))
+        notes.extend(_load_subtitles(material, lang, base, relative, user_id))
     db.session.flush()
     return created
+
+
+def _material(slug: str, user_id: int | None) -> tuple[Material, bool]:
+    """The material of this id, and whether it is new (then added to the session)."""
+    material = get_material(slug)
+    if material is not None:
+        return material, False
+    material = Material(slug=slug, state=READY, created_by_id=user_id)
+    db.session.add(material)
+    return material, True
+
+
+def _load_file(material: Material, path: Path, kind: str, user_id: int | None) -> None:
+    """Store the item's file unless the material already has the same one; a video whose
+    processing failed on that same file is processed again."""
+    role = ORIGINAL if kind == MaterialKind.VIDEO else DOCUMENT
+    current = material.file(role)
+    if current is None or current.sha256 != _sha256(path):
+        _store_new_file(material, role, path, kind, user_id)
+    elif role == ORIGINAL and material.state == FAILED:
+        from .processing import queue as queue_processing
+        queue_processing(material)
+
+
+def _store_new_file(material: Material, role: str, path: Path, kind: str,
+                    user_id: int | None) -> None:
+    """Check, store and attach the file; then queue what follows: a video's processing, a
+    document's preview."""
+    content_type = checked_type(path, kind)
+    with path.open("rb") as f:
+        stored = store_file(f, path.name, content_type, user_id, purpose="material")
+    attach_file(material, role, stored)
+    if kind == MaterialKind.VIDEO:
+        from .processing import queue as queue_processing
+        queue_processing(material)
+    else:
+        from .manage import queue_preview
+        queue_preview(material, stored)
+
+
+def _load_subtitles(material: Material, lang: str, base: Path, relative: str,
+                    user_id: int | None) -> list[str]:
+    """Set one subtitle track from its file; returns what its uploader should check."""
+    path = _inside(base, relative)
+    try:
+        track = set_subtitles(material, lang, path.read_bytes(), user_id)
+    except LibraryError as exc:
+        raise ItemError("subtitles %s (%s): %s" % (lang, relative, explain(exc))) from None
+    return ["subtitles %s (%s): %s" % (lang, relative, note) for note in track_notes(track)]
 
 
 def import_manifest(manifest: Path, user_id: int | None = None) -> ImportReport:
@@ -213,39 +255,58 @@ def _processing_outcome(report: ImportReport, slug: str) -> None:
 def _import(manifest: Path, user_id: int | None) -> ImportReport:
     report = ImportReport()
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        report.errors.append(("manifest", "cannot read %s: %s" % (manifest, exc)))
-        return report
-    items = data.get("materials") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        report.errors.append(("manifest", 'expected {"materials": [...]}'))
+        items = _items(manifest)
+    except ManifestError as exc:
+        report.errors.append(("manifest", str(exc)))
         return report
     seen = set()
     for number, item in enumerate(items, 1):
-        label = item.get("id") if isinstance(item, dict) and isinstance(
-            item.get("id"), str) else "#%d" % number
-        try:
-            values = validate(item)
-            if values["slug"] in seen:
-                raise ItemError("the id appears twice in the manifest")
-            seen.add(values["slug"])
-            notes: list[str] = []
-            created = _load_item(values, manifest.parent, user_id, notes)
-            db.session.flush()  # the outbox queues its sync job at flush
-            jobs.withdraw(SYNC_JOB)  # one sync for the whole catalogue, queued below
-            jobs.commit()
-        except ItemError as exc:
-            db.session.rollback()  # drops the jobs this item queued
-            report.errors.append((label, str(exc)))
-            continue
-        (report.created if created else report.updated).append(values["slug"])
-        report.notes.extend((values["slug"], note) for note in notes)
-        _processing_outcome(report, values["slug"])
+        _import_item(report, item, _label(item, number), manifest.parent, user_id, seen)
     if report.created or report.updated:
         jobs.enqueue(SYNC_JOB)
         jobs.commit()
     return report
+
+
+def _items(manifest: Path) -> list:
+    """The manifest's list of items, or a ManifestError saying why there is none."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestError("cannot read %s: %s" % (manifest, exc)) from None
+    items = data.get("materials") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ManifestError('expected {"materials": [...]}')
+    return items
+
+
+def _label(item, number: int) -> str:
+    """How the report names an item: its id when it has one, else its place (``#3``)."""
+    slug = item.get("id") if isinstance(item, dict) else None
+    return slug if isinstance(slug, str) else "#%d" % number
+
+
+def _import_item(report: ImportReport, item, label: str, base: Path, user_id: int | None,
+                 seen: set) -> None:
+    """Load and commit one item, or roll it back and report its error; ``seen``: the ids the
+    manifest gave before it."""
+    try:
+        values = validate(item)
+        if values["slug"] in seen:
+            raise ItemError("the id appears twice in the manifest")
+        seen.add(values["slug"])
+        notes: list[str] = []
+        created = _load_item(values, base, user_id, notes)
+        db.session.flush()  # the outbox queues its sync job at flush
+        jobs.withdraw(SYNC_JOB)  # one sync for the whole catalogue, queued by _import
+        jobs.commit()
+    except ItemError as exc:
+        db.session.rollback()  # drops the jobs this item queued
+        report.errors.append((label, str(exc)))
+        return
+    (report.created if created else report.updated).append(values["slug"])
+    report.notes.extend((values["slug"], note) for note in notes)
+    _processing_outcome(report, values["slug"])
 
 
 def export_catalogue(folder: Path) -> int:

@@ -335,15 +335,22 @@ def _choose_parts(received: dict[int, tuple[PartInfo, Path]], wanted: list[PartI
     numbers = [p.number for p in wanted]
     if numbers != sorted(set(numbers)):
         raise PartRejected("bad_part_list", "parts not in ascending order")
-    paths = []
-    for index, part in enumerate(wanted):
-        have = received.get(part.number)
-        if have is None or (part.etag and part.etag.strip('"') != have[0].etag):
-            raise PartRejected("bad_part_list", "part %d missing or changed" % part.number)
-        if index < len(wanted) - 1 and have[0].size < min_size:
-            raise PartRejected("part_too_small", "part %d" % part.number)
-        paths.append(have[1])
-    return paths
+    last = len(wanted) - 1
+    return [_received_part(received, part, min_size if index < last else 0)
+            for index, part in enumerate(wanted)]
+
+
+def _received_part(received: dict[int, tuple[PartInfo, Path]], part: PartInfo,
+                   min_size: int) -> Path:
+    """The file of one part the list names: received, the same as the list's ETag says (when it
+    gives one) and of at least ``min_size`` bytes (the last part has no minimum)."""
+    have = received.get(part.number)
+    if have is None or (part.etag and part.etag.strip('"') != have[0].etag):
+        raise PartRejected("bad_part_list", "part %d missing or changed" % part.number)
+    info, path = have
+    if info.size < min_size:
+        raise PartRejected("part_too_small", "part %d" % part.number)
+    return path
 
 
 def _etag(st: os.stat_result) -> str:

@@ -57,6 +57,24 @@ WRITE_CHUNK = 8 * 1024 * 1024  # part size for server-side writes: bounds memory
 _NOT_FOUND = frozenset({"NoSuchKey", "404", "NotFound"})
 _BAD_PARTS = frozenset({"InvalidPart", "InvalidPartOrder", "MalformedXML"})
 _UNAVAILABLE = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"})
+# The store's error codes that name a missing thing, and the storage API's error for each.
+_MISSING = {**dict.fromkeys(_NOT_FOUND, ObjectNotFound), "NoSuchUpload": MultipartNotFound,
+            "InvalidRange": RangeNotSatisfiable}
+# The store's error codes that refuse a multipart upload's parts, and the refusal's code.
+_PART_REFUSALS = {"EntityTooSmall": "part_too_small", **dict.fromkeys(_BAD_PARTS, "bad_part_list")}
+
+
+def _client_error(exc: ClientError, what: str) -> StorageError:
+    """The storage API's error for an error the store answered."""
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if code in _MISSING:
+        return _MISSING[code](what)
+    if code in _PART_REFUSALS:
+        return PartRejected(_PART_REFUSALS[code], str(exc))
+    if code in _UNAVAILABLE or status >= 500:
+        return StorageUnavailable("%s: %s" % (what, exc))
+    return StorageError("%s: %s" % (what, exc))
 
 
 @contextmanager
@@ -65,22 +83,7 @@ def _translated(what: str = ""):
     try:
         yield
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code in _NOT_FOUND:
-            raise ObjectNotFound(what) from exc
-        if code == "NoSuchUpload":
-            raise MultipartNotFound(what) from exc
-        if code == "InvalidRange":
-            raise RangeNotSatisfiable(what) from exc
-        if code == "EntityTooSmall":
-            raise PartRejected("part_too_small", str(exc)) from exc
-        if code in _BAD_PARTS:
-            raise PartRejected("bad_part_list", str(exc)) from exc
-        if code in _UNAVAILABLE or status >= 500:
-            raise StorageUnavailable("%s: %s" % (what, exc)) from exc
-        raise StorageError("%s: %s" % (what, exc)) from exc
+        raise _client_error(exc, what) from exc
     except (BotoConnectionError, HTTPClientError) as exc:
         raise StorageUnavailable("object storage unreachable (%s): %s" % (what, exc)) from exc
     except BotoCoreError as exc:

@@ -201,26 +201,40 @@ _HTML_STARTS = ("<!doctype html", "<html", "<head", "<body", "<script", "<iframe
                 "<title", "<table", "<div", "<font", "<h1", "<br", "<p", "<a", "<b", "<!--")
 _SRT = re.compile(r"\A\s*\d+[ \t]*\r?\n[ \t]*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}[ \t]*-->[ \t]*"
                   r"\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}")
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
 
 def _as_text(head: bytes) -> str | None:
     """The head decoded as text, or ``None`` if it looks binary."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return head[2:len(head) & ~1].decode("utf-16-le" if head[0] == 0xFF else "utf-16-be",
-                                             "replace")
+    if head[:2] in _UTF16_BOMS:
+        return _utf16(head)
     if b"\x00" in head:
         return None
-    body = head[3:] if head.startswith(_BOMS[0]) else head
+    text = _utf8_or_cp1252(head.removeprefix(_UTF8_BOM))
+    return None if _controls(text) > len(text) // 100 else text
+
+
+def _utf16(head: bytes) -> str:
+    """A head that starts with a UTF-16 byte order mark, decoded as the mark says (an odd last
+    byte dropped, what does not decode replaced)."""
+    return head[2:len(head) & ~1].decode(_UTF16_BOMS[head[:2]], "replace")
+
+
+def _utf8_or_cp1252(body: bytes) -> str:
+    """UTF-8, less a character cut at the end of the head; else legacy 8-bit text (old Excel
+    CSV), read as Windows-1252."""
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(body) - 3:  # not just a character cut at the end of the head
-            text = body.decode("cp1252", "replace")  # legacy 8-bit text (old Excel CSV)
-        else:
-            text = body[:exc.start].decode("utf-8")
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f")
-    return None if controls > len(text) // 100 else text
+            return body.decode("cp1252", "replace")
+        return body[:exc.start].decode("utf-8")
+
+
+def _controls(text: str) -> int:
+    """How many control characters ``text`` holds, other than tab, line ends and form feed."""
+    return sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f")
 
 
 def _markup(text: str) -> str | None:
@@ -267,14 +281,19 @@ def sniff(head: bytes) -> str:
         return markup
     if b"%PDF-" in head[:1024]:
         return "application/pdf"
-    stripped = text.lstrip("\ufeff")
-    if stripped.startswith("WEBVTT") and stripped[6:7] in ("", " ", "\t", "\n", "\r"):
+    return _text_type(text.lstrip("\ufeff"), truncated=len(head) >= HEAD_SIZE)
+
+
+def _text_type(text: str, truncated: bool) -> str:
+    """The type of a head that reads as text and is neither markup nor PDF: subtitles (WebVTT,
+    SubRip), RTF, CSV or plain text. ``truncated``: the head is not the whole file."""
+    if text.startswith("WEBVTT") and text[6:7] in ("", " ", "\t", "\n", "\r"):
         return "text/vtt"
-    if _SRT.match(stripped):
+    if _SRT.match(text):
         return "application/x-subrip"
-    if stripped.startswith("{\\rtf"):
+    if text.startswith("{\\rtf"):
         return "application/rtf"
-    if _is_csv(stripped, truncated=len(head) >= HEAD_SIZE):
+    if _is_csv(text, truncated):
         return "text/csv"
     return "text/plain"
 
