@@ -212,3 +212,16 @@ def test_the_dates_moved_mail_tells_the_report_once(app, alumni, mailbox):
     assert "Dissemination seminar" in body
     assert TITLE not in body
     assert "Progress report, 3 months after departure" in body
+
+
+def test_staff_see_which_assignment_is_also_the_plans_report(app, alumni):
+    """The course's assignment list tells staff that the older pair is one obligation for
+    participants (so they know why it is not due on its own); the other assignment has no
+    such mark."""
+    html = alumni.staff_client.get("/assignments/course/%d" % alumni.course).get_data(
+        as_text=True)
+    rows = re.findall(r"<tr>.*?</tr>", html, flags=re.S)
+    same = next(r for r in rows if TITLE in r)
+    seminar = next(r for r in rows if "Dissemination seminar" in r)
+    assert "Also the action plan's report at 3 months" in _text(same)
+    assert "Also the action plan" not in seminar
