@@ -71,6 +71,12 @@ clean:
 bench-dashboards: install-test catalogs
 	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)
 
+# CPU per page of the load mix at program scale, in one process, on the data `bench/load.py
+# --keep` left: make bench-pages BENCH_ARGS="--folder /tmp/portal-load-X --database portal_bench_X"
+.PHONY: bench-pages
+bench-pages: install-test catalogs
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
 bench-uploads: install-test   # ~15 min; needs about 3x 4 GiB free in the temp folder
 	$(BIN)/python bench/uploads.py
 

@@ -384,17 +384,21 @@ class User:
         return "/assignments/course/%d/%s" % (self.rng.choice(self.courses), page)
 
     def _library_path(self, label: str) -> str:
-        rng, cat = self.rng, self.cat
-        if label in ("search HTML", "search API"):
-            _, params = rng.choice(cat.searches)
-            base = "/library/search" if label == "search HTML" else "/api/v1/library/search"
-            return base + "?" + urllib.parse.urlencode(params)
-        if label == "material page":
-            return "/library/m/%s" % rng.choice(cat.materials)
-        if label == "subtitles .vtt":
-            slug, lang = rng.choice(cat.subtitles)
-            return "/library/m/%s/subtitles/%s.vtt" % (slug, lang)
-        raise KeyError(label)
+        return library_path(label, self.cat, self.rng)
+
+
+def library_path(label: str, cat: Catalogue, rng: random.Random) -> str:
+    """A library page of the mix (bench/pages.py asks for the same ones)."""
+    if label in ("search HTML", "search API"):
+        _, params = rng.choice(cat.searches)
+        base = "/library/search" if label == "search HTML" else "/api/v1/library/search"
+        return base + "?" + urllib.parse.urlencode(params)
+    if label == "material page":
+        return "/library/m/%s" % rng.choice(cat.materials)
+    if label == "subtitles .vtt":
+        slug, lang = rng.choice(cat.subtitles)
+        return "/library/m/%s/subtitles/%s.vtt" % (slug, lang)
+    raise KeyError(label)
 
 
 class Accounts:

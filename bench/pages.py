@@ -1,0 +1,126 @@
+"""CPU per request of each page of the load mix, at program scale, in one process.
+
+    .venv/bin/python bench/load.py --users 10 --mix-seconds 5 --sat-seconds 1 --slow 0 --keep
+    .venv/bin/python bench/pages.py --folder /tmp/portal-load-XXXX --database portal_bench_XXXX \
+        [--requests 80] [--profile "material page"]
+
+``bench/load.py --keep`` leaves its data (database, search index, stored files) in place; this
+script opens the portal on it as production does (``PORTAL_ENV=production``, PostgreSQL, the
+index on disk), signs in 20 participants of the current courses and asks, in turn, for each page
+of the participant's mix (the same paths as bench/load.py: its searches, materials, subtitles,
+assignments), through Flask's test client: no server, no network, no other users. The clock is
+``time.process_time`` of this process (PostgreSQL's own CPU is not in it). Prints p50 / p95 /
+mean per page; ``--profile PAGE`` prints where that page's CPU goes (cProfile). It answers
+"which page costs what, and why" where bench/load.py answers "how does the whole mix behave".
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import logging
+import os
+import pstats
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PAGES = ("dashboard", "my assignments", "assignment page", "action plans", "search HTML",
+         "search API", "material page", "subtitles .vtt", "home")
+HOST = "https://localhost"
+
+
+def make_app(folder: str, database_url: str):
+    os.environ.update({
+        "PORTAL_ENV": "production", "SECRET_KEY": "bench-pages-" + "x" * 32,
+        "PUBLIC_URL": HOST, "MAIL_URL": "log://", "DATABASE_URL": database_url,
+        "PORTAL_INSTANCE_DIR": os.path.join(folder, "instance"),
+        "STORAGE_URL": "file://" + os.path.join(folder, "storage"),
+        "SEARCH_INDEX_DIR": os.path.join(folder, "index")})
+    from portal.app import create_app
+    app = create_app({"RATELIMIT_ENABLED": False})
+    quiet = logging.getLogger("portal.requests")  # one log line per request, kept off screen
+    quiet.handlers[:] = [logging.NullHandler()]
+    quiet.propagate = False
+    return app
+
+
+def signed_in(app, email: str, password: str):
+    client = app.test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"  # production cookies are Secure
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = client.post("/login", data={"csrf_token": token, "email": email,
+                                         "password": password},
+                         headers={"Referer": HOST + "/login", "Origin": HOST})
+    assert answer.status_code == 302, answer.status_code
+    return client
+
+
+def path_of(page: str, cat, email: str, rng: random.Random) -> str:
+    import load
+    simple = {"dashboard": "/dashboard", "my assignments": "/assignments",
+              "action plans": "/action-plans", "home": "/"}
+    if page in simple:
+        return simple[page]
+    if page == "assignment page":
+        return "/assignments/%d" % rng.choice(cat.assignments[email])
+    return load.library_path(page, cat, rng)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", required=True, help="the folder bench/load.py --keep left")
+    parser.add_argument("--database", required=True,
+                        help="its database: a name on the server of --server, or a URL")
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432")
+    parser.add_argument("--requests", type=int, default=80)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--profile", choices=PAGES)
+    args = parser.parse_args(argv)
+    url = args.database if "://" in args.database else "%s/%s" % (args.server, args.database)
+    import load
+    import loaddata
+    app = make_app(args.folder, url)
+    cat = load.read_catalogue(url, 5)
+    rng = random.Random(3)
+    people = rng.sample([e for e in cat.participants if cat.assignments.get(e)], 20)
+    clients = [(email, signed_in(app, email, loaddata.PASSWORD)) for email in people]
+    pages = [args.profile] if args.profile else list(PAGES)
+    times: dict[str, list[float]] = {page: [] for page in pages}
+    profiler = cProfile.Profile() if args.profile else None
+    for n in range(args.warmup + args.requests):
+        for page in pages:  # in turn, so that a busy machine slows every page alike
+            email, client = clients[n % len(clients)]
+            path = path_of(page, cat, email, rng)
+            measured = n >= args.warmup
+            if profiler and measured:
+                profiler.enable()
+            started = time.process_time()
+            response = client.get(path)
+            spent = (time.process_time() - started) * 1000
+            if profiler and measured:
+                profiler.disable()
+            assert response.status_code == 200, (path, response.status_code)
+            if measured:
+                times[page].append(spent)
+    print("%d requests per page after %d warm-up rounds; CPU ms per request (this process)"
+          % (args.requests, args.warmup))
+    print("| page | p50 ms | p95 ms | mean ms |")
+    print("|---|---:|---:|---:|")
+    for page, values in times.items():
+        print("| %s | %.2f | %.2f | %.2f |" % (page, statistics.median(values),
+                                               statistics.quantiles(values, n=20)[18],
+                                               statistics.mean(values)))
+    if profiler:
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            int(os.environ.get("BENCH_TOP", "40")))
+
+
+if __name__ == "__main__":
+    main()
