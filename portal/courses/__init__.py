@@ -16,7 +16,7 @@ def init_app(app) -> None:
 
     app.register_blueprint(routes.bp)
     nav_link("courses.index", _l("Courses"), order=10, roles=("authenticated",))
-    app.context_processor(_vocabulary)
+    app.jinja_env.globals.update(_vocabulary())  # constants: not asked again at each render
     app.add_template_filter(language_name, "language_name")
 
 
