@@ -99,8 +99,10 @@ def send_reminders(now: datetime) -> int:
 
 @dates.course_deadlines.connect
 def _coming_deadlines(course, after: datetime) -> list[dates.Deadline]:
-    """The course's assignments still to fall due, for the nomination mail."""
+    """The course's assignments still to fall due, for the nomination mail; not one that is
+    the action plan's report of its month (an older pair: one obligation, the plan's)."""
     return [dates.Deadline(dates.japan_day(a.due_at), a.title)
             for a in db.session.scalars(select(Assignment).where(
                 Assignment.course_id == course.id, Assignment.due_at > after)
-                .order_by(Assignment.due_at).limit(5))]
+                .order_by(Assignment.due_at).limit(5))
+            if a.plan_report_month is None]

@@ -225,3 +225,15 @@ def test_staff_see_which_assignment_is_also_the_plans_report(app, alumni):
     seminar = next(r for r in rows if "Dissemination seminar" in r)
     assert "Also the action plan's report at 3 months" in _text(same)
     assert "Also the action plan" not in seminar
+
+
+def test_the_nomination_mail_does_not_name_the_assignment_that_is_the_report(app, alumni):
+    """The first deadlines a nominee is told of (dates.first_deadlines) leave out the older
+    assignment that is the plan's 3-month report; the other one is named."""
+    from portal import dates
+    from portal.courses.models import Course
+    with app.app_context():
+        course = db.session.get(Course, alumni.course)
+        titles = [d.title["en"] for d in dates.first_deadlines(
+            course, datetime.now(UTC) - timedelta(days=1), limit=5)]
+    assert titles == ["Dissemination seminar"]
