@@ -11,12 +11,20 @@ from ..extensions import db
 from .models import DRAFT, Assignment, Submission, SubmissionFile
 
 
-def enrollment(user, course_id: int) -> Enrollment | None:
-    """The participant's active enrollment: its holder works on the course's assignments."""
+def _holds_active_enrollment(user):
+    """The rule, as SQL: an active enrollment held by ``user``, a participant (None for
+    anyone else: staff do not work on assignments)."""
     if user.role != PARTICIPANT:
         return None
-    return db.session.scalar(select(Enrollment).where(
-        Enrollment.course_id == course_id, Enrollment.user_id == user.id, Enrollment.is_active))
+    return (Enrollment.user_id == user.id) & Enrollment.is_active
+
+
+def enrollment(user, course_id: int) -> Enrollment | None:
+    """The participant's active enrollment: its holder works on the course's assignments."""
+    held = _holds_active_enrollment(user)
+    if held is None:
+        return None
+    return db.session.scalar(select(Enrollment).where(Enrollment.course_id == course_id, held))
 
 
 def course_for_staff(course_id: int, user) -> Course:
@@ -36,13 +44,13 @@ def assignment_for_staff(assignment_id: int, user) -> Assignment:
 def assignment_for_participant(assignment_id: int, user) -> Assignment:
     """The assignment, with its course, when ``user`` holds an active enrollment in that
     course (``enrollment``'s rule), in one query; else 404."""
-    if user.role != PARTICIPANT:
+    held = _holds_active_enrollment(user)
+    if held is None:
         abort(404)
     assignment = db.session.scalar(
         select(Assignment).join(Assignment.course)
         .join(Enrollment, Enrollment.course_id == Assignment.course_id)
-        .where(Assignment.id == assignment_id, Enrollment.user_id == user.id,
-               Enrollment.is_active)
+        .where(Assignment.id == assignment_id, held)
         .options(contains_eager(Assignment.course)))
     if assignment is None:
         abort(404)
