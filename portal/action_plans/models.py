@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -45,7 +46,23 @@ ACTIVITY_FIELDS = ("description", "responsible", "start", "end", "indicator", "t
                    "resources")
 
 
-class ActionPlan(db.Model):
+class _PlanContent:
+    """The sections of a plan as written (``content``) and its title, the one section lists
+    show: read in Python from a loaded plan, or in SQL (``select(ActionPlan.title)``) so that
+    a list of plans reads their titles without their whole text."""
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    @hybrid_property
+    def title(self) -> str:
+        return (self.content or {}).get("title") or ""
+
+    @title.inplace.expression
+    @classmethod
+    def _title_in_sql(cls):
+        return func.coalesce(cls.content["title"].as_string(), "")
+
+
+class ActionPlan(_PlanContent, db.Model):
     """One plan per enrollment. ``content`` is the working copy; versions are frozen copies."""
     __tablename__ = "action_plans"
 
@@ -54,7 +71,6 @@ class ActionPlan(db.Model):
         ForeignKey("enrollments.id", ondelete="CASCADE"), unique=True)
     language: Mapped[str] = mapped_column(String(5), default="en")  # the author's language
     state: Mapped[str] = mapped_column(String(20), default=DRAFT, index=True)
-    content: Mapped[dict] = mapped_column(JSON, default=dict)
     shared: Mapped[bool] = mapped_column(default=False)  # with other alumni
     revision_reason: Mapped[str | None] = mapped_column(Text)
     search_text: Mapped[str] = mapped_column(Text, default="")  # lower-cased, for the collection
@@ -87,12 +103,9 @@ class ActionPlan(db.Model):
     def latest_version(self) -> PlanVersion | None:
         return self.versions[-1] if self.versions else None
 
-    @property
-    def title(self) -> str:
-        return (self.content or {}).get("title") or ""
 
 
-class PlanVersion(db.Model):
+class PlanVersion(_PlanContent, db.Model):
     """A frozen copy of a plan, made at each submission and each revision."""
     __tablename__ = "action_plan_versions"
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
@@ -101,7 +114,6 @@ class PlanVersion(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plans.id", ondelete="CASCADE"),
                                          index=True)
     number: Mapped[int] = mapped_column(Integer)
-    content: Mapped[dict] = mapped_column(JSON, default=dict)
     language: Mapped[str] = mapped_column(String(5))
     # submitted | returned | accepted
     status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)

@@ -30,15 +30,16 @@ def my_action_plans(user):
     rows = [(e.course.code, plans.get(e.id)) for e in enrollments]
     return "action_plans/_panel.html", {"rows": [
         (code, plan and {"url": link(plan.id), "language": plan.language,
-                         "title": (plan.content or {}).get("title") or "",
+                         "title": plan.title,
                          "state": states[plan.state]}) for code, plan in rows]}
 
 
 @cache
 def _my_plans_query():
-    """The columns the panel shows of the user's plans (one per enrollment)."""
+    """The columns the panel shows of the user's plans (one per enrollment): the title, not
+    the whole text."""
     return (select(ActionPlan.enrollment_id, ActionPlan.id, ActionPlan.language,
-                   ActionPlan.content, ActionPlan.state)
+                   ActionPlan.title.label("title"), ActionPlan.state)
             .join(ActionPlan.enrollment).where(Enrollment.user_id == bindparam("user_id")))
 
 
@@ -50,7 +51,7 @@ def plans_to_review(user):
     link = url_with_ids("action_plans.view", "plan_id")
     return "action_plans/_panel_review.html", {"plans": [
         {"url": link(r.id), "author": r.author, "code": r.code, "language": r.language,
-         "title": ((r.version_content if r.version_id else r.content) or {}).get("title") or "",
+         "title": r.version_title if r.version_id else r.title,
          "submitted": r.version_at if r.version_id else r.updated_at} for r in rows]}
 
 
@@ -59,9 +60,9 @@ def _waiting_query(role: str):
     """Built once per role, the user's id bound when it runs."""
     latest = (select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == ActionPlan.id)
               .correlate(ActionPlan).scalar_subquery())
-    return (select(ActionPlan.id, ActionPlan.language, ActionPlan.content, ActionPlan.updated_at,
-                   User.name.label("author"), Course.code, PlanVersion.id.label("version_id"),
-                   PlanVersion.content.label("version_content"),
+    return (select(ActionPlan.id, ActionPlan.language, ActionPlan.title.label("title"),
+                   ActionPlan.updated_at, User.name.label("author"), Course.code,
+                   PlanVersion.id.label("version_id"), PlanVersion.title.label("version_title"),
                    PlanVersion.created_at.label("version_at"))
             .join(ActionPlan.enrollment).join(Enrollment.course).join(Enrollment.user)
             .outerjoin(PlanVersion, (PlanVersion.plan_id == ActionPlan.id)
@@ -73,5 +74,6 @@ def _waiting_query(role: str):
 def waiting_for_review(user) -> list:
     """Submitted plans of the courses ``user`` is staff of, oldest first, each with its latest
     version's title and date, its author and course: one query of the columns the panel
-    shows, filtered in SQL (the program holds thousands of plans)."""
+    shows (titles, not the plans' whole text), filtered in SQL (the program holds thousands
+    of plans)."""
     return db.session.execute(_waiting_query(user.role), {"user_id": user.id}).all()

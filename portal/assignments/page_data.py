@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, defer
 
 from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
@@ -29,7 +29,9 @@ def _assignments_query():
             .outerjoin(Submission, (Submission.assignment_id == Assignment.id)
                        & (Submission.user_id == me))
             .where(Enrollment.user_id == me, Enrollment.is_active)
-            .options(contains_eager(Assignment.course))  # its report months, no query more
+            # Its course's report months, no query more; the long texts of neither.
+            .options(contains_eager(Assignment.course).options(*Course.without_long_texts()),
+                     defer(Assignment.instructions), defer(Assignment.statement))
             .order_by(Assignment.due_at, Assignment.id))
 
 

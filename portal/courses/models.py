@@ -18,7 +18,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR
@@ -101,6 +101,12 @@ class Course(db.Model):
     coordinators: Mapped[list[User]] = relationship(secondary="course_coordinators")
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course",
                                                            cascade="all, delete-orphan")
+
+    @classmethod
+    def without_long_texts(cls) -> tuple:
+        """Loader options for pages that list courses by their facts: the description,
+        objectives and outline (long texts in three languages) left unread."""
+        return (defer(cls.description), defer(cls.objectives), defer(cls.outline))
 
     # -- who may do what (docs/ACCESS.md) ---------------------------------------------------
     def staff_role(self, user) -> str | None:

@@ -26,7 +26,8 @@ STAFF_PANEL_SIZE = 20
 @cache
 def _enrollments_query():
     """Built once: making a statement costs more than running it on a small table."""
-    return (select(Enrollment).join(Enrollment.course).options(contains_eager(Enrollment.course))
+    return (select(Enrollment).join(Enrollment.course)
+            .options(contains_eager(Enrollment.course).options(*Course.without_long_texts()))
             .where(Enrollment.user_id == bindparam("user_id"))
             .order_by(Course.arrival.desc(), Course.id))
 
