@@ -106,3 +106,23 @@ def test_storage_stands_below_the_domains():
     assert "portal.config" in reached  # the settings it reads: the graph is the one we mean
     assert "uploads" in domains and "portal.storage" in graph["portal.uploads.sweep"]
     assert reaching_up == []
+
+
+def _names_taken_from_flask(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "flask":
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id == "flask":
+            names.add(node.attr)
+    return names
+
+
+def test_services_take_data_never_the_request():
+    """A domain's services are called by routes, jobs and commands alike: what they need comes
+    in as arguments, never read from Flask's request (the web layer reads it and passes it)."""
+    reading = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "portal").rglob("services.py")
+                     if "request" in _names_taken_from_flask(path))
+    assert reading == []
+    assert (ROOT / "portal" / "uploads" / "services.py").exists()  # the rule has modules to check

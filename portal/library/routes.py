@@ -224,7 +224,8 @@ def subtitles(slug, lang):
     if track is None or not may_have_file(current_user, material, "subtitles"):
         abort(404)
     try:
-        return served_by_portal(track.file, content_type="text/vtt; charset=utf-8")
+        return served_by_portal(track.file, content_type="text/vtt; charset=utf-8") \
+            .make_conditional(request)
     except ObjectNotFound:
         abort(404)
 

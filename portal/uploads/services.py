@@ -346,8 +346,9 @@ def served_by_portal(stored: StoredFile, *, content_type: str | None = None,
     never redirected to the store: a page's ``<track>`` loads only from its own origin. Its
     SHA-256 is the ETag, so a browser that has it gets a 304; cached ``private``, as every
     user file, and by default checked again each time (``no-cache``: a file replaced under the
-    same URL shows at once). Raises ObjectNotFound (also for a file over ``limit``)."""
-    from flask import Response, request
+    same URL shows at once); the route answers a browser that has it with
+    ``.make_conditional(request)``. Raises ObjectNotFound (also for a file over ``limit``)."""
+    from flask import Response
 
     storage = get_storage()
     if stored.backend != storage.name or stored.size > limit:
@@ -363,7 +364,7 @@ def served_by_portal(stored: StoredFile, *, content_type: str | None = None,
                                          else "private, no-cache")
     if stored.sha256:
         response.set_etag(stored.sha256)
-    return response.make_conditional(request)
+    return response
 
 
 def upload_json(upload: Upload, parts: list[dict] | None = None) -> dict:
