@@ -8,7 +8,8 @@ from sqlalchemy import bindparam, func, select
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
-from ..courses.panels import StatementUser, enrollments_with_courses
+from ..courses.panels import StatementUser
+from ..courses.services import enrollments_of
 from ..extensions import db
 from ..home.panels import panel
 from ..urls import url_with_ids
@@ -21,7 +22,7 @@ REVIEW_PANEL_SIZE = 50
 @panel(order=30, roles=(PARTICIPANT,))
 def my_action_plans(user):
     """The participant's courses (read once for the dashboard) with their plans, if any."""
-    enrollments = [e for e in enrollments_with_courses(user) if e.is_participating]
+    enrollments = [e for e in enrollments_of(user) if e.is_participating]
     if not enrollments:
         return None
     plans = {p.enrollment_id: p for p in db.session.execute(_my_plans_query(),

@@ -18,12 +18,6 @@ def pending_request(assignment: Assignment, user_id: int) -> Extension | None:
     return participant_extensions(assignment, user_id).pending
 
 
-def last_answer(assignment: Assignment, user_id: int) -> Extension | None:
-    """The participant's latest answered request or extension (granted or refused), whose
-    dates and message their work page shows."""
-    return participant_extensions(assignment, user_id).answered
-
-
 def request_extension(assignment: Assignment, user, reason: str, wanted: datetime | None
                       ) -> Extension:
     if not reason.strip():

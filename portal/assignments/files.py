@@ -136,13 +136,6 @@ def _check_posted(posted, policy: UploadPolicy) -> None:
     check_upload(posted.filename or "", head, size, policy)
 
 
-def remove_attachment(version: SubmissionVersion, link_id: int) -> None:
-    link = next((f for f in version.attachments if f.id == link_id), None)
-    if link is None:
-        raise RuleBroken("no_file", 404)
-    version.files.remove(link)
-
-
 def download(link: SubmissionFile, preview: bool):
     """The file as an attachment; PDFs and raster images inline when a preview is asked."""
     inline = preview and link.file.content_type in PREVIEW_TYPES

@@ -8,7 +8,6 @@ from flask import g
 from flask_babel import get_locale
 from markupsafe import escape
 from sqlalchemy import Date, Row, bindparam, func, select
-from sqlalchemy.orm import contains_eager
 
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
@@ -21,23 +20,6 @@ from .models import Course, Enrollment
 from .vocabulary import PHASES
 
 STAFF_PANEL_SIZE = 20
-
-
-@cache
-def _enrollments_query():
-    """Built once: making a statement costs more than running it on a small table."""
-    return (select(Enrollment).join(Enrollment.course)
-            .options(contains_eager(Enrollment.course).options(*Course.without_long_texts()))
-            .where(Enrollment.user_id == bindparam("user_id"))
-            .order_by(Course.arrival.desc(), Course.id))
-
-
-def enrollments_with_courses(user) -> list[Enrollment]:
-    """The user's enrollments with their courses, newest arrival first (once per request)."""
-    if "dashboard_enrollments" not in g:
-        g.dashboard_enrollments = list(db.session.scalars(_enrollments_query(),
-                                                          {"user_id": user.id}))
-    return g.dashboard_enrollments
 
 
 class StatementUser:
@@ -78,7 +60,7 @@ def my_courses(user):
     """Each of the participant's courses on its phase timeline; the timeline's dates (eight a
     course) formatted with the locale's pattern looked up once, the same text."""
     return "courses/_panel_timeline.html", {
-        "items": [(e, services.timeline(e.course)) for e in enrollments_with_courses(user)],
+        "items": [(e, services.timeline(e.course)) for e in services.enrollments_of(user)],
         "format_date": date_formatter()}
 
 

@@ -9,10 +9,11 @@ is in docs/ACCESS.md. Services only flush.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from flask import abort, g
-from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, bindparam, exists, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit, dates
 from ..access import COORDINATOR, STAFF
@@ -56,27 +57,22 @@ def enrollment_of(user, course: Course) -> Enrollment | None:
 # ------------------------------------------------------------------ lists
 
 
+@cache
+def _enrollments_query():
+    """Built once: making a statement costs more than running it on a small table."""
+    return (select(Enrollment).join(Enrollment.course)
+            .options(contains_eager(Enrollment.course).options(*Course.without_long_texts()))
+            .where(Enrollment.user_id == bindparam("user_id"))
+            .order_by(Course.arrival.desc(), Course.id))
+
+
 def enrollments_of(user) -> list[Enrollment]:
-    """The user's enrollments, newest course first. Read once per request where a page has
-    asked for that with ``remember_enrollments()`` (the dashboard: several panels need them)."""
-    memo = g.get("enrollments_memo")
-    if memo is not None:
-        if user.id not in memo:
-            memo[user.id] = _enrollments_of(user)
-        return memo[user.id]
-    return _enrollments_of(user)
-
-
-def remember_enrollments() -> None:
-    if g.get("enrollments_memo") is None:
-        g.enrollments_memo = {}
-
-
-def _enrollments_of(user) -> list[Enrollment]:
-    return list(db.session.execute(
-        select(Enrollment).where(Enrollment.user_id == user.id)
-        .options(selectinload(Enrollment.course))
-        .join(Course).order_by(Course.arrival.desc())).scalars())
+    """The user's enrollments with their courses (their facts, not their long texts), newest
+    arrival first: one query, read once per request (the dashboard's panels each need them)."""
+    memo = g.setdefault("enrollments_of", {})
+    if user.id not in memo:
+        memo[user.id] = list(db.session.scalars(_enrollments_query(), {"user_id": user.id}))
+    return memo[user.id]
 
 
 def course_list(user, fiscal_year: int | None = None, phase: str | None = None,

@@ -9,7 +9,8 @@ from sqlalchemy import bindparam, exists, select
 
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..courses.panels import current_courses, enrollments_with_courses
+from ..courses.panels import current_courses
+from ..courses.services import enrollments_of
 from ..extensions import db
 from ..home.panels import panel
 from ..i18n import content
@@ -22,7 +23,7 @@ STAFF_PANEL_SIZE = 10
 @panel(order=30, roles=(PARTICIPANT,))
 def to_answer(user):
     """The participant's courses whose questionnaire is open and not answered yet."""
-    courses = [e.course for e in enrollments_with_courses(user) if e.is_participating]
+    courses = [e.course for e in enrollments_of(user) if e.is_participating]
     waiting = {q.course_id: q for q in unanswered(user, [c.id for c in courses])}
     today = dates.today()
     items = [(c, "open") for c in courses

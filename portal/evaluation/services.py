@@ -354,9 +354,6 @@ def compare(course: Course) -> tuple[list[Course], list[dict]]:
     return years, list(rows.values())
 
 
-def previous_in_series(course: Course) -> Course | None:
-    earlier = [c for c in series(course) if c.fiscal_year < course.fiscal_year]
-    return earlier[-1] if earlier else None
 
 
 def copy_source(course: Course) -> Course | None:

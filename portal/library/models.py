@@ -159,7 +159,7 @@ class SubtitleTrack(db.Model):
     is kept to be shown to its editors: ``source_format`` ("vtt", "srt"), ``encoding`` (the
     codec it was decoded with) and whether that was a guess, ``notes`` (codes of what was
     accepted but will not show, ``[{"code": "backwards", "count": 2, "line": 14}]``).
-    Written only by ``services.store_webvtt`` (and ``set_subtitles``, which calls it)."""
+    Written only through ``services.set_subtitles``."""
     __tablename__ = "library_subtitles"
     __table_args__ = (UniqueConstraint("material_id", "lang"),)
 

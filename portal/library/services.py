@@ -123,9 +123,9 @@ def read_subtitle_file(data: bytes) -> tuple[Subtitles, Decoded]:
     return _read(decoded.text), decoded
 
 
-def _read(text: str, fmt: str | None = None) -> Subtitles:
+def _read(text: str) -> Subtitles:
     try:
-        return read_subtitles(text, fmt)
+        return read_subtitles(text)
     except TranscriptError as exc:
         params = dict(exc.params, line=exc.line) if exc.line else dict(exc.params)
         raise LibraryError("subtitles_" + exc.code, **params) from None
@@ -159,18 +159,6 @@ def subtitle_problems(files: dict[str, bytes]) -> dict[str, tuple[str, dict]]:
         except LibraryError as refused:
             problems[lang] = (refused.code, refused.params)
     return problems
-
-
-def store_webvtt(material: Material, lang: str, vtt: str, uploader_id: int | None
-                 ) -> SubtitleTrack:
-    """Store WebVTT text the portal made itself (an automatic transcript, a corrected one)
-    as ``lang``'s track: checked by the same parser as uploads, kept as given for the player,
-    its clean cues for the transcript and search. Raises LibraryError like `set_subtitles`.
-    Returns the track (unchanged, and nothing stored, when the same text is given again)."""
-    _check_language(lang)
-    if len(vtt.encode("utf-8")) > SUBTITLE_MAX:
-        raise LibraryError("subtitles_too_large")
-    return _store_track(material, lang, _read(vtt, "vtt"), uploader_id, "utf-8", True)
 
 
 def _notes(subtitles: Subtitles) -> list[dict]:

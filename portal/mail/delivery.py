@@ -298,12 +298,6 @@ def progress(batch: str) -> Progress:
     return found
 
 
-def next_due() -> datetime | None:
-    """When the next waiting mail is due, if any waits."""
-    return db.session.scalar(select(func.min(OutboxMail.next_attempt_at))
-                             .where(OutboxMail.state == MailState.WAITING))
-
-
 def latest(recipient: str, kind: str) -> OutboxMail | None:
     """The newest mail of ``kind`` to ``recipient`` (what became of the one just sent)."""
     return db.session.scalar(select(OutboxMail).where(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit, domain_errors, mail
@@ -141,13 +141,6 @@ def dismiss(copy: AnnouncementRecipient, now: datetime | None = None) -> None:
     copy.dismissed_at = copy.dismissed_at or now
     copy.read_at = copy.read_at or now
     db.session.flush()
-
-
-def dismiss_all(user, now: datetime | None = None) -> int:
-    done = db.session.execute(update(AnnouncementRecipient).where(
-        AnnouncementRecipient.user_id == user.id, AnnouncementRecipient.dismissed_at.is_(None))
-        .values(dismissed_at=now or utcnow()).execution_options(synchronize_session=False))
-    return done.rowcount
 
 
 def received_by(user):

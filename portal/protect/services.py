@@ -52,7 +52,7 @@ def keep(fields: list[list[str]], page: str, action: str, client: str,
     if size > MAX_BYTES or len(fields) > MAX_FIELDS:
         return None
     now = utcnow()
-    db.session.execute(delete(KeptForm).where(KeptForm.created_at < now - LIFETIME))
+    purge()
     recent = db.session.scalar(select(func.count()).select_from(KeptForm).where(
         KeptForm.client == client, KeptForm.created_at > now - timedelta(hours=1)))
     if recent >= PER_HOUR:
@@ -93,6 +93,6 @@ def forget(token: str) -> None:
 
 
 def purge() -> int:
-    """Remove what has expired (also done at each keep)."""
+    """Remove what has expired (done at each keep)."""
     return db.session.execute(
         delete(KeptForm).where(KeptForm.created_at < utcnow() - LIFETIME)).rowcount
