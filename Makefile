@@ -67,6 +67,10 @@ clean:
 	find translations -name '*.mo' -delete
 
 # Issue 14: CPU per request of each dashboard against the home page (demo data, one process).
+.PHONY: bench-passwords
+bench-passwords: install-test
+	$(BIN)/python bench/passwords.py $(BENCH_ARGS)
+
 .PHONY: bench-dashboards
 bench-dashboards: install-test catalogs
 	$(BIN)/python bench/dashboards.py $(BENCH_ARGS)

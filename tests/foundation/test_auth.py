@@ -191,22 +191,26 @@ def test_password_is_hashed_with_argon2id(app, make_user):
 
 
 def test_production_parameters_use_one_lane_and_old_hashes_are_remade(app, make_user, auth):
-    """Outside test suites: OWASP's 46 MiB / 1 pass / 1 lane. A hash made with other parameters
-    (the library's 4-lane default) still signs in and is re-made with the current ones."""
+    """Outside test suites: OWASP's 19 MiB / 2 passes / 1 lane. A hash made with other
+    parameters (the library's 4-lane default, the portal's earlier 46 MiB set) still signs in
+    and is re-made with the current ones."""
     from argon2 import PasswordHasher
 
     from portal.auth.models import PASSWORD_PARAMETERS
     assert PasswordHasher(**PASSWORD_PARAMETERS).hash("x").startswith(
-        "$argon2id$v=19$m=47104,t=1,p=1$")
+        "$argon2id$v=19$m=19456,t=2,p=1$")
     user = make_user()
-    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(DEMO_PASSWORD)
-    with app.app_context():
-        db.session.get(User, user.id).password_hash = old
-        db.session.commit()
-    assert auth.login(user.email).status_code == 302
-    with app.app_context():
-        remade = db.session.get(User, user.id).password_hash
-    assert remade != old and ",p=4$" not in remade
+    for parameters in ({"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+                       {"time_cost": 1, "memory_cost": 47104, "parallelism": 1}):
+        old = PasswordHasher(**parameters).hash(DEMO_PASSWORD)
+        with app.app_context():
+            db.session.get(User, user.id).password_hash = old
+            db.session.commit()
+        assert auth.login(user.email).status_code == 302
+        auth.logout()
+        with app.app_context():
+            remade = db.session.get(User, user.id).password_hash
+        assert remade != old and ",m=%d," % parameters["memory_cost"] not in remade
 
 
 def test_the_signed_in_session_slides_once_a_minute(app, make_user, auth, monkeypatch):
