@@ -32,6 +32,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def hash_matches(stored: str | None, secret: str) -> bool:
+    """Whether ``secret`` is what ``stored`` (an Argon2 hash made by ``hash_password``, with
+    any parameters) was made from: passwords and recovery codes alike."""
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def use_cheapest_hashing() -> None:
     """For test suites only (``PASSWORD_HASHING=cheapest``, refused in production): Argon2id
     with the smallest parameters, so thousands of test accounts do not cost a CPU-second each."""
@@ -96,11 +107,7 @@ class User(UserMixin, db.Model):
         self.password_hash = _hasher.hash(password)
 
     def check_password(self, password: str) -> bool:
-        if not self.password_hash:
-            return False
-        try:
-            _hasher.verify(self.password_hash, password)
-        except (VerificationError, InvalidHashError):
+        if not hash_matches(self.password_hash, password):
             return False
         if _hasher.check_needs_rehash(self.password_hash):
             self.password_hash = _hasher.hash(password)
