@@ -46,6 +46,22 @@ def policy_of(endpoint: str | None) -> frozenset[str] | None:
     return getattr(view, "access", None)
 
 
+def admits(audiences: frozenset[str], user) -> bool:
+    """Whether a route declared for ``audiences`` lets ``user`` in (the rule ``check``
+    enforces; object-level rules, which course, whose work, come on top)."""
+    if PUBLIC in audiences:
+        return True
+    return bool(user.is_authenticated) and (AUTHENTICATED in audiences or user.role in audiences)
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the route at ``endpoint`` lets the current user in, by its declared audience:
+    what the header's links and the pages' buttons ask before showing, so that a link is
+    offered to exactly those its route admits."""
+    policy = policy_of(endpoint)
+    return policy is not None and admits(policy, current_user)
+
+
 def check(audiences: frozenset[str]) -> None:
     if PUBLIC in audiences:
         return None
@@ -58,7 +74,7 @@ def check(audiences: frozenset[str]) -> None:
             if kept is not None:
                 abort(kept)
         return abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
-    if AUTHENTICATED in audiences or current_user.role in audiences:
+    if admits(audiences, current_user):
         return None
     return abort(403)
 

@@ -40,7 +40,7 @@ from . import (
     security,
     uploads,
 )
-from .access import ROLES
+from .access import ROLES, may_open
 from .admin.forms import ROLE_LABELS
 from .auth.models import User, use_cheapest_hashing
 from .config import ROOT, load_config
@@ -163,4 +163,4 @@ def _template_helpers(app: Flask) -> None:
         format_number=i18n.format_number, format_share=i18n.format_share,
         ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
         SUBJECTS=SUBJECTS, PHASES=PHASES, ENROLLMENT_STATES=ENROLLMENT_STATES,
-        nav_links=links_for_current_user)
+        nav_links=links_for_current_user, may_open=may_open)

@@ -4,7 +4,6 @@
 def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
     from ..navigation import nav_link
 
     # panels: the dashboard's; reminders: follow course dates (a signal receiver); cli: the
@@ -12,7 +11,6 @@ def init_app(app) -> None:
     from . import cli, panels, reminders, routes  # noqa: F401
 
     app.register_blueprint(routes.bp)
-    nav_link("action_plans.my_plans", _l("Action plans"), order=30, roles=(PARTICIPANT,))
-    nav_link("action_plans.courses", _l("Action plans"), order=30,
-             roles=(INSTRUCTOR, COORDINATOR, ADMIN))
-    nav_link("action_plans.practice", _l("Alumni practice"), order=35, roles=("authenticated",))
+    nav_link("action_plans.my_plans", _l("Action plans"), order=30)   # participants'
+    nav_link("action_plans.courses", _l("Action plans"), order=30)    # staff's
+    nav_link("action_plans.practice", _l("Alumni practice"), order=35)

@@ -5,11 +5,10 @@ review, extensions, reminders and the coordinator's matrix."""
 def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from ..access import PARTICIPANT
     from ..navigation import nav_link
 
     # panels: the dashboard panels; cli, routes_staff: the blueprint. Each registers on import.
     from . import cli, panels, routes, routes_staff  # noqa: F401
 
     app.register_blueprint(routes.bp)
-    nav_link("assignments.mine", _l("My assignments"), order=30, roles=(PARTICIPANT,))
+    nav_link("assignments.mine", _l("My assignments"), order=30)

@@ -15,7 +15,7 @@ def init_app(app) -> None:
     from . import panels, routes  # noqa: F401  (panels: the dashboard's, registered on import)
 
     app.register_blueprint(routes.bp)
-    nav_link("courses.index", _l("Courses"), order=10, roles=("authenticated",))
+    nav_link("courses.index", _l("Courses"), order=10)
     app.jinja_env.globals.update(_vocabulary())  # constants: not asked again at each render
     app.add_template_filter(language_name, "language_name")
 

@@ -12,4 +12,4 @@ def init_app(app) -> None:
     from . import panels, routes  # noqa: F401  (panels: the dashboard's, registered on import)
 
     app.register_blueprint(routes.bp)
-    nav_link("evaluation.mine", _l("Evaluations"), order=40, roles=("participant",))
+    nav_link("evaluation.mine", _l("Evaluations"), order=40)
