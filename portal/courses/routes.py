@@ -1,6 +1,8 @@
 """Course pages: list, create and edit, staff, enrollment states, imports, CSV export."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
@@ -179,6 +181,7 @@ def _show_page(course, staff_form: StaffForm, status: int = 200):
         mine=services.enrollment_of(current_user, course), state=state,
         links=course_links(course, teach), states_form=StatesForm(),
         staff_form=staff_form, years=years.years_of(course, current_user) if teach else [],
+        may_remove=partial(services.may_remove_staff, current_user),
         previous=previous if previous and services.can_see(current_user, previous) else None
         ), status
 
@@ -209,7 +212,7 @@ def remove_staff(course_id: int, user_id: int):
     kind = request.form.get("kind")
     if kind not in ("instructor", "coordinator"):
         abort(400)
-    if kind == "coordinator" and user_id == current_user.id and current_user.role != ADMIN:
+    if not services.may_remove_staff(current_user, kind, user_id):
         flash(_("You cannot remove yourself: ask another coordinator of the course."), "error")
     elif services.remove_staff(course, user_id, kind):
         jobs.commit()

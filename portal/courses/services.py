@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit, dates
-from ..access import COORDINATOR, STAFF
+from ..access import ADMIN, COORDINATOR, STAFF
 from ..auth.models import User
 from ..extensions import db
 from . import notify
@@ -184,6 +184,13 @@ def add_staff(course: Course, person: User, kind: str) -> bool:
     audit.record("course.staff_add", course, code=course.code, person=person.email, kind=kind)
     forget_course_access()
     return True
+
+
+def may_remove_staff(actor, kind: str, person_id: int) -> bool:
+    """Whether ``actor`` (who manages the course) may take this person off its ``kind`` list:
+    anyone but themself from the coordinators, unless an admin (a course is never left by
+    mistake without the coordinator who was managing it)."""
+    return not (kind == "coordinator" and person_id == actor.id and actor.role != ADMIN)
 
 
 def remove_staff(course: Course, person_id: int, kind: str) -> bool:

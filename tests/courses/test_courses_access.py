@@ -153,6 +153,22 @@ def test_coordinator_cannot_remove_themself(app, world):
     with app.app_context():
         assert [u.id for u in db.session.get(Course, world["course"]).coordinators] == [
             world["coordinator"].id]
+    # The page offers what the route allows: no Remove button beside themself, one beside
+    # the instructor; an admin is offered (and may) take the coordinator off.
+    page = client.get("/courses/%d" % world["course"]).get_data(as_text=True)
+    assert url not in page
+    assert "/staff/%d/remove" % world["instructor"].id in page
+
+
+def test_an_admin_may_remove_a_coordinator(app, world, make_user):
+    admin = make_user("admin")
+    client = _login(app, admin.email)
+    page = "/courses/%d" % world["course"]
+    url = page + "/staff/%d/remove" % world["coordinator"].id
+    assert url in client.get(page).get_data(as_text=True)
+    assert client.submit(url, {"kind": "coordinator"}, page=page).status_code == 302
+    with app.app_context():
+        assert db.session.get(Course, world["course"]).coordinators == []
 
 
 def test_coordinator_assigns_staff_by_email_only_with_the_right_role(app, world, make_user):
