@@ -102,13 +102,14 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--profile", choices=[name for name, _, _ in PAGES])
     args = parser.parse_args(argv)
-    app = make_app(tempfile.mkdtemp(prefix="portal-bench-dashboards-"))
-    clients = {name: (signed_in(app, local), path) for name, local, path in PAGES}
-    if args.profile:
-        measure(clients, 0, args.warmup)
-        profile(*clients[args.profile], args.requests)
-        return
-    report(measure(clients, args.requests, args.warmup), args.requests)
+    with tempfile.TemporaryDirectory(prefix="portal-bench-dashboards-") as folder:
+        app = make_app(folder)
+        clients = {name: (signed_in(app, local), path) for name, local, path in PAGES}
+        if args.profile:
+            measure(clients, 0, args.warmup)
+            profile(*clients[args.profile], args.requests)
+            return
+        report(measure(clients, args.requests, args.warmup), args.requests)
 
 
 def report(results: dict[str, list[float]], requests: int) -> None:
