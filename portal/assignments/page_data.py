@@ -38,28 +38,40 @@ def _assignments_query():
 def my_assignments(user) -> list[dict]:
     """Every assignment of the user's courses, with their state and deadline, soonest first."""
     now = utcnow()
+    return [_with_countdown(row, now) for row in _rows(user, now)]
+
+
+def due_next(user, limit: int = 5) -> list[dict]:
+    """The next ``limit`` assignments the user still has to hand in (the dashboard's)."""
+    now = utcnow()
+    return [_with_countdown(row, now) for row in _rows(user, now)
+            if row["open"] and row["report_month"] is None
+            and row["state"] in ("missing", DRAFT, RETURNED)][:limit]
+
+
+def _rows(user, now) -> list[dict]:
     rows = []
     # Two queries for all of them: this list is on every participant's dashboard.
     found = list(db.session.execute(_assignments_query(), {"user_id": user.id}))
     deadlines = services.deadlines_for([a for a, _ in found], user.id)
     for assignment, submission in found:
-        deadline = deadlines[assignment.id]
-        state = submission.state if submission else "missing"
         # An assignment that is the action plan's report of its month is sent from the plan:
         # listed (work handed in stays reachable), but as that report, never due on its own.
-        report_month = assignment.plan_report_month
-        rows.append({"assignment": assignment, "deadline": deadline, "state": state,
+        rows.append({"assignment": assignment, "deadline": deadlines[assignment.id],
+                     "state": submission.state if submission else "missing",
                      "late": bool(submission and submission.late),
-                     "open": assignment.opens_at <= now, "report_month": report_month,
-                     "countdown": countdown(deadline.due_at, now)
-                     if state not in (SUBMITTED, ACCEPTED) and report_month is None else ""})
+                     "open": assignment.opens_at <= now,
+                     "report_month": assignment.plan_report_month})
     rows.sort(key=lambda r: r["deadline"].due_at)
     return rows
 
 
-def due_next(user, limit: int = 5) -> list[dict]:
-    return [r for r in my_assignments(user) if r["open"] and r["report_month"] is None
-            and r["state"] in ("missing", DRAFT, RETURNED)][:limit]
+def _with_countdown(row: dict, now) -> dict:
+    """The row with its countdown ("due in 3 days"), for work still to hand in: written only
+    for the rows a page shows (each is a few translations)."""
+    due = row["state"] not in (SUBMITTED, ACCEPTED) and row["report_month"] is None
+    row["countdown"] = countdown(row["deadline"].due_at, now) if due else ""
+    return row
 
 
 def upload_purpose(assignment: Assignment):
