@@ -99,8 +99,8 @@ def _scores(lexicon, clauses, candidates: dict[str, dict[int, list[int]]],
                     blocks = lexicon.blocks(number, fieldname, term)
                     for local in leaf_ids_among(leaf, fieldname, term, by_segment[number],
                                                 blocks):
-                        docnum = offset + local
-                        best[docnum] = max(best.get(docnum, 0.0), value)
+                        if best.get(offset + local, 0.0) < value:
+                            best[offset + local] = value
         for docnum, score in best.items():
             scores[docnum] = scores.get(docnum, 0.0) + score
     return scores
