@@ -13,14 +13,17 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
+from pickle import loads
+from struct import Struct
 
 from whoosh.codec import whoosh3
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
 _BLOCK_API = ("_read_ids", "_read_weights", "_ids", "_weights", "_i", "_next_block")
+_INT = Struct("!i")  # a block's length, as Whoosh writes it (whoosh.system)
 _DIRECTORY_API = ("_read_ids", "_ids", "_goto", "_maxid", "_baseoffset", "_nextoffset",
-                  "_lastblock")
+                  "_lastblock", "_postfile")
 
 
 def install_fast_decoding() -> None:
@@ -53,6 +56,9 @@ def posting_blocks(leaf, fieldname: str, text: str):
         return array("q"), array("q")
     if not all(hasattr(matcher, name) for name in _DIRECTORY_API):
         return None
+    buffer = getattr(matcher._postfile, "_buf", None)
+    if buffer is not None:
+        return _read_headers(buffer, matcher._baseoffset)
     last_ids, positions = array("q"), array("q")
     position = matcher._baseoffset
     while True:
@@ -62,6 +68,24 @@ def posting_blocks(leaf, fieldname: str, text: str):
             return last_ids, positions
         position = matcher._nextoffset
         matcher._goto(position)
+
+
+def _read_headers(buffer, position: int):
+    """`posting_blocks` read straight from a postings file held in memory (Whoosh's
+    ``BufferFile``): each block is its signed length (negative for the last block), the
+    pickled tuple of its statistics (the count, then the last id...) and its data, which is
+    left unread. What ``W3LeafMatcher._goto`` reads, without a file object's calls."""
+    last_ids, positions = array("q"), array("q")
+    view = memoryview(buffer)
+    while True:
+        length = _INT.unpack_from(view, position)[0]
+        size = -length if length < 0 else length
+        start = position + _INT.size
+        last_ids.append(loads(view[start:start + size])[1])  # bytes past the pickle ignored
+        positions.append(position)
+        if length < 0:
+            return last_ids, positions
+        position = start + size
 
 
 def leaf_ids_among(leaf, fieldname: str, text: str, docnums: list[int], blocks) -> list[int]:

@@ -79,3 +79,33 @@ def test_leaf_ids_among_reads_only_the_blocks_it_needs_and_agrees(tmp_path, monk
                     assert leaf_ids_among(leaf, field, term, wanted, blocks) == expected
                     assert leaf_ids_among(leaf, field, term, wanted, None) == expected
         assert blocks_seen > 3  # the directory had several blocks to choose from
+
+
+def test_posting_blocks_read_from_memory_are_those_whoosh_steps_through(tmp_path):
+    """The block directory read straight from the postings in memory holds each block's last
+    id and start exactly as Whoosh's own matcher finds them block after block."""
+    from media_index.postings import posting_blocks
+
+    indexer = Indexer(tmp_path)
+    indexer.apply([Upsert(doc(n, "harbour" if n % 4 else "canal")) for n in range(500)])
+    ix = whoosh_index.open_dir(str(layout.current(tmp_path)))
+    with ix.searcher() as searcher:
+        for leaf, _offset in searcher.reader().leaf_readers():
+            for field, term in [("window_en", "harbour"), ("window_en", "canal"),
+                                ("window_en", "talk"), ("title_en", "number"),
+                                ("doc_type", "window")]:
+                matcher = leaf.postings(field, term)
+                matcher = getattr(matcher, "child", matcher)
+                assert getattr(matcher._postfile, "_buf", None) is not None  # the fast path
+                expected = ([], [])
+                position = matcher._baseoffset
+                while True:  # Whoosh's walk, block by block
+                    expected[0].append(matcher._maxid)
+                    expected[1].append(position)
+                    if matcher._lastblock:
+                        break
+                    position = matcher._nextoffset
+                    matcher._goto(position)
+                last_ids, positions = posting_blocks(leaf, field, term)
+                assert (list(last_ids), list(positions)) == expected, (field, term)
+                assert len(expected[0]) > 1 or term == "number"
