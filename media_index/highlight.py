@@ -8,6 +8,7 @@ it produced one of the query's index terms ("déchets" for a search on
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from html import escape
 
@@ -104,11 +105,15 @@ def _fragment(text: str, spans, max_chars: int) -> tuple[int, int]:
         return 0, len(text)
     start = 0
     if spans:
-        # Start before the span that has the most other spans within reach.
-        def reach(span):
-            return sum(1 for o in spans if span[0] <= o[0] and o[1] <= span[0] + max_chars)
+        # Start before the span that has the most other spans within reach. Spans are sorted
+        # and disjoint (`mark_spans`), so those within reach of the n-th are the n-th and the
+        # next ones ending before its start + max_chars.
+        ends = [end for _, end in spans]
 
-        best = max(spans, key=reach)
+        def reach(n):
+            return max(0, bisect_right(ends, spans[n][0] + max_chars) - n)
+
+        best = spans[max(range(len(spans)), key=reach)]
         start = max(0, best[0] - CONTEXT_CHARS)
         if start > 0:
             space = text.find(" ", start, best[0])

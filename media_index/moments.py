@@ -13,11 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from whoosh.reading import TermNotFound
-
 from .documents import parent_lang
 from .highlight import highlight
-from .postings import leaf_term_ids
+from .postings import leaf_ids_among, leaf_term_ids
 from .schema import NO_PAGE, text_field
 from .transcripts import WINDOW_MS
 
@@ -54,23 +52,31 @@ def find_moments(view, plan, hits: list[tuple[str, int, set[str]]],
         for material_id, docnum, languages in hits:
             if window_lang not in languages:
                 continue
-            for window in _windows(view, material_id, docnum, window_lang):
-                number = lexicon.segment_of(window)
-                by_segment.setdefault(number, []).append(window - lexicon.segment(number)[1])
-                parents[window] = material_id
+            for number, offset, local in _windows(view, material_id, docnum, window_lang):
+                by_segment.setdefault(number, []).extend(local)
+                parents.update(dict.fromkeys([offset + i for i in local], material_id))
         for docnums in by_segment.values():
             docnums.sort()
     scores = _scores(lexicon, plan.windows, candidates, lang)
     return _pick(view, plan, parents, scores)
 
 
-def _windows(view, material_id: str, docnum: int, lang: str) -> list[int]:
-    """Document numbers of a material's windows in one language. They are
-    committed with the material, so its own segment is searched first."""
+def _windows(view, material_id: str, docnum: int, lang: str) -> list[tuple[int, int, list[int]]]:
+    """A material's windows in one language: (segment number, its offset, sorted segment-local
+    document numbers) per segment holding some. They are committed with the material, so its
+    own segment is searched first."""
+    lexicon = view.lexicon
     term = parent_lang(material_id, lang)
-    leaf, offset = view.lexicon.segment(view.lexicon.segment_of(docnum))
+    number = lexicon.segment_of(docnum)
+    leaf, offset = lexicon.segment(number)
     local = leaf_term_ids(leaf, "parent_lang", term)
-    return [offset + i for i in local] if local else sorted(view.term_docs("parent_lang", term))
+    if local:
+        return [(number, offset, local)]
+    by_segment: dict[int, list[int]] = {}
+    for window in sorted(view.term_docs("parent_lang", term)):
+        number = lexicon.segment_of(window)
+        by_segment.setdefault(number, []).append(window - lexicon.segment(number)[1])
+    return [(number, lexicon.segment(number)[1], ids) for number, ids in by_segment.items()]
 
 
 def _scores(lexicon, clauses, candidates: dict[str, dict[int, list[int]]],
@@ -90,49 +96,34 @@ def _scores(lexicon, clauses, candidates: dict[str, dict[int, list[int]]],
                 value = weight * (COVERAGE_WEIGHT + rarity)
                 for number in lexicon.segments_with(fieldname, term) & by_segment.keys():
                     leaf, offset = lexicon.segment(number)
-                    for local in _containing(leaf, fieldname, term, by_segment[number]):
-                        docnum = offset + local
-                        best[docnum] = max(best.get(docnum, 0.0), value)
+                    blocks = lexicon.blocks(number, fieldname, term)
+                    for local in leaf_ids_among(leaf, fieldname, term, by_segment[number],
+                                                blocks):
+                        if best.get(offset + local, 0.0) < value:
+                            best[offset + local] = value
         for docnum, score in best.items():
             scores[docnum] = scores.get(docnum, 0.0) + score
     return scores
 
 
-def _containing(leaf, fieldname: str, term: str, docnums: list[int]):
-    """The documents of sorted segment-local ``docnums`` whose field holds ``term``."""
-    if leaf.doc_frequency(fieldname, term) <= 4 * len(docnums):
-        wanted = set(leaf_term_ids(leaf, fieldname, term))
-        yield from (d for d in docnums if d in wanted)
-        return
-    try:
-        postings = leaf.postings(fieldname, term)
-    except TermNotFound:
-        return
-    for docnum in docnums:
-        if not postings.is_active():
-            return
-        if postings.id() < docnum:
-            postings.skip_to(docnum)
-            if not postings.is_active():
-                return
-        if postings.id() == docnum:
-            yield docnum
-
-
 def _pick(view, plan, parents: dict[int, str], scores: dict[int, float]) -> dict[str, list[Moment]]:
     starts, pages = view.column("start_ms"), view.column("page")
+    by_material: dict[str, list[tuple[float, int]]] = {}
+    for docnum, score in scores.items():
+        by_material.setdefault(parents[docnum], []).append((-score, docnum))
     chosen: dict[str, list[tuple[int, int, int]]] = {}
-    # Ties go to the lower document number: the earlier window of a transcript.
-    for docnum in sorted(scores, key=lambda d: (-scores[d], d)):
-        picks = chosen.setdefault(parents[docnum], [])
-        if len(picks) == PER_MATERIAL:
-            continue
-        start, page = starts[docnum], pages[docnum]
-        page = page if 0 < page < NO_PAGE else 0
-        # The same passage in another language's subtitles is not another moment; each page
-        # of a document is one.
-        if all(p != page if page or p else abs(start - s) >= WINDOW_MS for s, p, _ in picks):
-            picks.append((start, page, docnum))
+    for material_id, ranked in by_material.items():
+        picks = chosen[material_id] = []
+        # Best first; ties go to the lower document number: the earlier window of a transcript.
+        for _, docnum in sorted(ranked):
+            start, page = starts[docnum], pages[docnum]
+            page = page if 0 < page < NO_PAGE else 0
+            # The same passage in another language's subtitles is not another moment; each
+            # page of a document is one.
+            if all(p != page if page or p else abs(start - s) >= WINDOW_MS for s, p, _ in picks):
+                picks.append((start, page, docnum))
+                if len(picks) == PER_MATERIAL:
+                    break
     return _moments(view, chosen, plan.terms)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from .postings import posting_blocks
+
 
 class Lexicon:
     """Remembers which segments hold a term, for one index state.
@@ -19,6 +21,7 @@ class Lexicon:
     """
 
     MAX_TERMS = 200_000
+    MAX_BLOCKS = 500_000
 
     def __init__(self, reader):
         self.schema = reader.schema
@@ -27,6 +30,9 @@ class Lexicon:
         self._offsets = [offset for _, offset in self._leaves]
         self._known: dict[tuple[str, str], tuple] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
+        # (segment, field, term) -> posting block directory; 16 bytes a block: 8 MB at most.
+        self._blocks: dict[tuple[int, str, str], tuple | None] = {}
+        self._block_count = 0
 
     def segment_of(self, docnum: int) -> int:
         """The number of the segment holding top-level document ``docnum``."""
@@ -47,6 +53,20 @@ class Lexicon:
             self._frequencies[key] = sum(leaf.doc_frequency(fieldname, text)
                                          for leaf, _ in self.leaves(fieldname, text))
         return self._frequencies[key]
+
+    def blocks(self, number: int, fieldname: str, text: str):
+        """The term's `posting_blocks` in segment ``number`` (remembered within a budget)."""
+        key = (number, fieldname, text)
+        found = self._blocks.get(key, False)
+        if found is False:
+            found = posting_blocks(self._leaves[number][0], fieldname, text)
+            size = 1 + (len(found[0]) if found is not None else 0)
+            if self._block_count + size > self.MAX_BLOCKS:
+                self._blocks.clear()
+                self._block_count = 0
+            self._blocks[key] = found
+            self._block_count += size
+        return found
 
     def leaves(self, fieldname: str, text: str) -> tuple:
         """The (segment reader, offset) pairs whose segment holds the term."""

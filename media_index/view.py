@@ -188,13 +188,43 @@ class IndexView:
         return found
 
     def _all_docs(self, queries) -> set[int]:
-        """The intersection of the documents of ``queries``, stopping at the first empty."""
+        """The intersection of the documents of ``queries``: those of the one likely to match
+        fewest, then those of them each next one matches (`_docs_among`), stopping at the
+        first empty."""
         found = None
-        for sub in queries:
-            found = self.docs(sub) if found is None else found & self.docs(sub)
+        for sub in sorted(queries, key=self._estimate):
+            found = self.docs(sub) if found is None else self._docs_among(sub, found)
             if not found:
                 return set()
         return found or set()
+
+    def _estimate(self, query: Query) -> int:
+        """About how many documents ``query`` matches, from the terms' document frequencies."""
+        if type(query) is Term:
+            return self.lexicon.frequency(query.fieldname, query.text)
+        subqueries = getattr(query, "subqueries", None)
+        if not subqueries:
+            return 0 if query is NullQuery else self.lexicon.doc_count
+        sizes = [self._estimate(sub) for sub in subqueries]
+        return sum(sizes) if type(query) is Or else min(sizes)
+
+    def _docs_among(self, query: Query, among: set[int]) -> set[int]:
+        """The documents of ``among`` matching ``query``: each term's documents are intersected
+        with ``among`` rather than united in full and narrowed afterwards."""
+        if type(query) is Term:
+            return among & self.term_docs(query.fieldname, query.text)
+        if type(query) is Or:
+            found: set[int] = set()
+            for sub in query.subqueries:
+                found |= self._docs_among(sub, among)
+            return found
+        if type(query) is And:
+            for sub in query.subqueries:
+                among = self._docs_among(sub, among)
+                if not among:
+                    return set()
+            return among
+        return self.docs(query) & among
 
     def term_docs(self, fieldname: str, text: str) -> frozenset[int]:
         """Live document numbers containing one term (cached within a budget)."""

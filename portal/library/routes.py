@@ -26,7 +26,7 @@ from ..uploads.services import download_response, served_by_portal
 from ..urls import url_pattern
 from . import search as library_search
 from .models import AUDIO, DOCUMENT, LOW, ORIGINAL, POSTER, PREVIEW
-from .permissions import may_download, may_edit, may_have_file, stream_role
+from .permissions import allowed_for, may_download, may_edit, may_have_file, stream_role
 from .services import reader_language, record_view, viewer_key, visible_material
 from .status import clock as _clock
 
@@ -70,10 +70,11 @@ def home():
 def search():
     lang = reader_language(request.args.get("lang") or _lang())
     cache = library_search.results_cache()
-    key = library_search.results_key(current_user, request.args, lang)
+    allowed = allowed_for(current_user)
+    key = library_search.results_key(allowed, request.args, lang)
     body = cache.get(key)
     if body is None:
-        page = library_search.run(current_user, request.args, lang)
+        page = library_search.run(current_user, request.args, lang, allowed=allowed)
         body = render_template("library/_results_body.html", page=page, lang=lang)
         cache.put(key, body)
     return render_template("library/results.html", body=Markup(body),

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from werkzeug.datastructures import MultiDict
 
 from media_index.searcher import SearchResult
+from media_index.view import Allowed
 
 from ..i18n import localize
 from .models import DOCUMENT, Material
@@ -145,14 +146,18 @@ def results_cache() -> ResultsCache:
     return cache
 
 
-def results_key(user, args: MultiDict, lang: str) -> tuple:
-    """What the search page's content depends on, besides the index and the materials."""
+def results_key(allowed: Allowed, args: MultiDict, lang: str) -> tuple:
+    """What the search page's content depends on, besides the index and the materials;
+    ``allowed`` is what the reader may see (`allowed_for`)."""
     searcher = current_app.extensions["search_index"].searcher
-    return (searcher.state(), lang, str(get_locale()), allowed_for(user),
+    return (searcher.state(), lang, str(get_locale()), allowed,
             tuple(sorted(args.items(multi=True))))
 
 
-def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = True) -> Page:
+def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = True,
+        allowed: Allowed | None = None) -> Page:
+    """A page of results for ``user``; ``allowed`` is `allowed_for(user)` when the caller
+    has it already (one database query less)."""
     query = args.get("q", "")[:2000]
     sort = args.get("sort", "relevance")
     sort = sort if sort in SORTS else "relevance"
@@ -161,7 +166,8 @@ def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = Tr
     filters = parse_filters(args)
     exact = args.get("exact", "") not in ("", "0")
     searcher = current_app.extensions["search_index"].searcher
-    result = searcher.search(query, lang=lang, filters=filters, allowed=allowed_for(user),
+    allowed = allowed_for(user) if allowed is None else allowed
+    result = searcher.search(query, lang=lang, filters=filters, allowed=allowed,
                              sort=sort, page=page, per_page=per_page, correct=not exact)
     by_slug = {m.slug: m for m in materials_in_order([h.id for h in result.hits], details)}
     found = []

@@ -57,8 +57,9 @@ def visible_material(user, slug: str) -> Material | None:
 
 def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]:
     """Materials for index hits, in the hits' order (hits for deleted rows are dropped).
-    ``details``: also their files and subtitle languages (result cards); the API needs only
-    the titles, in one query."""
+    ``details``: also their files' roles and content types and their subtitle languages
+    (result cards, in a fixed number of queries); the API needs only the titles, in one
+    query."""
     if not slugs:
         return []
     if details:  # cards: the columns they show, subtitle languages and file roles, no more
@@ -70,8 +71,11 @@ def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]
                                  SubtitleTrack.automatic),
                        lazyload(SubtitleTrack.file)),
                    selectinload(Material.files).options(
-                       load_only(MaterialFile.material_id, MaterialFile.role),
-                       lazyload(MaterialFile.file)))
+                       load_only(MaterialFile.material_id, MaterialFile.role,
+                                 MaterialFile.file_id),
+                       # "Audio" on a card is read from the original's content type.
+                       selectinload(MaterialFile.file).options(
+                           load_only(StoredFile.id, StoredFile.content_type))))
     else:
         options = (load_only(Material.slug, Material.title, Material.allow_download),
                    lazyload(Material.files),
