@@ -17,6 +17,9 @@ from rapidfuzz.distance import OSA
 from .analysis import fold
 
 FIELD = "spell"
+# How far a typed word is from a vocabulary word: optimal string alignment (a swap counts as
+# one edit); with ``score_cutoff=n``, anything farther is n + 1.
+DISTANCE = OSA.distance
 
 
 class Speller:
@@ -52,7 +55,7 @@ class Speller:
         for part in self._parts.values():
             folded, words = part.get(plain[:1], ((), ()))
             for candidate_plain, distance, number in process.extract(
-                    plain, folded, scorer=OSA.distance, score_cutoff=maxdist, limit=None):
+                    plain, folded, scorer=DISTANCE, score_cutoff=maxdist, limit=None):
                 if candidate_plain != plain and abs(len(candidate_plain) - len(plain)) <= maxdist:
                     found[words[number]] = distance
         ranked = sorted((distance, -self._reader.doc_frequency(FIELD, candidate), candidate)
@@ -71,9 +74,3 @@ def _vocabulary(leaf) -> dict[str, tuple[list[str], list[str]]]:
         folded.append(plain)
         originals.append(word)
     return words
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a swap counts as one edit); any
-    value above ``limit`` is reported as ``limit + 1``."""
-    return min(OSA.distance(a, b, score_cutoff=limit), limit + 1)

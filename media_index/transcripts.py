@@ -63,12 +63,6 @@ class Subtitles:
     backwards: tuple[int, ...] = ()
 
 
-def clean_text(raw: str) -> str:
-    """The plain text of WebVTT cue text: tags dropped (adding no space), entities decoded,
-    whitespace collapsed, ruby text in parentheses after its base."""
-    return cuetext.plain(raw)[0]
-
-
 def detect_format(text: str) -> str | None:
     """"vtt" when ``text`` starts as WebVTT does, "srt" when it holds timings, else None."""
     first = webvtt.normalise(text).lstrip("\n\t ")

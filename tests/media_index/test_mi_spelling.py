@@ -1,8 +1,8 @@
-"""Edit distance used by "did you mean"."""
+"""The edit distance "did you mean" compares words with (``spelling.DISTANCE``)."""
 
 import pytest
 
-from media_index.spelling import edit_distance
+from media_index.spelling import DISTANCE
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -11,8 +11,8 @@ from media_index.spelling import edit_distance
     ("", "abc", 3), ("abc", "", 3),
 ])
 def test_edit_distance(a, b, expected):
-    assert edit_distance(a, b, 5) == expected
+    assert DISTANCE(a, b, score_cutoff=5) == expected
 
 
 def test_edit_distance_stops_above_limit():
-    assert edit_distance("abcdefgh", "zyxwvuts", 2) == 3
+    assert DISTANCE("abcdefgh", "zyxwvuts", score_cutoff=2) == 3
