@@ -246,3 +246,14 @@ def test_material_api_and_openapi_document(client, corpus):
     assert set(schema["properties"]["facets"]["properties"]) == set(body_facets(client))
     params = {p["name"] for p in doc["paths"]["/api/v1/library/search"]["get"]["parameters"]}
     assert {"q", "lang", "subject", "year", "audio_language", "page", "per_page"} <= params
+
+
+def test_the_search_pages_link_to_each_other_with_the_query_kept(client, corpus):
+    first = client.get("/library/search?q=&per_page=2&sort=newest").get_data(as_text=True)
+    assert "Page 1 of 2" in first and 'rel="prev"' not in first
+    assert 'href="/library/search?q=&amp;per_page=2&amp;sort=newest&amp;page=2" rel="next"' \
+        in first
+    second = client.get("/library/search?q=&per_page=2&sort=newest&page=2").get_data(
+        as_text=True)
+    assert "Page 2 of 2" in second and 'rel="next"' not in second
+    assert 'page=1" rel="prev"' in second
