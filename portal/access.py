@@ -54,12 +54,13 @@ def admits(audiences: frozenset[str], user) -> bool:
     return bool(user.is_authenticated) and (AUTHENTICATED in audiences or user.role in audiences)
 
 
-def may_open(endpoint: str) -> bool:
-    """Whether the route at ``endpoint`` lets the current user in, by its declared audience:
-    what the header's links and the pages' buttons ask before showing, so that a link is
-    offered to exactly those its route admits."""
+def may_open(endpoint: str, user=None) -> bool:
+    """Whether the route at ``endpoint`` lets ``user`` (the current one) in, by its declared
+    audience: what the header's links and the pages' buttons ask before showing, so that a
+    link is offered to exactly those its route admits."""
     policy = policy_of(endpoint)
-    return policy is not None and admits(policy, current_user)
+    return policy is not None and admits(
+        policy, current_user._get_current_object() if user is None else user)
 
 
 def check(audiences: frozenset[str]) -> None:

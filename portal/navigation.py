@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_login import current_user
+
 from .access import may_open
 
 
@@ -21,12 +23,14 @@ class NavLink:
 
 
 _LINKS: dict[str, NavLink] = {}
+_ORDERED: list[NavLink] = []
 
 
 def nav_link(endpoint: str, label, order: int = 50) -> None:
     _LINKS[endpoint] = NavLink(endpoint, label, order)
+    _ORDERED[:] = sorted(_LINKS.values(), key=lambda link: link.order)
 
 
 def links_for_current_user() -> list[NavLink]:
-    return [link for link in sorted(_LINKS.values(), key=lambda link: link.order)
-            if may_open(link.endpoint)]
+    user = current_user._get_current_object()  # asked once, not once a link
+    return [link for link in _ORDERED if may_open(link.endpoint, user)]
