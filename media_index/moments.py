@@ -43,9 +43,15 @@ def find_moments(view, plan, hits: list[tuple[str, int, set[str]]],
     """
     if not plan.windows or not hits:
         return {}
-    lexicon = view.lexicon
+    candidates, parents = _candidates(view, plan, hits)
+    scores = _scores(view.lexicon, plan.windows, candidates, lang)
+    return _pick(view, plan, parents, scores)
+
+
+def _candidates(view, plan, hits) -> tuple[dict[str, dict[int, list[int]]], dict[int, str]]:
+    """The windows of the hits in each language the query asks in (window language ->
+    segment number -> sorted segment-local document numbers), and each window's material."""
     parents: dict[int, str] = {}
-    # window language -> segment number -> sorted segment-local document numbers
     candidates: dict[str, dict[int, list[int]]] = {}
     for window_lang in {name.rsplit("_", 1)[1] for clause in plan.windows for name in clause}:
         by_segment = candidates[window_lang] = {}
@@ -57,8 +63,7 @@ def find_moments(view, plan, hits: list[tuple[str, int, set[str]]],
                 parents.update(dict.fromkeys([offset + i for i in local], material_id))
         for docnums in by_segment.values():
             docnums.sort()
-    scores = _scores(lexicon, plan.windows, candidates, lang)
-    return _pick(view, plan, parents, scores)
+    return candidates, parents
 
 
 def _windows(view, material_id: str, docnum: int, lang: str) -> list[tuple[int, int, list[int]]]:

@@ -100,6 +100,12 @@ def leaf_ids_among(leaf, fieldname: str, text: str, docnums: list[int], blocks) 
     if blocks is None:
         wanted = set(_read(matcher, False)[0])
         return [d for d in docnums if d in wanted]
+    return _among_blocks(matcher, docnums, blocks)
+
+
+def _among_blocks(matcher, docnums: list[int], blocks) -> list[int]:
+    """`leaf_ids_among` through the term's block directory: each block read is one whose
+    range holds the next of ``docnums`` still to look for."""
     last_ids, positions = blocks
     found: list[int] = []
     first, count, block, blocks_count = 0, len(docnums), 0, len(last_ids)
