@@ -51,9 +51,23 @@ _SLOW: set[str] = set()         # background jobs of minutes or hours: the runne
 _LANE: ContextVar[str | None] = ContextVar("portal_jobs_lane", default=None)  # runner's lane
 _SWEEPS: list[str] = []         # jobs that find work a stopped process left behind
 _INLINE: ContextVar[bool] = ContextVar("portal_jobs_inline", default=False)
+_HELD: ContextVar[_Held | None] = ContextVar("portal_jobs_held", default=None)  # held(...)
 _RUNNER = "portal.jobs.runner"  # app.extensions key
 _QUEUED = "portal.jobs.queued"        # queued in the open transaction
 _COMMITTED = "portal.jobs.committed"  # committed, waiting for commit() to run them
+
+
+class _Held:
+    """What ``held`` keeps back: the jobs it holds, each distinct run of them released by a
+    commit, and the app they were released in (the block may end outside its context)."""
+
+    def __init__(self, names: tuple[str, ...]):
+        self.names, self.runs, self.app = names, [], None
+
+    def keep(self, name: str, kwargs: dict) -> None:
+        self.app = current_app._get_current_object()
+        if (name, kwargs) not in self.runs:
+            self.runs.append((name, kwargs))
 
 
 class _Queued(NamedTuple):
@@ -117,21 +131,37 @@ def queue_on(session: Session, name: str, kwargs: dict | None = None, *,
     queued.append(_Queued(name, kwargs, transaction))
 
 
-def withdraw(name: str) -> None:
-    """Take job ``name`` back out of the current transaction's queue (a caller that will queue
-    one run for a whole batch of commits)."""
-    queued = db.session().info.get(_QUEUED, [])
-    queued[:] = [q for q in queued if q.name != name]
-
-
 def commit() -> None:
-    """End the unit of work: commit the session, then dispatch the jobs it queued."""
+    """End the unit of work: commit the session, then dispatch the jobs it queued (a job held
+    by ``held`` waits for the end of its block)."""
     session = db.session()
     session.commit()
     committed = session.info.get(_COMMITTED, [])
     while committed:
         name, kwargs = committed.pop(0)
+        held = _HELD.get()
+        if held is not None and name in held.names:
+            held.keep(name, kwargs)
+            continue
         dispatch(name, **kwargs)
+
+
+@contextmanager
+def held(*names: str) -> Iterator[None]:
+    """Within this block, jobs ``names`` that commits release are not run at each commit but
+    once (per distinct arguments) when the block ends, however it ends: a batch of commits that
+    would each queue the same job (one index sync for a whole library import, not one an item).
+    A job queued and then rolled back is dropped as always; one committed always runs."""
+    held_here = _Held(names)
+    token = _HELD.set(held_here)
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+        if held_here.runs:
+            with held_here.app.app_context():
+                for name, kwargs in held_here.runs:
+                    dispatch(name, **kwargs)
 
 
 @event.listens_for(Session, "after_commit")

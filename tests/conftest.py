@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from portal.app import create_app
 from portal.db_types import utcnow
 from portal.extensions import db, limiter
-from tests import parallel, two_step as two_step_helper
+from tests import fast_app, parallel, two_step as two_step_helper
+
+fast_app.install()  # before any app is made (tests/fast_app.py)
 
 PG_SKIP_REASON = ("PostgreSQL tests SKIPPED: set TEST_DATABASE_URL (e.g. "
                   "postgresql+psycopg://postgres@127.0.0.1:5432/test) to run them")
@@ -167,9 +169,15 @@ def _test_config(url: str, instance: Path, **extra) -> dict:
 
 
 def _empty_tables() -> None:
+    """Every table emptied, children first. PostgreSQL takes the deletes as one batch (one
+    round trip instead of 45: 18 -> 3 ms a test); SQLite is in-process and takes them one by one."""
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("; ".join('DELETE FROM "%s"' % t.name for t in tables))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
 
 
 # ---------------------------------------------------------------- mail

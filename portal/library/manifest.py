@@ -260,11 +260,9 @@ def _import(manifest: Path, user_id: int | None) -> ImportReport:
         report.errors.append(("manifest", str(exc)))
         return report
     seen = set()
-    for number, item in enumerate(items, 1):
-        _import_item(report, item, _label(item, number), manifest.parent, user_id, seen)
-    if report.created or report.updated:
-        jobs.enqueue(SYNC_JOB)
-        jobs.commit()
+    with jobs.held(SYNC_JOB):  # one index sync for the whole catalogue, not one an item
+        for number, item in enumerate(items, 1):
+            _import_item(report, item, _label(item, number), manifest.parent, user_id, seen)
     return report
 
 
@@ -297,8 +295,6 @@ def _import_item(report: ImportReport, item, label: str, base: Path, user_id: in
         seen.add(values["slug"])
         notes: list[str] = []
         created = _load_item(values, base, user_id, notes)
-        db.session.flush()  # the outbox queues its sync job at flush
-        jobs.withdraw(SYNC_JOB)  # one sync for the whole catalogue, queued by _import
         jobs.commit()
     except ItemError as exc:
         db.session.rollback()  # drops the jobs this item queued

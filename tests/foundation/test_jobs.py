@@ -94,13 +94,31 @@ def test_jobs_queued_by_a_job_run_after_its_commit(app):
     assert CALLS == ["first", "first (queued by the job)"]
 
 
-def test_withdraw_takes_a_job_back(app):
+def test_a_held_job_runs_once_when_its_block_ends(app):
     with app.app_context():
-        jobs.enqueue("test.record", value="withdrawn")
-        jobs.enqueue("test.record_then_queue", value="kept")
-        jobs.withdraw("test.record")
+        with jobs.held("test.record"):
+            for n in range(3):
+                jobs.enqueue("test.record", value="held")
+                jobs.enqueue("test.record_then_queue", value="not held %d" % n)
+                jobs.commit()
+            jobs.enqueue("test.record", value="held, other arguments")
+            jobs.commit()
+            assert CALLS == ["not held 0", "not held 1", "not held 2"]
+        assert CALLS == ["not held 0", "not held 1", "not held 2", "held",
+                         "not held 0 (queued by the job)", "not held 1 (queued by the job)",
+                         "not held 2 (queued by the job)", "held, other arguments"]
+
+
+def test_a_held_job_rolled_back_never_runs_and_one_committed_runs_even_on_error(app):
+    with app.app_context():
+        with pytest.raises(RuntimeError), jobs.held("test.record"):
+            jobs.enqueue("test.record", value="rolled back")
+            db.session.rollback()
+            jobs.enqueue("test.record", value="committed before the error")
+            jobs.commit()
+            raise RuntimeError("the batch fails half-way")
         jobs.commit()
-    assert CALLS == ["kept", "kept (queued by the job)"]
+    assert CALLS == ["committed before the error"]
 
 
 def test_queue_once_leaves_out_the_same_job(app):

@@ -238,6 +238,27 @@ def _manifest(folder, items, files):
     return path
 
 
+def test_an_import_syncs_the_index_once_and_every_item_is_found(app, runner, client, tmp_path,
+                                                               tiny_video, monkeypatch):
+    """Each item is committed (and processed) on its own, but the search index is brought up to
+    date once, when the import ends: one index write for a whole catalogue, not one an item."""
+    from portal.library import indexing
+    syncs, real_sync = [], indexing.sync
+    monkeypatch.setattr(indexing, "sync", lambda *a, **kw: syncs.append(1) or real_sync(*a, **kw))
+    words = ("rainwater", "kaizen", "mangrove")
+    manifest = _manifest(tmp_path, [
+        {"id": word, "kind": "video", "title": {"en": "About %s" % word},
+         "file": "media/%s.mp4" % word} for word in words],
+        {"media/%s.mp4" % word: tiny_video for word in words})
+    result = runner.invoke(args=["library", "import", str(manifest)])
+    assert result.exit_code == 0, result.output
+    assert "3 created" in result.output
+    assert len(syncs) == 1
+    for word in words:
+        html = client.get("/library/search?q=" + word).get_data(as_text=True)
+        assert "About %s" % word in html, word
+
+
 def test_import_counts_processing_failures_and_incomplete_files(app, runner, tmp_path,
                                                                 tiny_video, cut_video):
     manifest = _manifest(tmp_path, [
