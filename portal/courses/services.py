@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from flask import abort, g
-from sqlalchemy import Select, and_, bindparam, exists, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from flask import abort, g, has_app_context
+from sqlalchemy import Select, and_, bindparam, event, exists, func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from .. import audit, dates
 from ..access import ADMIN, COORDINATOR, STAFF
@@ -73,6 +73,14 @@ def enrollments_of(user) -> list[Enrollment]:
     if user.id not in memo:
         memo[user.id] = list(db.session.scalars(_enrollments_query(), {"user_id": user.id}))
     return memo[user.id]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_enrollments(session: Session, _flush) -> None:
+    """An enrollment added, changed or removed: ``enrollments_of`` reads them again."""
+    if has_app_context() and "enrollments_of" in g and any(
+            isinstance(o, Enrollment) for o in (*session.new, *session.dirty, *session.deleted)):
+        g.pop("enrollments_of")
 
 
 def course_list(user, fiscal_year: int | None = None, phase: str | None = None,
