@@ -46,7 +46,8 @@ test: install-test catalogs
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The slow proofs `make test` leaves out (marked slow_proof: the production topology, every page
-# in a browser looking for stored XSS); CI runs them after `make test`. About 3 minutes.
+# in a browser looking for stored XSS, the Spanish and English crawls of tests/browser/test_crawl.py);
+# CI runs them after `make test`. About 5 minutes.
 .PHONY: slow-proofs
 slow-proofs: install-test catalogs
 	SLOW_PROOFS=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m slow_proof $(PYTEST_ARGS)

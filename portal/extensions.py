@@ -6,7 +6,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Row
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -29,3 +29,11 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def read_rows(statement, params: dict | None = None) -> list[Row]:
+    """The rows of a statement of columns (not ORM objects), for a page that only reads them:
+    through the session's connection and transaction, without the ORM's execution layer (about
+    half the cost of ``db.session.execute`` for a dashboard panel's query). Pending changes are
+    not flushed first: never for a statement that must see what this request changed."""
+    return db.session.connection().execute(statement, params or {}).all()

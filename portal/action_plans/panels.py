@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..courses.models import Course, Enrollment
 from ..courses.panels import StatementUser
 from ..courses.services import enrollments_of
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..home.panels import panel
 from ..urls import url_with_ids
 from . import services
@@ -77,4 +77,4 @@ def waiting_for_review(user) -> list:
     version's title and date, its author and course: one query of the columns the panel
     shows (titles, not the plans' whole text), filtered in SQL (the program holds thousands
     of plans)."""
-    return db.session.execute(_waiting_query(user.role), {"user_id": user.id}).all()
+    return read_rows(_waiting_query(user.role), {"user_id": user.id})

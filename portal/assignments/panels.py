@@ -10,7 +10,7 @@ from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
 from ..courses import services as courses
 from ..courses.models import Course
 from ..courses.panels import StatementUser, current_courses
-from ..extensions import db
+from ..extensions import read_rows
 from ..home.panels import panel
 from ..i18n import content, moment_formatter
 from ..urls import url_with_ids
@@ -73,4 +73,4 @@ def waiting(user) -> list:
     """Assignments of every course ``user`` sees with work or extension requests waiting for
     staff (``kind``), how many, and their course's code (rows of columns: the panel only
     shows them): one query."""
-    return db.session.execute(_waiting_query(user.role), {"user_id": user.id}).all()
+    return read_rows(_waiting_query(user.role), {"user_id": user.id})

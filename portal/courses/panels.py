@@ -11,7 +11,7 @@ from sqlalchemy import Date, Row, bindparam, func, select
 
 from .. import dates
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
-from ..extensions import db
+from ..extensions import read_rows
 from ..home.panels import panel
 from ..i18n import content, date_formatter
 from ..urls import url_with_ids
@@ -50,8 +50,8 @@ def current_courses(user) -> list[Row]:
     arrival first, each with its active enrollments (``participants``): one query, once per
     request (several panels show them)."""
     if "dashboard_courses" not in g:
-        g.dashboard_courses = db.session.execute(
-            _current_courses_query(user.role), {"user_id": user.id, "today": dates.today()}).all()
+        g.dashboard_courses = read_rows(
+            _current_courses_query(user.role), {"user_id": user.id, "today": dates.today()})
     return g.dashboard_courses
 
 

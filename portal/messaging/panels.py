@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from ..access import PARTICIPANT
 from ..courses.models import Course
-from ..extensions import db
+from ..extensions import read_rows
 from ..home.panels import panel
 from ..i18n import as_utc, content, date_formatter
 from ..urls import url_with_ids
@@ -33,7 +33,7 @@ def _shown_query():
 
 @panel(order=5, roles=(PARTICIPANT,))
 def announcements(user):
-    rows = db.session.execute(_shown_query(), {"user_id": user.id}).all()
+    rows = read_rows(_shown_query(), {"user_id": user.id})
     if not rows:
         return None
     # The day in the reader's zone (the date pattern looked up once); the page has the time.
