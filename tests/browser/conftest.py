@@ -119,7 +119,9 @@ def page_in(browser, live_server):
         ctx = browser.new_context(locale={"en": "en-GB", "fr": "fr-FR", "es": "es-ES"}[lang],
                                   base_url=live_server.url,
                                   viewport={"width": width, "height": height})
-        ctx.set_default_timeout(15_000)
+        # 30 s: under `make test` the other worker may be running a server test of its own
+        # (three gunicorn workers, 200 sign-ins) on the same two cores.
+        ctx.set_default_timeout(30_000)
         contexts.append(ctx)
         return ctx.new_page()
     yield make
