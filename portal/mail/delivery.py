@@ -81,10 +81,12 @@ def sweep() -> None:
 
 def deliver_due(now: datetime | None = None, *, message_ids: list[str] | None = None,
                 batch: str | None = None, limit: int | None = None) -> Outcome:
-    """Deliver what is due at ``now`` (only ``message_ids`` or ``batch`` when given)."""
-    total = Outcome()
+    """Deliver what is due at ``now`` (only ``message_ids`` or ``batch`` when given). One pass
+    tries each mail once at most: what is due is judged at the pass's start, so a mail that
+    failed and comes due again while the pass goes on waits for the next pass."""
+    total, started = Outcome(), now or utcnow()
     while limit is None or total.delivered + total.retrying + total.failed < limit:
-        rows = _claim(now or utcnow(), message_ids, batch)
+        rows = _claim(started, message_ids, batch)
         if not rows:
             break
         total.add(_send_rows(rows, now or utcnow()))
