@@ -130,7 +130,10 @@ def test_countdown_kept_current_in_the_readers_language(page_in, live_server, lo
     # page loads and what it writes does not depend on how fast the machine is.
     page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=5))
     page.goto("/assignments")
-    page.click("text=Rapport de poste")
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.click("text=Rapport de poste")
+    # assignments.js is deferred: it has set its minute timer once DOMContentLoaded has fired
+    # (the element alone can be there before; a tick run then found no timer to fire).
     countdown = page.locator("[data-countdown]")
     assert countdown.inner_text().startswith("à remettre dans ")
     page.evaluate("""() => { document.querySelector('[data-countdown]').dataset.countdown =
