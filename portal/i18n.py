@@ -244,15 +244,22 @@ def format_day(value: date | str | None, lang: str | None = None) -> str:
             return value
     if value is None:
         return ""
-    lang = lang or _locale()
-    return get_date_format("medium", locale=lang).apply(value, lang)
+    return _medium_day(value.date() if isinstance(value, datetime) else value,
+                       lang or _locale())
+
+
+@lru_cache(maxsize=4096)
+def _medium_day(day: date, lang: str) -> str:
+    """A day in a locale's medium pattern (what Flask-Babel's ``format_date`` writes), each
+    (day, language) written once per process: pages list the same few course and deadline
+    days again and again, and Babel takes longer to write one than the rest of its row."""
+    return get_date_format("medium", locale=lang).apply(day, lang)
 
 
 def date_formatter() -> Callable[[date], str]:
-    """Flask-Babel's ``format_date`` for many dates of one page: the reader's locale and
-    pattern looked up once, then only applied (the same text, ``date`` values only)."""
-    locale = get_locale()
-    return partial(get_date_format("medium", locale=locale).apply, locale=locale)
+    """``format_day`` in the reader's locale for many dates of one page: the locale looked up
+    once (the same text, ``date`` values only)."""
+    return partial(_medium_day, lang=str(get_locale()))
 
 
 def request_translations() -> NullTranslations:

@@ -34,6 +34,22 @@ def test_days_typed_in_plans_are_shown_in_the_readers_locale():
     assert i18n.format_day(None, "en") == ""
 
 
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_a_list_of_days_reads_as_flask_babel_writes_them(lang):
+    """``date_formatter`` (the panels' many dates) and ``format_day`` keep each written day:
+    the same text as Flask-Babel's ``format_date``, in each reader's language, a datetime
+    written as its day. (No database: a bare Flask app with Flask-Babel.)"""
+    from flask import Flask
+    from flask_babel import Babel, force_locale, format_date
+    app = Flask(__name__)
+    Babel(app)
+    days = [date(2026, 1, 30), date(2026, 10, 7), date(2026, 10, 7), date(2027, 2, 28)]
+    with app.test_request_context(), force_locale(lang):
+        day = i18n.date_formatter()
+        assert [day(d) for d in days] == [format_date(d) for d in days]
+        assert day(date(2026, 10, 7)) == i18n.format_day(datetime(2026, 10, 7, 23, 59), lang)
+
+
 @pytest.mark.parametrize("lang, expected", [
     ("en", "Oct 7, 2026, 2:59\u202fPM (Japan Time)"),
     ("fr", "7 oct. 2026, 14:59 (heure : Japon)"),
