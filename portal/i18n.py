@@ -91,7 +91,14 @@ def zone_name(zone: str, lang: str | None = None) -> str:
     México (Ciudad de México)" (CLDR through Babel); UTC stays UTC."""
     if zone == "UTC" or not is_valid_timezone(zone):
         return "UTC"
-    return get_timezone_location(ZoneInfo(zone), locale=lang or _locale())
+    return _zone_location(zone, lang or _locale())
+
+
+@lru_cache(maxsize=1024)
+def _zone_location(zone: str, lang: str) -> str:
+    """CLDR's name of a zone in a language, looked up once per process: every time written on
+    a page names its zone, and Babel takes longer to find the name than to write the time."""
+    return get_timezone_location(ZoneInfo(zone), locale=lang)
 
 
 def timezone_choices(lang: str | None = None, now: datetime | None = None
