@@ -92,11 +92,11 @@ def _begun(value, day, after: bool):
 def phase_of(course, day: date | None = None) -> str:
     """upcoming, pre-arrival, in-japan, post-return or closed on ``day`` (default today)."""
     day = day or today()
-    bounds = {**dates_of(course)._asdict(),
-              "closes_on": closes_on(course.departure, course.report_months)}
     phase = "upcoming"
-    for name, field, after in PHASE_STARTS:
-        if _begun(bounds[field], day, after):
+    for name, field, after in PHASE_STARTS:  # read straight off the course: lists ask it a row
+        value = (closes_on(course.departure, course.report_months) if field == "closes_on"
+                 else getattr(course, field))
+        if _begun(value, day, after):
             phase = name
     return phase
 
