@@ -1,0 +1,41 @@
+"""The portal's Jinja environment (``portal.app.TemplateEnvironment``): each template holds its
+globals as one plain dict copied when it loads, instead of Jinja's chain flattened at every
+render; what the chain was for still holds."""
+from __future__ import annotations
+
+from jinja2 import DictLoader
+
+from portal.app import create_app
+from tests.conftest import _test_config
+
+
+def _app(tmp_path):
+    return create_app(_test_config("sqlite:///" + str(tmp_path / "x.db"), tmp_path / "i"))
+
+
+def test_a_template_holds_every_global_of_the_app_in_one_dict(tmp_path):
+    app = _app(tmp_path)
+    template = app.jinja_env.get_template("base.html")
+    assert type(template.globals) is dict  # copied once, not a chain flattened each render
+    for name in ("url_for", "csrf_token", "may_open", "content", "format_moment", "gettext",
+                 "_", "ngettext", "range", "get_flashed_messages", "nav_links"):
+        assert name in template.globals, name
+    assert template.globals == {**app.jinja_env.globals}
+
+
+def test_a_templates_own_globals_stay_its_own(tmp_path):
+    """Why Jinja chains them: globals given to one template never reach the environment or
+    the other templates."""
+    app = _app(tmp_path)
+    env = app.jinja_env
+    env.loader = DictLoader({"one.txt": "{{ greeting }} {{ range(2)|list }}",
+                             "two.txt": "{{ greeting is defined }}"})
+    with app.test_request_context():
+        one = env.get_template("one.txt", globals={"greeting": "hello"})
+        assert one.render() == "hello [0, 1]"
+        assert "greeting" not in env.globals
+        assert env.get_template("two.txt").render() == "False"
+        # From a string, the same.
+        assert env.from_string("{{ x }}", globals={"x": 3}).render() == "3"
+        assert "x" not in env.globals
+
