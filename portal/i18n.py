@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytz
@@ -25,7 +25,7 @@ from babel.numbers import format_decimal as babel_decimal, format_percent
 from babel.support import NullTranslations
 from babel.units import format_unit
 from flask import g, request, session
-from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel import Babel, Domain, get_domain, get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -269,19 +269,45 @@ def date_formatter() -> Callable[[date], str]:
     return partial(_medium_day, lang=str(get_locale()))
 
 
-def request_translations() -> NullTranslations:
-    """Flask-Babel's ``get_translations()``, kept on its request context with the locale and
-    domain they are for (``force_locale`` and ``refresh`` change those, so the next call looks
-    again): Flask-Babel looks the context up nine times a call, and a page makes dozens."""
-    ctx = g.get("_flask_babel") if g else None
-    if ctx is None:
-        return get_translations()
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, its translations kept on the request's Babel context with
+    the locale they are for (``force_locale`` and ``refresh`` change the locale, so the next
+    call looks again): Flask-Babel looks the context up nine times a lookup, and a page makes
+    dozens, in Python (``gettext``, lazy strings) and in templates (``_``)."""
+
+    def get_translations(self):
+        ctx = g.get("_flask_babel") if g else None
+        if ctx is None:
+            return super().get_translations()
+        translations = _kept(ctx, self)
+        if translations is None:
+            translations = super().get_translations()  # sets the context's locale
+            ctx.kept_translations = (ctx.babel_locale, self, translations)
+        return translations
+
+
+def _kept(ctx, domain):
+    """The translations kept on the context, if they are ``domain``'s in its current locale."""
     kept = getattr(ctx, "kept_translations", None)
-    if (kept is None or kept[0] is not getattr(ctx, "babel_locale", None)
-            or kept[1] is not getattr(ctx, "babel_domain", None)):
-        translations = get_translations()  # sets the context's locale and domain
-        ctx.kept_translations = kept = (ctx.babel_locale, ctx.babel_domain, translations)
-    return kept[2]
+    if kept is not None and kept[0] is getattr(ctx, "babel_locale", None) and kept[1] is domain:
+        return kept[2]
+    return None
+
+
+class PortalBabel(Babel):
+    """Flask-Babel with a ``RequestDomain`` as its default domain."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return RequestDomain(domain=self.domain)
+
+
+def request_translations() -> NullTranslations:
+    """The request's translations (its domain's, in its locale), for the templates' ``_``:
+    read straight off the context once kept there (most calls), else through the domain."""
+    ctx = g.get("_flask_babel") if g else None
+    translations = _kept(ctx, getattr(ctx, "babel_domain", None)) if ctx is not None else None
+    return translations if translations is not None else get_domain().get_translations()
 
 
 def install_template_gettext(jinja_env) -> None:

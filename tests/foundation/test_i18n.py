@@ -158,6 +158,30 @@ def test_templates_translate_in_the_request_language_and_follow_force_locale(app
     assert spanish.startswith("Inicio|") and again.startswith("Accueil|")
 
 
+def test_python_gettext_looks_the_catalog_up_once_a_request_and_follows_force_locale(
+        app, monkeypatch):
+    """``gettext`` and lazy strings in Python share the templates' kept translations
+    (``i18n.RequestDomain``): the catalog is looked up once per request and locale, not once
+    a string, and a forced locale and the way back are both honoured."""
+    from flask import render_template_string
+    from flask_babel import Domain, force_locale, gettext, lazy_gettext, ngettext
+    looked_up = []
+    real = Domain.get_translations
+    monkeypatch.setattr(Domain, "get_translations",
+                        lambda self: looked_up.append(1) or real(self))
+    home = lazy_gettext("Home")
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        french = [gettext("Dashboard"), str(home), ngettext("%(num)d day", "%(num)d days", 3),
+                  render_template_string('{{ _("Dashboard") }}')]
+        assert len(looked_up) == 1
+        with force_locale("es"):
+            spanish = [gettext("Dashboard"), str(home)]
+        again = gettext("Dashboard")
+        assert len(looked_up) == 3  # Spanish once, French again once
+    assert french == ["Tableau de bord", "Accueil", "3 jours", "Tableau de bord"]
+    assert spanish == ["Panel", "Inicio"] and again == "Tableau de bord"
+
+
 def test_moment_formatter_gives_format_moments_text(app, make_user):
     from flask_login import login_user
 
