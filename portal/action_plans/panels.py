@@ -10,7 +10,7 @@ from ..auth.models import User
 from ..courses.models import Course, Enrollment
 from ..courses.panels import StatementUser
 from ..courses.services import enrollments_of
-from ..extensions import db, read_rows
+from ..extensions import read_rows
 from ..home.panels import panel
 from ..urls import url_with_ids
 from . import services
@@ -25,8 +25,7 @@ def my_action_plans(user):
     enrollments = [e for e in enrollments_of(user) if e.is_participating]
     if not enrollments:
         return None
-    plans = {p.enrollment_id: p for p in db.session.execute(_my_plans_query(),
-                                                             {"user_id": user.id})}
+    plans = {p.enrollment_id: p for p in read_rows(_my_plans_query(), {"user_id": user.id})}
     link, states = url_with_ids("action_plans.view", "plan_id"), services.state_labels()
     rows = [(e.course.code, plans.get(e.id)) for e in enrollments]
     return "action_plans/_panel.html", {"rows": [

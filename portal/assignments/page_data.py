@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, defer
 
+from .. import dates
 from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
-from ..extensions import db
+from ..extensions import read_rows
 from ..i18n import localize
 from ..uploads import services as uploads
 from . import files, services
@@ -22,16 +22,17 @@ from .timing import countdown
 @cache
 def _assignments_query():
     """Built once (making a statement costs more than running it): the assignments of a user's
-    courses (not withdrawn), each with the user's submission if any."""
+    courses (not withdrawn), each with the user's submission's state if any, as the columns the
+    pages show (rows, not ORM objects: the dashboard reads them on every visit)."""
     me = bindparam("user_id")
-    return (select(Assignment, Submission).join(Course)
-            .join(Enrollment, Enrollment.course_id == Course.id)
+    return (select(Assignment.id, Assignment.course_id, Assignment.phase, Assignment.title,
+                   Assignment.opens_at, Assignment.due_at, Assignment.cutoff_at,
+                   Assignment.due_months_after_departure, Course.title.label("course_title"),
+                   Course.report_months, Submission.state, Submission.late)
+            .join(Course).join(Enrollment, Enrollment.course_id == Course.id)
             .outerjoin(Submission, (Submission.assignment_id == Assignment.id)
                        & (Submission.user_id == me))
             .where(Enrollment.user_id == me, Enrollment.is_active)
-            # Its course's report months, no query more; the long texts of neither.
-            .options(contains_eager(Assignment.course).options(*Course.without_long_texts()),
-                     defer(Assignment.instructions), defer(Assignment.statement))
             .order_by(Assignment.due_at, Assignment.id))
 
 
@@ -52,16 +53,17 @@ def due_next(user, limit: int = 5) -> list[dict]:
 def _rows(user, now) -> list[dict]:
     rows = []
     # Two queries for all of them: this list is on every participant's dashboard.
-    found = list(db.session.execute(_assignments_query(), {"user_id": user.id}))
-    deadlines = services.deadlines_for([a for a, _ in found], user.id)
-    for assignment, submission in found:
+    found = read_rows(_assignments_query(), {"user_id": user.id})
+    deadlines = services.deadlines_for(found, user.id)
+    for assignment in found:
         # An assignment that is the action plan's report of its month is sent from the plan:
         # listed (work handed in stays reachable), but as that report, never due on its own.
         rows.append({"assignment": assignment, "deadline": deadlines[assignment.id],
-                     "state": submission.state if submission else "missing",
-                     "late": bool(submission and submission.late),
+                     "state": assignment.state or "missing", "late": bool(assignment.late),
                      "open": assignment.opens_at <= now,
-                     "report_month": assignment.plan_report_month})
+                     "report_month": dates.plan_report_month(
+                         assignment.phase, assignment.due_months_after_departure,
+                         assignment.report_months)})
     rows.sort(key=lambda r: r["deadline"].due_at)
     return rows
 

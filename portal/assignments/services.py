@@ -2,18 +2,19 @@
 Services flush; the request commits."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlalchemy.orm import contains_eager
 
 from .. import audit, dates, domain_errors
 from ..courses import notify
 from ..db_types import utcnow
 from ..domain_errors import DomainError
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..i18n import as_utc, localize
 from ..messaging import notices as staff_notices
 from .models import (
@@ -304,18 +305,21 @@ def deadline_for(assignment: Assignment, user_id: int,
 
 @cache
 def _granted_query():
-    """Built once, ids bound when it runs: the participant's dashboard runs it every time."""
-    return (select(Extension).where(
+    """Built once, ids bound when it runs: the participant's dashboard runs it every time. The
+    columns ``_deadline`` reads, latest decided first."""
+    return (select(Extension.assignment_id, Extension.due_at, Extension.cutoff_at).where(
         Extension.assignment_id.in_(bindparam("assignment_ids", expanding=True)),
         Extension.user_id == bindparam("user_id"), Extension.state == GRANTED)
         .order_by(*_LATEST_DECIDED))
 
 
-def deadlines_for(assignments: list[Assignment], user_id: int) -> dict[int, Deadline]:
-    """``deadline_for`` of many assignments at once (one query), by assignment id."""
-    latest: dict[int, Extension] = {}
+def deadlines_for(assignments: Sequence, user_id: int) -> dict[int, Deadline]:
+    """``deadline_for`` of many assignments at once (one query), by assignment id
+    (``assignments``: objects or rows with the assignment's ``id``, ``due_at`` and
+    ``cutoff_at``). Reads what is stored: for pages, not for a request that grants one."""
+    latest: dict[int, Row] = {}
     if assignments:
-        for ext in db.session.scalars(_granted_query(), {
+        for ext in read_rows(_granted_query(), {
                 "assignment_ids": [a.id for a in assignments], "user_id": user_id}):
             latest.setdefault(ext.assignment_id, ext)
     return {a.id: _deadline(a, latest.get(a.id)) for a in assignments}
@@ -332,7 +336,8 @@ def deadlines_of_participants(assignment: Assignment, user_ids: list[int]) -> di
     return {user_id: _deadline(assignment, latest.get(user_id)) for user_id in user_ids}
 
 
-def _deadline(assignment: Assignment, ext: Extension | None) -> Deadline:
+def _deadline(assignment, ext) -> Deadline:
+    """The deadlines an extension (an ``Extension`` or a row of its columns) or none leaves."""
     if ext is None:
         return Deadline(assignment.due_at, assignment.cutoff_at, False)
     return Deadline(ext.due_at or assignment.due_at, ext.cutoff_at, True)

@@ -58,7 +58,12 @@ class Questionnaire(db.Model):
         cascade="all, delete-orphan")
 
     def opening_day(self) -> date:
-        return self.opens_on or self.course.departure
+        return opening_day_of(self.opens_on, self.course.departure)
+
+
+def opening_day_of(opens_on: date | None, departure: date) -> date:
+    """The day a questionnaire opens: its own, or else its course's departure."""
+    return opens_on or departure
 
 
 class Question(db.Model):
