@@ -213,7 +213,7 @@ class SnowballFoldAnalyzer(Analyzer):
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        matches = self._pattern.finditer(value) if tokenize else [_Whole(value)]
+        matches = self._words(value, tokenize)
         pos = None  # as StopFilter(renumber=True): kept words are numbered on
         for index, match in enumerate(matches):
             original = match.group()
@@ -237,6 +237,11 @@ class SnowballFoldAnalyzer(Analyzer):
             for text in self._variants(word):
                 t.text = text
                 yield t
+
+
+    def _words(self, value: str, tokenize: bool):
+        """The value's words, or the whole value as one (``tokenize=False``)."""
+        return self._pattern.finditer(value) if tokenize else [_Whole(value)]
 
 
 class _Whole:

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 TIMING_EXAMPLE = "00:01:02.500 --> 00:01:04.000"
 _ASCII_WHITESPACE = " \t\n\f\r"
-_DIGITS = re.compile(r"[0-9]*")
+# [hours:]minutes:seconds.millis, each unit a whole run of ASCII digits (two, two, three).
+_TIMESTAMP = re.compile(r"([0-9]+):([0-9]{2})(?::([0-9]{2}))?\.([0-9]{3})(?![0-9])")
 
 
 class TrackError(ValueError):
@@ -80,37 +81,20 @@ def has_signature(text: str) -> bool:
 def parse_timestamp(text: str, position: int = 0) -> tuple[int, int] | None:
     """Collect a WebVTT timestamp at ``position``: ``(milliseconds, new position)`` or None.
     Minutes, seconds and milliseconds are required; hours are optional and may have more
-    than two digits."""
-    units_hours = False
-    first = _DIGITS.match(text, position).group()
-    if not first:
+    than two digits (a first unit that is not two digits up to 59 can only be hours)."""
+    found = _TIMESTAMP.match(text, position)
+    if found is None:
         return None
-    position += len(first)
-    if len(first) != 2 or int(first) > 59:
-        units_hours = True
-    if text[position:position + 1] != ":":
-        return None
-    second = _DIGITS.match(text, position + 1).group()
-    position += 1 + len(second)
-    if len(second) != 2:
-        return None
-    if units_hours or text[position:position + 1] == ":":
-        if text[position:position + 1] != ":":
-            return None
-        third = _DIGITS.match(text, position + 1).group()
-        position += 1 + len(third)
-        if len(third) != 2:
-            return None
+    first, second, third, millis = found.groups()
+    if third is not None:
         hours, minutes, seconds = int(first), int(second), int(third)
-    else:
+    elif len(first) == 2 and int(first) <= 59:
         hours, minutes, seconds = 0, int(first), int(second)
-    if text[position:position + 1] != ".":
+    else:
         return None
-    millis = _DIGITS.match(text, position + 1).group()
-    position += 1 + len(millis)
-    if len(millis) != 3 or minutes > 59 or seconds > 59:
+    if minutes > 59 or seconds > 59:
         return None
-    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(millis), position
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(millis), found.end()
 
 
 def parse_timing(line: str) -> tuple[int, int, str] | None:

@@ -97,11 +97,14 @@ def test_cue_text_to_plain_text(text, expected):
 ])
 def test_timestamps(stamp, ms):
     assert webvtt.parse_timestamp(stamp) == (ms, len(stamp))
+    assert webvtt.parse_timestamp("x " + stamp + " -->", 2) == (ms, 2 + len(stamp))
 
 
 @pytest.mark.parametrize("stamp", ["00:01,000", "00:60.000", "00:00:60.000", "0:01.000",
                                    "00:01.0000", "00:01.00", "00:01", "a0:01.000", "",
-                                   "75:00.000"])  # over 59: hours, so seconds are missing
+                                   "75:00.000",  # over 59: hours, so seconds are missing
+                                   "01:234.567", "12:34:567.890", "00:00:5.000", "00:01:.000",
+                                   "00:60:00.000", "٠٠:٠١.٠٠٠"])  # units are ASCII digits
 def test_invalid_timestamps(stamp):
     assert webvtt.parse_timestamp(stamp) is None
 
