@@ -22,3 +22,9 @@ accesslog = None             # the portal writes its own structured request log
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 preload_app = False          # each worker opens its own database pool and search reader
+
+
+def post_worker_init(worker):
+    """The worker has loaded the app: ready it (portal.app.prepare_worker)."""
+    from portal.app import prepare_worker
+    prepare_worker(worker.wsgi)
