@@ -10,13 +10,16 @@ index on disk), signs in 20 participants of the current courses and asks, in tur
 of the participant's mix (the same paths as bench/load.py: its searches, materials, subtitles,
 assignments), through Flask's test client: no server, no network, no other users. The clock is
 ``time.process_time`` of this process (PostgreSQL's own CPU is not in it). Prints p50 / p95 /
-mean per page; ``--profile PAGE`` prints where that page's CPU goes (cProfile). It answers
+mean per page, and the garbage collector's share (collections and CPU per generation); the
+app is readied as a gunicorn worker readies it (``portal.app.prepare_worker``) unless
+``--unprepared``. ``--profile PAGE`` prints where that page's CPU goes (cProfile). It answers
 "which page costs what, and why" where bench/load.py answers "how does the whole mix behave".
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import logging
 import os
 import pstats
@@ -73,6 +76,29 @@ def path_of(page: str, cat, email: str, rng: random.Random) -> str:
     return load.library_path(page, cat, rng)
 
 
+class Collections:
+    """The garbage collector's work while recording: collections and CPU per generation."""
+
+    def __init__(self) -> None:
+        self.recording = False
+        self.count, self.spent, self._started = [0, 0, 0], [0.0, 0.0, 0.0], 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        elif self.recording:
+            self.count[info["generation"]] += 1
+            self.spent[info["generation"]] += time.process_time() - self._started
+
+    def report(self, requests: int) -> str:
+        each = zip(self.count, self.spent, strict=True)
+        return "garbage collector over %d requests: %s; %.2f ms a request" % (
+            requests, ", ".join("generation %d: %d collections, %.0f ms" % (n, c, s * 1000)
+                                for n, (c, s) in enumerate(each)),
+            sum(self.spent) * 1000 / max(requests, 1))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", required=True, help="the folder bench/load.py --keep left")
@@ -82,11 +108,17 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=80)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--profile", choices=PAGES)
+    parser.add_argument("--unprepared", action="store_true",
+                        help="skip what a gunicorn worker does once it has loaded the app")
     args = parser.parse_args(argv)
     url = args.database if "://" in args.database else "%s/%s" % (args.server, args.database)
     import load
     import loaddata
     app = make_app(args.folder, url)
+    if not args.unprepared:
+        from portal.app import prepare_worker
+        prepare_worker(app)
+    collector = Collections()
     cat = load.read_catalogue(url, 5)
     rng = random.Random(3)
     people = rng.sample([e for e in cat.participants if cat.assignments.get(e)], 20)
@@ -101,6 +133,7 @@ def main(argv=None) -> None:
             measured = n >= args.warmup
             if profiler and measured:
                 profiler.enable()
+            collector.recording = measured
             started = time.process_time()
             response = client.get(path)
             spent = (time.process_time() - started) * 1000
@@ -117,6 +150,7 @@ def main(argv=None) -> None:
         print("| %s | %.2f | %.2f | %.2f |" % (page, statistics.median(values),
                                                statistics.quantiles(values, n=20)[18],
                                                statistics.mean(values)))
+    print(collector.report(sum(len(v) for v in times.values())))
     if profiler:
         pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
             int(os.environ.get("BENCH_TOP", "40")))

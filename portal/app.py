@@ -128,11 +128,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 def prepare_worker(app: Flask) -> None:
     """Ready a serving process once it has loaded the app (gunicorn's ``post_worker_init``):
-    open what its first search would open, then move every object alive so far (code,
-    templates, catalogs, the search index's state) out of the garbage collector's sight with
-    ``gc.freeze()``. They live as long as the process, and a full collection otherwise walks
-    them all again: 180-200 ms each here, every hundred requests or so, while the worker's
-    threads wait. Objects made later are collected as before (docs/PERFORMANCE.md)."""
+    open the search index now rather than in its first search, then move every object alive
+    so far (code, templates, catalogs, the index's state: ~180,000) out of the garbage
+    collector's sight with ``gc.freeze()``. They live as long as the process; a full
+    collection otherwise walks them all again, stopping every thread of the worker for
+    ~200 ms on a slow machine. Objects made later are collected as before
+    (docs/PERFORMANCE.md, "Tenth pass")."""
     index = getattr(app, "extensions", {}).get("search_index")
     if index is not None:
         index.searcher.state()
