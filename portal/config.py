@@ -289,7 +289,10 @@ def _flask_settings(conf) -> dict:
     """Fixed settings, and those that follow from the table's."""
     secure = _production(conf)
     return {
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A database server's connection can drop (a restart, a failover): each is checked
+        # before use. A SQLite file's cannot: no check, one statement less a request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": not conf["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")},
         "MAX_FORM_MEMORY_SIZE": 2 * MiB,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -120,19 +120,29 @@ class Material(db.Model):
 
     @property
     def is_audio(self) -> bool:
-        """A recording without pictures (a talk sent as mp3): played with an audio player and
-        called "Audio", though filed with the videos."""
         original = self.file(ORIGINAL)
-        return (self.kind == MaterialKind.VIDEO and original is not None
-                and original.content_type.split(";")[0].strip().lower().startswith("audio/"))
+        return is_audio_recording(self.kind,
+                                  original.content_type if original is not None else None)
 
     @property
     def coming_soon(self) -> bool:
-        # By role alone: the stored files themselves need not be loaded (result cards).
-        return not any(f.role in (ORIGINAL, DOCUMENT) for f in self.files)
+        return is_coming_soon(f.role for f in self.files)
 
     def __repr__(self) -> str:
         return "<Material %s>" % self.slug
+
+
+def is_audio_recording(kind: str, original_type: str | None) -> bool:
+    """A recording without pictures (a talk sent as mp3): played with an audio player and
+    called "Audio", though filed with the videos. ``original_type``: the content type of the
+    material's original file, if it has one."""
+    return (kind == MaterialKind.VIDEO and original_type is not None
+            and original_type.split(";")[0].strip().lower().startswith("audio/"))
+
+
+def is_coming_soon(roles) -> bool:
+    """Nothing to play or read yet, told by the roles of the material's files alone."""
+    return not any(role in (ORIGINAL, DOCUMENT) for role in roles)
 
 
 class MaterialFile(db.Model):

@@ -9,15 +9,16 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import get_locale
+from sqlalchemy import Row
 from werkzeug.datastructures import MultiDict
 
 from media_index.searcher import SearchResult
 from media_index.view import Allowed
 
 from ..i18n import localize
-from .models import DOCUMENT, Material
+from .models import DOCUMENT
 from .permissions import allowed_for
-from .services import materials_in_order
+from .services import Card, materials_in_order
 
 MAX_PER_PAGE = 50
 # Pages past the last one answer where the results end; a page number above this is absurd
@@ -29,8 +30,9 @@ _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|–|\.\.)\s*(\d{4})?\s*$")
 
 @dataclass
 class Found:
-    """One hit with its material and links."""
-    material: Material
+    """One hit with its material (a ``services.Card``; for the API, a row of its slug, title
+    and ``allow_download``) and links."""
+    material: Card | Row
     snippet: str
     moments: list[dict]
     url: str
@@ -96,7 +98,7 @@ def moment_url(material_url: str, start_ms: int) -> str:
     return "%s?t=%d#t=%d" % (material_url, second, second)
 
 
-def page_url(material: Material, material_url: str, page: int) -> str:
+def page_url(material: Card, material_url: str, page: int) -> str:
     """A page of a document: the document at that page (``#page=N``, which PDF viewers
     follow) for a material whose downloads are on, else the material's page."""
     if not material.allow_download:

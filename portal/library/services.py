@@ -8,27 +8,36 @@ import io
 import ipaddress
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import IO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from media_index.transcripts import Subtitles, TranscriptError, cue_rows, read_subtitles
 
 from .. import audit, dates
 from ..db_types import utcnow
 from ..domain_errors import DomainError
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..i18n import CONTENT_LANGUAGES
 from ..storage import get_storage
 from ..text import Decoded, decode_text
 from ..uploads.models import StoredFile
 from ..uploads.services import new_key
-from .models import Material, MaterialFile, MaterialView, SubtitleTrack
+from .models import (
+    ORIGINAL,
+    Material,
+    MaterialFile,
+    MaterialView,
+    SubtitleTrack,
+    is_audio_recording,
+    is_coming_soon,
+)
 from .permissions import may_view
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -55,33 +64,73 @@ def visible_material(user, slug: str) -> Material | None:
     return material if may_view(user, material) else None
 
 
-def materials_in_order(slugs: list[str], details: bool = True) -> list[Material]:
+@dataclass(frozen=True)
+class Card:
+    """What a result card shows of a material (``templates/library/_card.html``): read as
+    columns, three queries for a page of results, no ORM objects. ``subtitles``: rows of
+    ``lang`` and ``automatic``, by language."""
+    slug: str
+    kind: str
+    title: dict
+    year: int | None
+    duration_s: int | None
+    audio_language: str | None
+    visibility: str
+    allow_download: bool
+    view_count: int
+    subtitles: tuple
+    is_audio: bool
+    coming_soon: bool
+
+
+@cache
+def _card_queries():
+    """Built once: the materials' columns, their files' roles (with the original's content
+    type: "Audio" on a card is read from it) and their subtitle languages."""
+    ids = bindparam("ids", expanding=True)
+    return (select(Material.id, Material.slug, Material.kind, Material.title, Material.year,
+                   Material.duration_s, Material.audio_language, Material.visibility,
+                   Material.allow_download, Material.view_count)
+            .where(Material.slug.in_(bindparam("slugs", expanding=True))),
+            select(MaterialFile.material_id, MaterialFile.role, StoredFile.content_type)
+            .outerjoin(StoredFile, StoredFile.id == MaterialFile.file_id)
+            .where(MaterialFile.material_id.in_(ids)),
+            select(SubtitleTrack.material_id, SubtitleTrack.lang, SubtitleTrack.automatic)
+            .where(SubtitleTrack.material_id.in_(ids)).order_by(SubtitleTrack.lang))
+
+
+@cache
+def _titles_query():
+    return (select(Material.slug, Material.title, Material.allow_download)
+            .where(Material.slug.in_(bindparam("slugs", expanding=True))))
+
+
+def materials_in_order(slugs: list[str], details: bool = True) -> list:
     """Materials for index hits, in the hits' order (hits for deleted rows are dropped).
-    ``details``: also their files' roles and content types and their subtitle languages
-    (result cards, in a fixed number of queries); the API needs only the titles, in one
-    query."""
+    ``details``: each a ``Card`` (result cards); else rows of what the API shows (``slug``,
+    ``title``, ``allow_download``), in one query."""
     if not slugs:
         return []
-    if details:  # cards: the columns they show, subtitle languages and file roles, no more
-        options = (load_only(Material.slug, Material.kind, Material.title, Material.year,
-                             Material.duration_s, Material.audio_language,
-                             Material.visibility, Material.state, Material.allow_download),
-                   selectinload(Material.subtitles).options(
-                       load_only(SubtitleTrack.material_id, SubtitleTrack.lang,
-                                 SubtitleTrack.automatic),
-                       lazyload(SubtitleTrack.file)),
-                   selectinload(Material.files).options(
-                       load_only(MaterialFile.material_id, MaterialFile.role,
-                                 MaterialFile.file_id),
-                       # "Audio" on a card is read from the original's content type.
-                       selectinload(MaterialFile.file).options(
-                           load_only(StoredFile.id, StoredFile.content_type))))
-    else:
-        options = (load_only(Material.slug, Material.title, Material.allow_download),
-                   lazyload(Material.files),
-                   lazyload(Material.subtitles))  # never touched: never loaded
-    found = {m.slug: m for m in db.session.execute(
-        select(Material).where(Material.slug.in_(slugs)).options(*options)).scalars()}
+    if not details:
+        found = {r.slug: r for r in read_rows(_titles_query(), {"slugs": slugs})}
+        return [found[s] for s in slugs if s in found]
+    materials, files_query, tracks_query = _card_queries()
+    rows = read_rows(materials, {"slugs": slugs})
+    ids = {"ids": [r.id for r in rows]}
+    files: dict[int, list] = {r.id: [] for r in rows}
+    tracks: dict[int, list] = {r.id: [] for r in rows}
+    if rows:
+        for f in read_rows(files_query, ids):
+            files[f.material_id].append(f)
+        for t in read_rows(tracks_query, ids):
+            tracks[t.material_id].append(t)
+    found = {}
+    for r in rows:
+        original = next((f.content_type for f in files[r.id] if f.role == ORIGINAL), None)
+        found[r.slug] = Card(
+            r.slug, r.kind, r.title, r.year, r.duration_s, r.audio_language, r.visibility,
+            r.allow_download, r.view_count, tuple(tracks[r.id]),
+            is_audio_recording(r.kind, original), is_coming_soon(f.role for f in files[r.id]))
     return [found[s] for s in slugs if s in found]
 
 

@@ -122,6 +122,15 @@ def test_defaults_are_typed_and_computed_from_the_instance(tmp_path):
     assert load_config(tmp_path, {"REDIS_URL": ""})["REDIS_URL"] is None  # empty is unset
 
 
+def test_connections_are_checked_before_use_only_where_they_can_drop(tmp_path):
+    """A server's connection can drop (restart, failover); a SQLite file's cannot, and the
+    check would be one statement more on every request."""
+    embedded = load_config(tmp_path, {})
+    server = load_config(tmp_path, {"DATABASE_URL": "postgresql+psycopg://u:p@db/portal"})
+    assert embedded["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False}
+    assert server["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+
+
 @pytest.mark.parametrize("env,text,expected", [
     ("UPLOAD_PART_SIZE", "five megs", "a size in bytes, or with a unit"),
     ("UPLOAD_PART_SIZE", "1MiB", "at least 5 MiB, the S3 minimum"),

@@ -3,7 +3,7 @@
 a time."""
 import io
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from portal import jobs
 from portal.extensions import db
@@ -49,3 +49,24 @@ def test_cards_read_their_files_in_as_many_queries_for_one_card_as_for_five(app,
              for slug in ("solo-talk", "harbour-0", "harbour-1")}
     assert "Audio" in cards["solo-talk"] and "Audio" in cards["harbour-1"]
     assert "Audio" not in cards["harbour-0"] and "Video" in cards["harbour-0"]
+
+
+def test_library_home_reads_as_many_queries_for_one_card_as_for_five(app, client, lib):
+    """The "Most viewed" list keeps the cards whose materials were viewed: their view counts
+    come with the cards, not one query a card."""
+    def viewed():
+        with app.app_context():
+            db.session.execute(update(Material).values(view_count=3))
+            db.session.commit()
+
+    _recording(app, lib, "viewed-0", "video/mp4")
+    viewed()
+    one, html_one = _statements(app, client, "/library/")
+    for n in range(1, 5):
+        _recording(app, lib, "viewed-%d" % n, "video/mp4")
+    viewed()
+    five, html_five = _statements(app, client, "/library/")
+    assert "Most viewed" in html_one
+    assert html_one.count('class="library-card"') == 2    # newest, most viewed
+    assert html_five.count('class="library-card"') == 10
+    assert five == one
