@@ -111,27 +111,34 @@ def materials_in_order(slugs: list[str], details: bool = True) -> list:
     ``title``, ``allow_download``), in one query."""
     if not slugs:
         return []
-    if not details:
-        found = {r.slug: r for r in read_rows(_titles_query(), {"slugs": slugs})}
-        return [found[s] for s in slugs if s in found]
+    found = _cards(slugs) if details else {
+        r.slug: r for r in read_rows(_titles_query(), {"slugs": slugs})}
+    return [found[s] for s in slugs if s in found]
+
+
+def _cards(slugs: list[str]) -> dict[str, Card]:
     materials, files_query, tracks_query = _card_queries()
     rows = read_rows(materials, {"slugs": slugs})
-    ids = {"ids": [r.id for r in rows]}
-    files: dict[int, list] = {r.id: [] for r in rows}
-    tracks: dict[int, list] = {r.id: [] for r in rows}
-    if rows:
-        for f in read_rows(files_query, ids):
-            files[f.material_id].append(f)
-        for t in read_rows(tracks_query, ids):
-            tracks[t.material_id].append(t)
-    found = {}
-    for r in rows:
-        original = next((f.content_type for f in files[r.id] if f.role == ORIGINAL), None)
-        found[r.slug] = Card(
-            r.slug, r.kind, r.title, r.year, r.duration_s, r.audio_language, r.visibility,
-            r.allow_download, r.view_count, tuple(tracks[r.id]),
-            is_audio_recording(r.kind, original), is_coming_soon(f.role for f in files[r.id]))
-    return [found[s] for s in slugs if s in found]
+    files, tracks = _by_material(files_query, rows), _by_material(tracks_query, rows)
+    return {r.slug: _card(r, files[r.id], tracks[r.id]) for r in rows}
+
+
+def _by_material(query, materials: list) -> dict[int, list]:
+    """The rows of ``query`` (its ``material_id`` first) for each of these materials."""
+    found: dict[int, list] = {m.id: [] for m in materials}
+    if found:
+        for row in read_rows(query, {"ids": list(found)}):
+            found[row.material_id].append(row)
+    return found
+
+
+def _card(material, files: list, tracks: list) -> Card:
+    original = next((f.content_type for f in files if f.role == ORIGINAL), None)
+    return Card(material.slug, material.kind, material.title, material.year,
+                material.duration_s, material.audio_language, material.visibility,
+                material.allow_download, material.view_count, tuple(tracks),
+                is_audio_recording(material.kind, original),
+                is_coming_soon(f.role for f in files))
 
 
 def store_file(stream: IO[bytes], name: str, content_type: str, uploader_id: int | None,
