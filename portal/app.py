@@ -101,7 +101,7 @@ def create_app(config: dict | None = None) -> Flask:
     # The origin browsers reach directly (presigned S3 URLs), allowed by the CSP.
     app.config["STORAGE_BROWSER_ORIGIN"] = app.extensions["storage"].browser_origin
 
-    app.register_blueprint(home.bp)
+    home.init_app(app)
     app.register_blueprint(health.bp)
     for domain in DOMAINS:
         domain.init_app(app)  # its blueprints, header links, dashboard panels and commands

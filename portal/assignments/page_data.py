@@ -1,11 +1,14 @@
 """What the participant's pages show (data for the thin views, not views), gathered in one place."""
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased
 
 from .. import dates
 from ..courses.models import Course, Enrollment
@@ -15,7 +18,7 @@ from ..i18n import localize
 from ..uploads import services as uploads
 from . import files, services
 from .forms import ExtensionRequestForm
-from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment, Submission
+from .models import ACCEPTED, DRAFT, RETURNED, SUBMITTED, Assignment, Extension, Submission
 from .timing import countdown
 
 
@@ -23,17 +26,27 @@ from .timing import countdown
 def _assignments_query():
     """Built once (making a statement costs more than running it): the assignments of a user's
     courses (not withdrawn), each with the user's submission's state if any, as the columns the
-    pages show (rows, not ORM objects: the dashboard reads them on every visit)."""
-    me = bindparam("user_id")
+    pages show (rows, not ORM objects: the dashboard reads them on every visit), and the dates
+    of the user's extension that holds, if any."""
+    me, granted = bindparam("user_id"), aliased(Extension, name="granted")
     return (select(Assignment.id, Assignment.course_id, Assignment.phase, Assignment.title,
                    Assignment.opens_at, Assignment.due_at, Assignment.cutoff_at,
                    Assignment.due_months_after_departure, Course.title.label("course_title"),
-                   Course.report_months, Submission.state, Submission.late)
+                   Course.report_months, Submission.state, Submission.late,
+                   granted.id.label("extension_id"), granted.due_at.label("extension_due_at"),
+                   granted.cutoff_at.label("extension_cutoff_at"))
             .join(Course).join(Enrollment, Enrollment.course_id == Course.id)
             .outerjoin(Submission, (Submission.assignment_id == Assignment.id)
                        & (Submission.user_id == me))
+            .outerjoin(granted, granted.id == services.latest_granted(Assignment.id, me))
             .where(Enrollment.user_id == me, Enrollment.is_active)
             .order_by(Assignment.due_at, Assignment.id))
+
+
+class _Granted(NamedTuple):
+    """The dates of an extension, as ``services.deadline_with`` reads them."""
+    due_at: datetime | None
+    cutoff_at: datetime | None
 
 
 def my_assignments(user) -> list[dict]:
@@ -52,13 +65,14 @@ def due_next(user, limit: int = 5) -> list[dict]:
 
 def _rows(user, now) -> list[dict]:
     rows = []
-    # Two queries for all of them: this list is on every participant's dashboard.
-    found = read_rows(_assignments_query(), {"user_id": user.id})
-    deadlines = services.deadlines_for(found, user.id)
-    for assignment in found:
+    # One query for all of them: this list is on every participant's dashboard.
+    for assignment in read_rows(_assignments_query(), {"user_id": user.id}):
+        granted = None if assignment.extension_id is None else _Granted(
+            assignment.extension_due_at, assignment.extension_cutoff_at)
         # An assignment that is the action plan's report of its month is sent from the plan:
         # listed (work handed in stays reachable), but as that report, never due on its own.
-        rows.append({"assignment": assignment, "deadline": deadlines[assignment.id],
+        rows.append({"assignment": assignment,
+                     "deadline": services.deadline_with(assignment, granted),
                      "state": assignment.state or "missing", "late": bool(assignment.late),
                      "open": assignment.opens_at <= now,
                      "report_month": dates.plan_report_month(

@@ -300,13 +300,22 @@ def deadline_for(assignment: Assignment, user_id: int,
     """The participant's deadlines: the assignment's, or those of their latest extension
     (``extensions``: when the caller has them already)."""
     extensions = extensions or participant_extensions(assignment, user_id)
-    return _deadline(assignment, extensions.granted)
+    return deadline_with(assignment, extensions.granted)
+
+
+def latest_granted(assignment_id, user_id):
+    """The id of the extension whose dates hold for ``user_id`` on an assignment, as a scalar
+    subquery (each argument a column or a bound parameter): for a query that reads the
+    assignments and their deadlines at once."""
+    return (select(Extension.id).where(Extension.assignment_id == assignment_id,
+                                       Extension.user_id == user_id, Extension.state == GRANTED)
+            .order_by(*_LATEST_DECIDED).limit(1).scalar_subquery())
 
 
 @cache
 def _granted_query():
     """Built once, ids bound when it runs: the participant's dashboard runs it every time. The
-    columns ``_deadline`` reads, latest decided first."""
+    columns ``deadline_with`` reads, latest decided first."""
     return (select(Extension.assignment_id, Extension.due_at, Extension.cutoff_at).where(
         Extension.assignment_id.in_(bindparam("assignment_ids", expanding=True)),
         Extension.user_id == bindparam("user_id"), Extension.state == GRANTED)
@@ -322,7 +331,7 @@ def deadlines_for(assignments: Sequence, user_id: int) -> dict[int, Deadline]:
         for ext in read_rows(_granted_query(), {
                 "assignment_ids": [a.id for a in assignments], "user_id": user_id}):
             latest.setdefault(ext.assignment_id, ext)
-    return {a.id: _deadline(a, latest.get(a.id)) for a in assignments}
+    return {a.id: deadline_with(a, latest.get(a.id)) for a in assignments}
 
 
 def deadlines_of_participants(assignment: Assignment, user_ids: list[int]) -> dict[int, Deadline]:
@@ -333,11 +342,12 @@ def deadlines_of_participants(assignment: Assignment, user_ids: list[int]) -> di
             Extension.state == GRANTED)
             .order_by(*_LATEST_DECIDED)):
         latest.setdefault(ext.user_id, ext)
-    return {user_id: _deadline(assignment, latest.get(user_id)) for user_id in user_ids}
+    return {user_id: deadline_with(assignment, latest.get(user_id)) for user_id in user_ids}
 
 
-def _deadline(assignment, ext) -> Deadline:
-    """The deadlines an extension (an ``Extension`` or a row of its columns) or none leaves."""
+def deadline_with(assignment, ext) -> Deadline:
+    """The deadlines an extension (an ``Extension``, or anything with its ``due_at`` and
+    ``cutoff_at``) or none leaves."""
     if ext is None:
         return Deadline(assignment.due_at, assignment.cutoff_at, False)
     return Deadline(ext.due_at or assignment.due_at, ext.cutoff_at, True)

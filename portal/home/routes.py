@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..i18n import LANGUAGES
+from ..navigation import nav_link
 from ..security import safe_next
 from . import panels
 
 bp = Blueprint("home", __name__)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    nav_link("home.dashboard", _l("Dashboard"), order=0)  # first, for anyone signed in
 
 
 @bp.route("/")
