@@ -8,7 +8,9 @@ the whole path (session, access checks, queries, templates, headers, request log
 else: no server, no network. The clock is ``time.process_time`` (this process's CPU), after a
 warm-up. Prints p50/p95 per page and each dashboard's ratio to the home page (issue 14 targets:
 participant <= 2x, instructor and coordinator <= 3x). ``--profile PAGE`` prints where the CPU
-of that page goes (cProfile, top 30 by cumulative time)."""
+of that page goes (cProfile, top 30 by cumulative time). ``--pieces`` splits the participant's
+dashboard: the home page anonymous and signed in, the dashboard with no panel, the whole
+dashboard (what being signed in costs, what the panels cost)."""
 from __future__ import annotations
 
 import argparse
@@ -101,15 +103,43 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--profile", choices=[name for name, _, _ in PAGES])
+    parser.add_argument("--pieces", action="store_true",
+                        help="what the participant's dashboard is made of")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="portal-bench-dashboards-") as folder:
         app = make_app(folder)
         clients = {name: (signed_in(app, local), path) for name, local, path in PAGES}
+        if args.pieces:
+            pieces(clients, args.requests, args.warmup)
+            return
         if args.profile:
             measure(clients, 0, args.warmup)
             profile(*clients[args.profile], args.requests)
             return
         report(measure(clients, args.requests, args.warmup), args.requests)
+
+
+def pieces(clients: dict, requests: int, warmup: int) -> None:
+    """The participant's dashboard taken apart: each piece measured in turn with the others."""
+    from portal.home import panels
+    participant = clients["participant"][0]
+    shown = {"home": clients["home"], "home, signed in": (participant, "/"),
+             "dashboard": (participant, "/dashboard")}
+    results = measure(shown, requests, warmup)
+    registered = list(panels._PANELS)
+    panels._PANELS[:] = []   # the dashboard's page with no panel at all
+    try:
+        results["dashboard, no panel"] = measure(
+            {"dashboard, no panel": (participant, "/dashboard")}, requests, warmup
+        )["dashboard, no panel"]
+    finally:
+        panels._PANELS[:] = registered
+    home = statistics.median(results["home"])
+    print("| participant's dashboard, piece by piece | p50 ms | p50 / home |")
+    print("|---|---:|---:|")
+    for name in ("home", "home, signed in", "dashboard, no panel", "dashboard"):
+        print("| %s | %.2f | %.2fx |" % (name, statistics.median(results[name]),
+                                        statistics.median(results[name]) / home))
 
 
 def report(results: dict[str, list[float]], requests: int) -> None:
