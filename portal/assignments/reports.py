@@ -3,6 +3,7 @@ completion by country as a server-rendered SVG chart."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -78,6 +79,27 @@ def _submissions(assignments: list[Assignment], people: list[User]) -> dict:
         Submission.assignment_id.in_([a.id for a in assignments]),
         Submission.user_id.in_([p.id for p in people])))
     return {(s.user_id, s.assignment_id): s for s in found}
+
+
+def matrix_rows(m: Matrix, state_labels: dict, review_url: Callable[[int], str]) -> list[tuple]:
+    """The matrix for its page, made in one pass (a course's page has hundreds of cells): per
+    person their name, their country's name and a cell per assignment (state, the link to the
+    work handed in or "", the state's label, late), each state's label and each country's name
+    looked up once, not once a cell or a row."""
+    labels = {state: str(label) for state, label in state_labels.items()}
+    names: dict[str | None, str] = {}
+    rows = []
+    for person in m.people:
+        if person.country not in names:
+            names[person.country] = country_name(person.country)
+        cells = []
+        for a in m.assignments:
+            s = m.cells.get((person.id, a.id))
+            cells.append(("missing", "", labels["missing"], False) if s is None else (
+                s.state, review_url(s.id) if s.submitted_at else "", labels[s.state],
+                bool(s.late)))
+        rows.append((person.name, names[person.country], cells))
+    return rows
 
 
 def matrix_sheet(m: Matrix, titles: list[str], state_labels: dict, headers: list[str]) -> Sheet:

@@ -18,11 +18,12 @@ from .. import exports, jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain, field_errors
 from ..extensions import db
-from ..i18n import is_country, localize
+from ..i18n import is_country, localize, moment_formatter
 from ..protect.web import prefill
 from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused
 from ..uploads.messages import message as upload_message
+from ..urls import url_with_ids
 from . import access, deadline_extensions, files, notify, reports, services
 from .forms import (
     STATE_LABELS,
@@ -145,10 +146,13 @@ def queue(course_id: int):
     filters = _filters(course.id)
     if "state" not in request.args:
         filters["state"] = "submitted"  # what waits for review
+    # The rows' links and times: the path built and the reader's zone looked up once a page.
     return render_template("assignments/queue.html", course=course, filters=filters,
                            submissions=reports.queue(course.id, **filters),
                            assignments=services.assignments_of_course(course.id),
                            countries=reports.countries(course.id),
+                           review_url=url_with_ids("assignments.review", "submission_id"),
+                           submitted=moment_formatter(),
                            STATE_LABELS=STATE_LABELS, STATES=STATES)
 
 
@@ -325,8 +329,10 @@ def matrix(course_id: int):
     course = access.course_for_staff(course_id, current_user)
     country = _country_arg()
     m = reports.matrix(course.id, country)
-    return render_template("assignments/matrix.html", course=course, m=m, country=country,
-                           bars=reports.completion_by_country(m), STATE_LABELS=STATE_LABELS)
+    rows = reports.matrix_rows(m, STATE_LABELS,
+                               url_with_ids("assignments.review", "submission_id"))
+    return render_template("assignments/matrix.html", course=course, m=m, rows=rows,
+                           country=country, bars=reports.completion_by_country(m))
 
 
 @bp.route("/assignments/course/<int:course_id>/matrix.xlsx", defaults={"fmt": "xlsx"})

@@ -169,6 +169,34 @@ def test_grant_directly_and_refuse(app, world, signed_in, mailbox):
     assert r.status_code == 400  # not a participant of this course
 
 
+def test_matrix_cells_link_the_work_handed_in_and_mark_it_late(app, world, signed_in):
+    """Each cell: its state as a class and a label in the reader's language, a link to the
+    review for work handed in (none for a draft or nothing), the late mark; each row its
+    person's country."""
+    hand_in(signed_in(world.alice), world)
+    sid = the_submission(app, world.alice)[0]
+    with app.app_context():
+        db.session.get(Submission, sid).late = True
+        db.session.commit()
+    html = signed_in(world.coordinator).get(
+        "/assignments/course/%d/matrix" % world.course_id).get_data(as_text=True)
+    alice, bob = (re.search(r'<tr><th scope="row">%s</th>(.*?)</tr>' % name, html, re.S).group(1)
+                  for name in ("Aminata Diallo", "Carlos Mendoza"))
+    assert '<td>Senegal</td>' in alice and '<td>Bolivia</td>' in bob
+    assert re.search(r'<td class="cell state-submitted"><a href="/assignments/submissions/%d/'
+                     r'review">Submitted</a> <span class="state-late">Late</span></td>' % sid,
+                     alice)
+    assert '<td class="cell state-missing">Not started</td>' in bob
+    assert "<a " not in bob and "state-late" not in bob
+    with app.app_context():  # back to a draft: no link any more
+        submission = db.session.get(Submission, sid)
+        submission.state, submission.submitted_at, submission.late = "draft", None, False
+        db.session.commit()
+    html = signed_in(world.coordinator).get(
+        "/assignments/course/%d/matrix" % world.course_id).get_data(as_text=True)
+    assert '<td class="cell state-draft">Draft</td>' in html
+
+
 def test_matrix_country_filter_and_csv(app, world, signed_in):
     hand_in(signed_in(world.alice), world)
     coordinator = signed_in(world.coordinator)
