@@ -1,9 +1,12 @@
 """The portal's Jinja environment (``portal.app.TemplateEnvironment``): each template holds its
 globals as one plain dict copied when it loads, instead of Jinja's chain flattened at every
-render; what the chain was for still holds."""
+render; what the chain was for still holds. ``row.name`` on a plain dict reads the key without
+Jinja's raised and caught ``AttributeError``, with Jinja's answers."""
 from __future__ import annotations
 
-from jinja2 import DictLoader
+from collections import OrderedDict
+
+from jinja2 import DictLoader, Environment, Undefined
 
 from portal.app import create_app
 from tests.conftest import _test_config
@@ -39,3 +42,21 @@ def test_a_templates_own_globals_stay_its_own(tmp_path):
         assert env.from_string("{{ x }}", globals={"x": 3}).render() == "3"
         assert "x" not in env.globals
 
+
+
+def test_a_dicts_keys_read_with_a_dot_give_what_jinja_gives(tmp_path):
+    """Attribute first, then key, as Jinja reads them: a key named like one of ``dict``'s
+    methods still gives the method; a missing key is undefined; dicts of other types and
+    other objects go Jinja's own way."""
+    env = _app(tmp_path).jinja_env
+    plain = Environment(autoescape=True)
+    rows = {"href": "/x?a=1&b=2", "items": "a key", "count": 3}
+    template = ("{{ r.href }}|{{ r.count }}|{{ r.items() | list | length }}|"
+                "{{ r.missing is defined }}|{{ r.get('href') }}|{{ o.href }}|{{ o.move_to_end is "
+                "defined }}|{{ s.upper() }}")
+    values = {"r": rows, "o": OrderedDict(href="/o"), "s": "text"}
+    assert env.from_string(template).render(values) == plain.from_string(template).render(
+        values) == "/x?a=1&amp;b=2|3|3|False|/x?a=1&amp;b=2|/o|True|TEXT"
+    assert isinstance(env.getattr(rows, "missing"), Undefined)
+    assert env.getattr(rows, "items") == rows.items  # the method, not the key
+    assert env.getattr(rows, "href") == "/x?a=1&b=2"
