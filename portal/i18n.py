@@ -27,6 +27,7 @@ from babel.units import format_unit
 from flask import g, request, session
 from flask_babel import Babel, Domain, get_domain, get_locale, get_timezone
 from flask_login import current_user
+from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 LANGUAGES = ("en", "fr", "es")
@@ -313,13 +314,27 @@ def request_translations() -> NullTranslations:
 def install_template_gettext(jinja_env) -> None:
     """The templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext``:
     Flask-Babel's own installation (Jinja's newstyle wrappers do the escaping and the
-    %-formatting) with the translations looked up through ``request_translations``."""
+    %-formatting) with the translations looked up through ``request_translations``; ``_``
+    and ``gettext`` are one function doing what Jinja's wrapper does (a page calls ``_``
+    dozens of times, and Jinja's ``_`` goes through three calls, each checked for the
+    context it wants)."""
     jinja_env.install_gettext_callables(
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
+    jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """Jinja's newstyle ``gettext``: the translation, marked safe when the template escapes
+    (the variables are escaped as they go in), always %-formatted (``%%`` is ``%``)."""
+    translated = request_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
 
 
 def as_utc(moment: datetime) -> datetime:
