@@ -268,9 +268,5 @@ bp.add_app_template_global(_clock, "library_clock")
 bp.add_app_template_global(track_label, "track_label")
 
 
-@bp.app_template_filter("library_track_code")
-def track_code(track) -> str:
-    """``en``, or ``en (automatic)``: the result cards' list of subtitle languages."""
-    return _("%(language)s (automatic)", language=track.lang) if track.automatic else track.lang
 bp.add_app_template_global(save_data, "library_save_data")
 bp.add_app_template_global(library_search.instead_args, "library_instead_args")

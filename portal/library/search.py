@@ -8,17 +8,19 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext as _
+from markupsafe import Markup
 from sqlalchemy import Row
 from werkzeug.datastructures import MultiDict
 
 from media_index.searcher import SearchResult
 from media_index.view import Allowed
 
-from ..i18n import localize
+from ..i18n import language_name, localize
 from .models import DOCUMENT
 from .permissions import allowed_for
 from .services import Card, materials_in_order
+from .status import clock
 
 MAX_PER_PAGE = 50
 # Pages past the last one answer where the results end; a page number above this is absurd
@@ -31,11 +33,51 @@ _YEAR_RANGE = re.compile(r"^\s*(\d{4})?\s*(?:-|–|\.\.)\s*(\d{4})?\s*$")
 @dataclass
 class Found:
     """One hit with its material (a ``services.Card``; for the API, a row of its slug, title
-    and ``allow_download``) and links."""
+    and ``allow_download``) and links; for the pages, the line of facts under its title."""
     material: Card | Row
     snippet: str
     moments: list[dict]
     url: str
+    facts: Markup = Markup()
+
+
+_BADGE = Markup(' · <span class="badge">%s</span>')
+
+
+class CardFacts:
+    """The line under a card's title, one fact a line ("Video", " · 2019", " · 12:30",
+    " · Japanese", " · Subtitles: en, fr (automatic)", the "Coming soon" and audience badges),
+    for a page of cards: each label translated and each language named once, not once a card
+    (translations are trusted markup, as in the templates)."""
+
+    def __init__(self) -> None:
+        self._kinds = {"audio": Markup(_("Audio")), "video": Markup(_("Video")),
+                       "document": Markup(_("Document"))}
+        self._coming = _BADGE % Markup(_("Coming soon"))
+        self._audiences = {"registered": _BADGE % Markup(_("Registered users")),
+                           "members": _BADGE % Markup(_("Course members"))}
+        self._subtitles = Markup(_("Subtitles: %(languages)s"))
+        self._automatic = _("%(language)s (automatic)")
+        self._languages: dict[str, str] = {}
+
+    def __call__(self, m: Card) -> Markup:
+        kind = ("audio" if m.is_audio else "video") if m.kind == "video" else "document"
+        lines = [self._kinds[kind],
+                 Markup(" · %s") % m.year if m.year else "",
+                 Markup(" · %s") % clock(m.duration_s) if m.duration_s else "",
+                 Markup(" · %s") % self._language(m.audio_language) if m.audio_language else "",
+                 Markup(" · ") + self._subtitles % {"languages": Markup(", ").join(
+                     self._automatic % {"language": t.lang} if t.automatic else t.lang
+                     for t in m.subtitles)} if m.subtitles else "",
+                 self._coming if m.coming_soon else "",
+                 "" if m.visibility == "public" else self._audiences[
+                     "registered" if m.visibility == "registered" else "members"]]
+        return Markup("").join(Markup("    %s\n") % line for line in lines)
+
+    def _language(self, code: str) -> str:
+        if code not in self._languages:
+            self._languages[code] = language_name(code)
+        return self._languages[code]
 
 
 @dataclass
@@ -173,6 +215,7 @@ def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = Tr
                              sort=sort, page=page, per_page=per_page, correct=not exact)
     by_slug = {m.slug: m for m in materials_in_order([h.id for h in result.hits], details)}
     found = []
+    facts = CardFacts() if details else None
     for hit in result.hits:
         material = by_slug.get(hit.id)
         if material is None:
@@ -182,7 +225,13 @@ def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = Tr
                     "text": m.text, "lang": m.lang,
                     "url": page_url(material, url, m.page) if m.page
                     else moment_url(url, m.start_ms)} for m in hit.moments]
-        found.append(Found(material, hit.snippet, moments, url))
+        if facts is None:
+            found.append(Found(material, hit.snippet, moments, url))
+            continue
+        for moment in moments:  # what the card's link shows: the page, or the time
+            moment["label"] = (Markup(_("Page %(num)d")) % {"num": moment["page"]}
+                               if moment["page"] else clock(moment["start_ms"] // 1000))
+        found.append(Found(material, hit.snippet, moments, url, facts(material)))
     return Page(result, found, query, sort, filters, exact)
 
 
