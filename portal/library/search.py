@@ -61,18 +61,32 @@ class CardFacts:
         self._languages: dict[str, str] = {}
 
     def __call__(self, m: Card) -> Markup:
-        kind = ("audio" if m.is_audio else "video") if m.kind == "video" else "document"
-        lines = [self._kinds[kind],
-                 Markup(" · %s") % m.year if m.year else "",
-                 Markup(" · %s") % clock(m.duration_s) if m.duration_s else "",
-                 Markup(" · %s") % self._language(m.audio_language) if m.audio_language else "",
-                 Markup(" · ") + self._subtitles % {"languages": Markup(", ").join(
-                     self._automatic % {"language": t.lang} if t.automatic else t.lang
-                     for t in m.subtitles)} if m.subtitles else "",
-                 self._coming if m.coming_soon else "",
-                 "" if m.visibility == "public" else self._audiences[
-                     "registered" if m.visibility == "registered" else "members"]]
+        lines = [self._kind(m), *self._numbers(m), self._subtitle_line(m.subtitles),
+                 self._coming if m.coming_soon else "", self._audience(m.visibility)]
         return Markup("").join(Markup("    %s\n") % line for line in lines)
+
+    def _kind(self, m: Card) -> Markup:
+        if m.kind != "video":
+            return self._kinds["document"]
+        return self._kinds["audio" if m.is_audio else "video"]
+
+    def _numbers(self, m: Card) -> tuple:
+        """The year, the duration and the spoken language, each where known."""
+        return (Markup(" · %s") % m.year if m.year else "",
+                Markup(" · %s") % clock(m.duration_s) if m.duration_s else "",
+                Markup(" · %s") % self._language(m.audio_language) if m.audio_language else "")
+
+    def _subtitle_line(self, tracks) -> Markup | str:
+        if not tracks:
+            return ""
+        codes = Markup(", ").join(self._automatic % {"language": t.lang} if t.automatic
+                                  else t.lang for t in tracks)
+        return Markup(" · ") + self._subtitles % {"languages": codes}
+
+    def _audience(self, visibility: str) -> Markup | str:
+        if visibility == "public":
+            return ""
+        return self._audiences["registered" if visibility == "registered" else "members"]
 
     def _language(self, code: str) -> str:
         if code not in self._languages:
@@ -214,25 +228,25 @@ def run(user, args: MultiDict, lang: str, per_page: int = 20, details: bool = Tr
     result = searcher.search(query, lang=lang, filters=filters, allowed=allowed,
                              sort=sort, page=page, per_page=per_page, correct=not exact)
     by_slug = {m.slug: m for m in materials_in_order([h.id for h in result.hits], details)}
-    found = []
     facts = CardFacts() if details else None
-    for hit in result.hits:
-        material = by_slug.get(hit.id)
-        if material is None:
-            continue  # deleted since the index saw it; the next sync removes it
-        url = url_for("library.material", slug=hit.id)
-        moments = [{"start_ms": None if m.page else m.start_ms, "page": m.page,
-                    "text": m.text, "lang": m.lang,
-                    "url": page_url(material, url, m.page) if m.page
-                    else moment_url(url, m.start_ms)} for m in hit.moments]
-        if facts is None:
-            found.append(Found(material, hit.snippet, moments, url))
-            continue
-        for moment in moments:  # what the card's link shows: the page, or the time
-            moment["label"] = (Markup(_("Page %(num)d")) % {"num": moment["page"]}
-                               if moment["page"] else clock(moment["start_ms"] // 1000))
-        found.append(Found(material, hit.snippet, moments, url, facts(material)))
+    # A hit without its material was deleted since the index saw it; the next sync removes it.
+    found = [_found(hit, by_slug[hit.id], facts) for hit in result.hits if hit.id in by_slug]
     return Page(result, found, query, sort, filters, exact)
+
+
+def _found(hit, material: Card | Row, facts: CardFacts | None) -> Found:
+    """A hit with its material and links; for the pages (``facts``), what its card shows."""
+    url = url_for("library.material", slug=hit.id)
+    moments = [{"start_ms": None if m.page else m.start_ms, "page": m.page,
+                "text": m.text, "lang": m.lang,
+                "url": page_url(material, url, m.page) if m.page
+                else moment_url(url, m.start_ms)} for m in hit.moments]
+    if facts is None:
+        return Found(material, hit.snippet, moments, url)
+    for moment in moments:  # what the card's link shows: the page, or the time
+        moment["label"] = (Markup(_("Page %(num)d")) % {"num": moment["page"]}
+                           if moment["page"] else clock(moment["start_ms"] // 1000))
+    return Found(material, hit.snippet, moments, url, facts(material))
 
 
 def instead_args(args: MultiDict, original: str) -> dict:
