@@ -266,7 +266,5 @@ def track_label(track) -> str:
 
 bp.add_app_template_global(_clock, "library_clock")
 bp.add_app_template_global(track_label, "track_label")
-
-
 bp.add_app_template_global(save_data, "library_save_data")
 bp.add_app_template_global(library_search.instead_args, "library_instead_args")
