@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import get_locale, gettext as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Row
 from werkzeug.datastructures import MultiDict
 
@@ -48,15 +48,15 @@ class CardFacts:
     """The line under a card's title, one fact a line ("Video", " · 2019", " · 12:30",
     " · Japanese", " · Subtitles: en, fr (automatic)", the "Coming soon" and audience badges),
     for a page of cards: each label translated and each language named once, not once a card
-    (translations are trusted markup, as in the templates)."""
+    (translations escaped)."""
 
     def __init__(self) -> None:
-        self._kinds = {"audio": Markup(_("Audio")), "video": Markup(_("Video")),
-                       "document": Markup(_("Document"))}
-        self._coming = _BADGE % Markup(_("Coming soon"))
-        self._audiences = {"registered": _BADGE % Markup(_("Registered users")),
-                           "members": _BADGE % Markup(_("Course members"))}
-        self._subtitles = Markup(_("Subtitles: %(languages)s"))
+        self._kinds = {"audio": escape(_("Audio")), "video": escape(_("Video")),
+                       "document": escape(_("Document"))}
+        self._coming = _BADGE % _("Coming soon")
+        self._audiences = {"registered": _BADGE % _("Registered users"),
+                           "members": _BADGE % _("Course members")}
+        self._subtitles = escape(_("Subtitles: %(languages)s"))
         self._automatic = _("%(language)s (automatic)")
         self._languages: dict[str, str] = {}
 
@@ -244,7 +244,7 @@ def _found(hit, material: Card | Row, facts: CardFacts | None) -> Found:
     if facts is None:
         return Found(material, hit.snippet, moments, url)
     for moment in moments:  # what the card's link shows: the page, or the time
-        moment["label"] = (Markup(_("Page %(num)d")) % {"num": moment["page"]}
+        moment["label"] = (escape(_("Page %(num)d")) % {"num": moment["page"]}
                            if moment["page"] else clock(moment["start_ms"] // 1000))
     return Found(material, hit.snippet, moments, url, facts(material))
 
