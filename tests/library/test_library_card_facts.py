@@ -1,6 +1,5 @@
 """The line of facts under a result card's title (``library.search.CardFacts``), written once
-per page of cards: each fact on its line, in the reader's language, the translations trusted
-as the templates trust them, the rest escaped."""
+per page of cards: each fact on its line, in the reader's language, escaped."""
 from __future__ import annotations
 
 from types import SimpleNamespace
