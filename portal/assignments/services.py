@@ -314,8 +314,9 @@ def latest_granted(assignment_id, user_id):
 
 @cache
 def _granted_query():
-    """Built once, ids bound when it runs: the participant's dashboard runs it every time. The
-    columns ``deadline_with`` reads, latest decided first."""
+    """Built once, ids bound when it runs (the calendar feed reads many assignments' deadlines
+    at once; the dashboard's list has them in its own query, ``latest_granted``). The columns
+    ``deadline_with`` reads, latest decided first."""
     return (select(Extension.assignment_id, Extension.due_at, Extension.cutoff_at).where(
         Extension.assignment_id.in_(bindparam("assignment_ids", expanding=True)),
         Extension.user_id == bindparam("user_id"), Extension.state == GRANTED)
