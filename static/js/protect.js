@@ -260,7 +260,10 @@
       store(key, {fields: saved.fields, version: version(), at: Date.now()});
     }
 
-    var saved = load(key) || legacy();
+    /* The newer of this script's copy and a former script's: the former copy is taken over
+       (and forgotten) whether or not it wins, so it is never put back twice. */
+    var own = load(key), former = legacy();
+    var saved = own && former ? ((former.at || 0) > (own.at || 0) ? former : own) : own || former;
     if (saved && saved.fields) {
       if (canonical(saved.fields) === onServer) {
         drop(key);

@@ -261,6 +261,41 @@ def test_a_copy_kept_by_the_former_script_is_taken_over(page_in, live_server, lo
     assert page.input_value("textarea[name=text]") == "Gardé par l'ancien script"
 
 
+def _kept(page, own_text, own_age_ms, former_text, former_age_ms):
+    """Leave both copies of the work form: protect.js's own and the former script's."""
+    form = page.locator("form[data-protect]")
+    own = "portal-protect:%s:%s" % (page.get_attribute("script[src*='protect.js']", "data-user"),
+                                    form.get_attribute("data-protect"))
+    former = form.get_attribute("data-protect-legacy")
+    page.evaluate("""([own, former, version, texts, ages]) => {
+        localStorage.setItem(own, JSON.stringify({fields: {text: texts[0]}, version: version,
+                                                  at: Date.now() - ages[0]}));
+        localStorage.setItem(former, JSON.stringify({text: texts[1], at: Date.now() - ages[1]}));
+    }""", [own, former, form.get_attribute("data-protect-version") or "",
+           [own_text, former_text], [own_age_ms, former_age_ms]])
+    return former
+
+
+def test_of_two_kept_copies_the_newer_is_put_back(page_in, live_server, login):
+    """Both scripts kept a copy of the same form (the former one before the update, this one
+    after): the newer is put back, whichever it is, and the former copy is forgotten."""
+    page = page_in("en")
+    login(page, "jean-baptiste@demo.example.org")
+    page.on("dialog", lambda dialog: dialog.accept())
+    _work(page)
+    former = _kept(page, "Older, kept by this script", 60_000, "Newer, kept by the former", 0)
+    page.reload()
+    assert page.input_value("textarea[name=text]") == "Newer, kept by the former"
+    assert page.evaluate("k => localStorage.getItem(k)", former) is None
+    page.wait_for_function("() => !Object.keys(localStorage).some(k => "
+                           "k.startsWith('portal-protect:'))")  # autosaved
+    page.reload()
+    former = _kept(page, "Newer, kept by this script", 0, "Older, kept by the former", 60_000)
+    page.reload()
+    assert page.input_value("textarea[name=text]") == "Newer, kept by this script"
+    assert page.evaluate("k => localStorage.getItem(k)", former) is None
+
+
 def _existing_assignment_form(page):
     page.goto("/assignments/course/%d" % _course_id(page, "FISH-FRA-2026"))
     page.click("main a[href$='/edit'] >> nth=0")
