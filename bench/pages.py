@@ -12,8 +12,9 @@ assignments), through Flask's test client: no server, no network, no other users
 ``time.process_time`` of this process (PostgreSQL's own CPU is not in it). Prints p50 / p95 /
 mean per page, and the garbage collector's share (collections and CPU per generation); the
 app is readied as a gunicorn worker readies it (``portal.app.prepare_worker``) unless
-``--unprepared``. ``--profile PAGE`` prints where that page's CPU goes (cProfile). It answers
-"which page costs what, and why" where bench/load.py answers "how does the whole mix behave".
+``--unprepared``. ``--profile PAGE`` prints where that page's CPU goes (cProfile;
+``--profile-out FILE`` keeps it for ``python -m pstats FILE``). It answers "which page costs
+what, and why" where bench/load.py answers "how does the whole mix behave".
 """
 from __future__ import annotations
 
@@ -108,6 +109,8 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=80)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--profile", choices=PAGES)
+    parser.add_argument("--profile-out", metavar="FILE",
+                        help="with --profile: also save the profile (pstats) to FILE")
     parser.add_argument("--unprepared", action="store_true",
                         help="skip what a gunicorn worker does once it has loaded the app")
     args = parser.parse_args(argv)
@@ -151,6 +154,8 @@ def main(argv=None) -> None:
                                                statistics.quantiles(values, n=20)[18],
                                                statistics.mean(values)))
     print(collector.report(sum(len(v) for v in times.values())))
+    if profiler and args.profile_out:
+        profiler.dump_stats(args.profile_out)
     if profiler:
         pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
             int(os.environ.get("BENCH_TOP", "40")))

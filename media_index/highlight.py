@@ -39,9 +39,11 @@ def mark_spans(text: str, analyzer, terms, lang: str | None = None) -> list[tupl
     if lang in STEMMED_LANGUAGES:
         terms = frozenset(terms)
         # Only words starting like a query term (stems keep the first letters
-        # of their words) are analyzed.
-        spans = [m.span() for m in _candidates(terms).finditer(text)
-                 if not _word_terms(lang, analyzer, m.group()).isdisjoint(terms)]
+        # of their words) are analyzed; a word two prefixes find is looked at once.
+        words = {m.span(): m.group() for pattern in _candidates(terms)
+                 for m in pattern.finditer(text)}
+        spans = sorted(span for span, word in words.items()
+                       if not _word_terms(lang, analyzer, word).isdisjoint(terms))
     else:
         spans = sorted({(t.startchar, t.endchar) for t in analyzer(text, chars=True)
                         if t.text in terms})
@@ -55,13 +57,18 @@ def mark_spans(text: str, analyzer, terms, lang: str | None = None) -> list[tupl
 
 
 @lru_cache(maxsize=256)
-def _candidates(terms: frozenset[str]) -> re.Pattern:
-    """Words whose first letters match a term's, ignoring case and accents."""
-    prefixes = sorted({t[:PREFIX_CHARS] for t in terms if t}, key=len, reverse=True)
-    if not prefixes:
-        return re.compile(r"(?!)")
-    alternatives = "|".join("".join(_letter_class(c) for c in p) for p in prefixes)
-    return re.compile(r"(?<!\w)(?:%s)\w*" % alternatives, re.IGNORECASE)
+def _candidates(terms: frozenset[str]) -> tuple[re.Pattern, ...]:
+    """Patterns finding the words whose first letters match a term's, ignoring case and
+    accents: one a prefix, so that each is compiled once in a process (a pattern listing
+    every accented form of its letters takes about a millisecond to compile, and the
+    prefixes of the program's words recur far more than whole queries do)."""
+    return tuple(_prefix_pattern(p) for p in sorted({t[:PREFIX_CHARS] for t in terms if t}))
+
+
+@lru_cache(maxsize=4096)
+def _prefix_pattern(prefix: str) -> re.Pattern:
+    letters = "".join(_letter_class(c) for c in prefix)
+    return re.compile(r"(?<!\w)%s\w*" % letters, re.IGNORECASE)
 
 
 def _letter_class(letter: str) -> str:
