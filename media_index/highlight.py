@@ -41,7 +41,7 @@ def mark_spans(text: str, analyzer, terms, lang: str | None = None) -> list[tupl
         # Only words starting like a query term (stems keep the first letters
         # of their words) are analyzed; a word two prefixes find is looked at once.
         words = {m.span(): m.group() for pattern in _candidates(terms)
-                 for m in pattern.finditer(text)}
+                 for m in pattern.finditer(text) if _starts_word(text, m.start())}
         spans = sorted(span for span, word in words.items()
                        if not _word_terms(lang, analyzer, word).isdisjoint(terms))
     else:
@@ -59,21 +59,29 @@ def mark_spans(text: str, analyzer, terms, lang: str | None = None) -> list[tupl
 @lru_cache(maxsize=256)
 def _candidates(terms: frozenset[str]) -> tuple[re.Pattern, ...]:
     """Patterns finding the words whose first letters match a term's, ignoring case and
-    accents: one a prefix, so that each is compiled once in a process (a pattern listing
-    every accented form of its letters takes about a millisecond to compile, and the
-    prefixes of the program's words recur far more than whole queries do)."""
+    accents: one a prefix, each compiled once in a process (the prefixes of the program's
+    words recur far more than whole queries do). A pattern may also match inside a word;
+    `_starts_word` leaves those out."""
     return tuple(_prefix_pattern(p) for p in sorted({t[:PREFIX_CHARS] for t in terms if t}))
 
 
 @lru_cache(maxsize=4096)
 def _prefix_pattern(prefix: str) -> re.Pattern:
-    letters = "".join(_letter_class(c) for c in prefix)
-    return re.compile(r"(?<!\w)%s\w*" % letters, re.IGNORECASE)
+    # Each letter's forms listed in both cases rather than re.IGNORECASE, and no look-behind
+    # for the word's start: the pattern then begins with a set of characters, which the
+    # regular expression engine skips to directly (about four times faster on a transcript
+    # window; compiled in a tenth of the time).
+    return re.compile("".join(_letter_class(c) for c in prefix) + r"\w*")
 
 
 def _letter_class(letter: str) -> str:
-    variants = _ACCENTED.get(letter)
-    return f"[{re.escape(letter)}{variants}]" if variants else re.escape(letter)
+    forms = letter + _ACCENTED.get(letter, "")
+    return "[%s]" % re.escape("".join(dict.fromkeys(forms + forms.upper())))
+
+
+def _starts_word(text: str, start: int) -> bool:
+    """Nothing of a word (what ``\\w`` matches) just before ``start``."""
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
 def _word_terms(lang: str, analyzer, word: str) -> frozenset[str]:

@@ -1,4 +1,5 @@
-"""The fragment shown around the marked words: the span with the most others within reach."""
+"""Highlighting: the words marked (whole words the analyzer turns into a query term) and the
+fragment shown around them (the span with the most others within reach)."""
 
 import random
 
@@ -51,3 +52,33 @@ def test_highlight_marks_the_words_of_the_fragment_with_most_matches():
     html, spans = highlight(text, analyzer, {"wast"}, max_chars=80, lang="en")
     assert len(spans) == 4
     assert html.startswith("\u2026") and html.count("<mark>") == 3
+
+
+WORDS = {
+    "en": ["Water", "waters", "WATERED", "underwater", "supply", "Supplies", "re-supply",
+           "school", "schooling", "pre_school", "2019", "co-operation", "cooperative"],
+    "fr": ["Éducation", "éducatif", "ÉCOLE", "écoles", "préécole", "déchets", "DÉCHET",
+           "eau", "Eaux", "l'eau", "coopération", "œuvre", "naïve", "Maïs"],
+    "es": ["Educación", "EDUCACIÓN", "niños", "Niño", "agua", "Aguas", "paraguas",
+           "¿agua?", "pequeño", "señal", "río", "Ríos"],
+}
+
+
+def test_marked_words_are_those_the_analyzer_finds_and_only_whole_words():
+    """In the stemmed languages only words starting like a term are analyzed (a shortcut):
+    the words marked are exactly those the field's analyzer turns into a query term, in any
+    case and with or without accents, and never a term found inside another word."""
+    from media_index.analysis import analyze
+    from media_index.highlight import mark_spans
+    from media_index.schema import text_field
+    rng = random.Random(5)
+    for lang, words in WORDS.items():
+        analyzer = SCHEMA[text_field("window", lang)].analyzer
+        for _ in range(300):
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 25)))
+            chosen = rng.sample(words, rng.randint(1, 3))
+            terms = {term for word in chosen for _, term in analyze(analyzer, word)}
+            expected = mark_spans(text, analyzer, terms)  # every token analyzed
+            assert mark_spans(text, analyzer, terms, lang) == expected, (lang, text, terms)
+    analyzer = SCHEMA[text_field("window", "en")].analyzer
+    assert mark_spans("underwater water", analyzer, {"water"}, "en") == [(11, 16)]
