@@ -24,18 +24,26 @@ def content_security_policy() -> str:
             .replace("img-src 'self' data:", "img-src 'self' data: " + extra))
 
 
+_DEFAULT_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+                    ("Cross-Origin-Opener-Policy", "same-origin"))
+
+
 def set_security_headers(response: Response) -> Response:
+    """Each header added unless the view set its own. The names present are read once:
+    werkzeug answers each "is it there?" about a missing header by raising and catching an
+    HTTP exception, about 10 µs apiece on every response."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy())
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {name.lower() for name, _ in headers.items()}
+    wanted = [("Content-Security-Policy", content_security_policy()), *_DEFAULT_HEADERS]
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if "Cache-Control" not in headers and response.mimetype == "text/html":
-        headers["Cache-Control"] = "no-store" if _has_session_cookie() else "no-cache"
+        wanted.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    if "cache-control" not in present and response.mimetype == "text/html":
+        wanted.append(("Cache-Control", "no-store" if _has_session_cookie() else "no-cache"))
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

@@ -113,6 +113,10 @@ def test_security_headers_on_every_response(client, url):
     assert h["X-Content-Type-Options"] == "nosniff"
     assert h["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert "Strict-Transport-Security" not in h  # only behind HTTPS
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                 "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy"):
+        assert len(h.getlist(name)) == 1, name
+    assert len(h.getlist("Cache-Control")) <= 1
 
 
 def test_hsts_behind_https(client):
