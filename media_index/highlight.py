@@ -37,13 +37,7 @@ def mark_spans(text: str, analyzer, terms, lang: str | None = None) -> list[tupl
     if not terms:
         return []
     if lang in STEMMED_LANGUAGES:
-        terms = frozenset(terms)
-        # Only words starting like a query term (stems keep the first letters
-        # of their words) are analyzed; a word two prefixes find is looked at once.
-        words = {m.span(): m.group() for pattern in _candidates(terms)
-                 for m in pattern.finditer(text) if _starts_word(text, m.start())}
-        spans = sorted(span for span, word in words.items()
-                       if not _word_terms(lang, analyzer, word).isdisjoint(terms))
+        spans = _stemmed_spans(text, analyzer, frozenset(terms), lang)
     else:
         spans = sorted({(t.startchar, t.endchar) for t in analyzer(text, chars=True)
                         if t.text in terms})
@@ -54,6 +48,16 @@ def mark_spans(text: str, analyzer, terms, lang: str | None = None) -> list[tupl
         else:
             merged.append((start, end))
     return merged
+
+
+def _stemmed_spans(text: str, analyzer, terms: frozenset[str], lang: str):
+    """The sorted spans of the words that become a term. Only words starting like a query
+    term (stems keep the first letters of their words) are analyzed; a word two prefixes find
+    is looked at once."""
+    words = {m.span(): m.group() for pattern in _candidates(terms)
+             for m in pattern.finditer(text) if _starts_word(text, m.start())}
+    return sorted(span for span, word in words.items()
+                  if not _word_terms(lang, analyzer, word).isdisjoint(terms))
 
 
 @lru_cache(maxsize=256)
