@@ -113,7 +113,7 @@ def timezone_choices(lang: str | None = None, now: datetime | None = None
 
 @lru_cache(maxsize=16)
 def _timezone_choices(lang: str, day: date) -> tuple[tuple[str, str], ...]:
-    locale, countries_ = Locale.parse(lang), _zone_countries()
+    locale, countries_ = babel_locale(lang), _zone_countries()
     noon = datetime.combine(day, datetime.min.time(), UTC).replace(hour=12)
     rows = []
     for zone in current_timezones():
@@ -190,8 +190,7 @@ def countries(lang: str) -> tuple[tuple[str, str], ...]:
 def country_name(code: str | None, lang: str | None = None) -> str:
     if not code:
         return ""
-    lang = lang or str(get_locale() or DEFAULT_LANGUAGE)
-    return babel_locale(str(lang)).territories.get(code.upper(), code.upper())
+    return babel_locale(str(lang or _locale())).territories.get(code.upper(), code.upper())
 
 
 def is_country(code: str) -> bool:
@@ -213,7 +212,7 @@ class Localized:
 def localize(values: dict[str, str] | None, lang: str | None = None) -> Localized:
     """Pick the reader's language, else English, else any language present."""
     values = {k: v for k, v in (values or {}).items() if v and v.strip()}
-    lang = lang or str(get_locale() or DEFAULT_LANGUAGE)
+    lang = lang or _locale()
     for candidate in (lang, DEFAULT_LANGUAGE, *sorted(values)):
         if candidate in values:
             return Localized(values[candidate], candidate, candidate != lang)
@@ -357,7 +356,7 @@ def format_moment(moment: datetime | None, with_japan: bool = False) -> str:
 @lru_cache(maxsize=16)
 def _moment_pattern(lang: str):
     """Date "medium" and time "short" (no seconds), joined as the locale joins them."""
-    locale = Locale.parse(lang)
+    locale = babel_locale(lang)
     joined = str(locale.datetime_formats["medium"]).replace(
         "{1}", get_date_format("medium", locale).pattern).replace(
         "{0}", get_time_format("short", locale).pattern)

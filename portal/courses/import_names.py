@@ -13,7 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from ..i18n import LANGUAGES, countries
+from ..i18n import LANGUAGES, babel_locale, countries
 
 COUNTRY_ALIASES = {  # common forms that neither CLDR nor ISO spells
     "CD": ("drc", "drcongo", "congodrc", "congokinshasa", "democraticrepublicofthecongo",
@@ -122,24 +122,22 @@ def country_code(text: str) -> str | None:
 @lru_cache(maxsize=1)
 def _language_index() -> dict[str, str]:
     """Folded language names in the interface languages -> language code (any language)."""
-    from babel import Locale
     index = {}
     for reader in LANGUAGES:
-        for code, name in Locale.parse(reader).languages.items():
+        for code, name in babel_locale(reader).languages.items():
             if "_" not in code:
                 index.setdefault(fold(name), code)
     for code in LANGUAGES:  # the supported ones win over any homonym
         for reader in LANGUAGES:
-            index[fold(Locale.parse(reader).languages[code])] = code
-        index[fold(Locale.parse(code).languages[code])] = code   # its own name
+            index[fold(babel_locale(reader).languages[code])] = code
+        index[fold(babel_locale(code).languages[code])] = code   # its own name
     index.update({"castellano": "es", "espanol": "es", "francais": "fr", "anglais": "en"})
     return index
 
 
 @lru_cache(maxsize=1)
 def _language_codes() -> frozenset[str]:
-    from babel import Locale
-    return frozenset(c for c in Locale.parse("en").languages if len(c) == 2)
+    return frozenset(c for c in babel_locale("en").languages if len(c) == 2)
 
 
 def language_choice(text: str) -> tuple[str | None, str | None]:
