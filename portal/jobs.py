@@ -20,6 +20,11 @@ work that a stopped process left behind (its state is in the database): each web
 them at its first request and every ``JOBS_SWEEP_INTERVAL`` (on the runner, or on Redis), and
 ``flask jobs worker`` once when it starts.
 
+A unit of work that only read ends with COMMIT rather than ROLLBACK (``end_reading``, when the
+app context ends): the same for the data, and psycopg, which forgets its prepared statements at
+every rollback, keeps them, so PostgreSQL stops planning each query of each request again. A
+transaction that wrote, queued a job, holds unsaved changes or failed is rolled back as before.
+
 This module is the only one that keeps state in ``session.info``.
 """
 from __future__ import annotations
@@ -37,6 +42,8 @@ import click
 from flask import Flask, current_app, has_request_context
 from flask.cli import with_appcontext
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db
@@ -55,6 +62,7 @@ _HELD: ContextVar[_Held | None] = ContextVar("portal_jobs_held", default=None)  
 _RUNNER = "portal.jobs.runner"  # app.extensions key
 _QUEUED = "portal.jobs.queued"        # queued in the open transaction
 _COMMITTED = "portal.jobs.committed"  # committed, waiting for commit() to run them
+_WROTE = "portal.jobs.wrote"          # connection.info: its transaction ran more than SELECTs
 
 
 class _Held:
@@ -182,6 +190,40 @@ def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> 
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # closed without a commit (after_commit ran first if any)
         session.info.pop(_QUEUED, None)
+
+
+@event.listens_for(Engine, "begin")
+def _transaction_began(connection) -> None:
+    connection.info.pop(_WROTE, None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(connection, cursor, statement: str, parameters, context, executemany) -> None:
+    # Anything but a SELECT counts as a write (savepoints and CTEs included): when in doubt,
+    # the transaction is rolled back as before.
+    if statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[_WROTE] = True
+
+
+def end_reading(error: BaseException | None = None) -> None:
+    """End the app context's transaction with COMMIT if all it did was read: no statement but
+    SELECTs, no change waiting to be flushed, no job queued, no error. Anything else is left to
+    the session's removal, which rolls back. (For the data the two are the same; psycopg drops
+    its prepared statements at each rollback, so reading transactions that roll back make
+    PostgreSQL plan every query of every request again.)"""
+    if error is not None or not db.session.registry.has():
+        return
+    session = db.session()
+    transaction = session.get_transaction()
+    if (transaction is None or not transaction.is_active or session.get_nested_transaction()
+            or session.info.get(_QUEUED) or session.new or session.dirty or session.deleted):
+        return
+    try:
+        if not session.connection().info.get(_WROTE):
+            session.expire_on_commit = False  # the session is removed next: nothing to reload
+            session.commit()
+    except SQLAlchemyError:  # the transaction had failed after all: removal rolls it back
+        log.debug("a reading transaction could not commit", exc_info=True)
 
 
 def dispatch(name: str, **kwargs) -> None:
@@ -342,6 +384,8 @@ def init_app(app: Flask) -> None:
     this one was serving): on the runner in the embedded default, on the Redis queue with
     ``REDIS_URL`` (and if Redis does not answer, the next sweep will)."""
     runner = _runner(app)
+    # Registered after the database (create_app), so it runs before the session is removed.
+    app.teardown_appcontext(end_reading)
 
     @app.before_request
     def _sweep_when_due() -> None:

@@ -5,11 +5,11 @@ import socket
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, literal_column, select, text, update
 
 from portal import jobs
 from portal.access import PUBLIC, allow
-from portal.auth.models import AccountToken
+from portal.auth.models import AccountToken, User
 from portal.extensions import db
 from portal.mail import OutboxMail
 
@@ -243,3 +243,116 @@ def test_embedded_only_jobs_are_not_queued_when_redis_is_set(app):
         jobs.enqueue("test.embedded_only", value="left to the dedicated worker")
         jobs.commit()
     assert CALLS == ["embedded"]
+
+
+# ----------------------------------------------------- how a request's transaction ends
+
+def _transaction_ends(app) -> list[str]:
+    """"commit" or "rollback" for each transaction of the app's engine that ends, in order."""
+    ends: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", lambda connection: ends.append("commit"))
+    event.listen(engine, "rollback", lambda connection: ends.append("rollback"))
+    return ends
+
+
+@pytest.fixture
+def unit_routes(app, make_user):
+    """Views that read, write without committing, change objects without flushing, queue a
+    job, or fail; the name of the account they change."""
+    user = make_user(name="Before")
+
+    def account():
+        return db.session.get(User, user.id)
+
+    @app.get("/_test/read")
+    @allow(PUBLIC)
+    def read():
+        return account().name
+
+    @app.get("/_test/flushed")
+    @allow(PUBLIC)
+    def flushed():
+        account().name = "Flushed, never committed"
+        db.session.flush()
+        return "ok"
+
+    @app.get("/_test/core-update")
+    @allow(PUBLIC)
+    def core_update():
+        db.session.execute(update(User).where(User.id == user.id).values(name="Core update"))
+        return "ok"
+
+    @app.get("/_test/unflushed")
+    @allow(PUBLIC)
+    def unflushed():
+        account().name = "Changed, never flushed"
+        return "ok"
+
+    @app.get("/_test/queued")
+    @allow(PUBLIC)
+    def queued():
+        account()
+        jobs.enqueue("test.record", value="queued by a request that only read")
+        return "ok"
+
+    @app.get("/_test/read-then-fail")
+    @allow(PUBLIC)
+    def read_then_fail():
+        account()
+        raise RuntimeError("the view fails after reading")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return user
+
+
+def test_a_request_that_only_read_ends_with_a_commit(app, unit_routes):
+    ends = _transaction_ends(app)
+    answer = app.test_client().get("/_test/read")
+    assert answer.get_data(as_text=True) == "Before"
+    assert ends == ["commit"]
+
+
+@pytest.mark.parametrize("path", ["/_test/flushed", "/_test/core-update", "/_test/unflushed"])
+def test_a_request_that_wrote_without_committing_is_rolled_back(app, unit_routes, path):
+    ends = _transaction_ends(app)
+    assert app.test_client().get(path).status_code == 200
+    assert ends == ["rollback"]
+    with app.app_context():
+        assert db.session.get(User, unit_routes.id).name == "Before"
+
+
+def test_a_request_that_queued_a_job_without_committing_is_rolled_back(app, unit_routes):
+    ends = _transaction_ends(app)
+    assert app.test_client().get("/_test/queued").status_code == 200
+    assert ends == ["rollback"]
+    assert CALLS == []
+
+
+def test_a_request_that_failed_after_reading_is_rolled_back(app, unit_routes):
+    ends = _transaction_ends(app)
+    assert app.test_client().get("/_test/read-then-fail").status_code == 500
+    assert ends == ["rollback"]
+
+
+def test_postgresql_keeps_the_statements_prepared_from_one_request_to_the_next(app):
+    """psycopg prepares a statement run five times on a connection, and forgets every prepared
+    statement at a rollback: ended by a commit, reading requests keep them."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: psycopg's prepared statements")
+    marker = "portal_prepared_%s" % uuid.uuid4().hex[:8]
+    statement = select(literal_column("1").label(marker))
+
+    @app.get("/_test/prepared")
+    @allow(PUBLIC)
+    def prepared():
+        db.session.execute(statement)
+        return str(db.session.execute(text(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE :marker"),
+            {"marker": "%" + marker + "%"}).scalar())
+
+    client = app.test_client()
+    counts = [client.get("/_test/prepared").get_data(as_text=True) for _ in range(20)]
+    assert counts[-1] == "1", counts
