@@ -9,6 +9,8 @@ from sqlalchemy import select
 from portal.assignments.models import Extension, Submission
 from portal.extensions import db
 
+from .conftest import make_assignment
+
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -273,6 +275,29 @@ def test_dashboard_counts_what_waits_for_review(app, world, signed_in):
     hand_in(signed_in(world.bob), world)
     html = signed_in(world.instructor).get("/dashboard").get_data(as_text=True)
     assert "Country report" in html and "2 submissions" in html
+
+
+def test_dashboard_lists_the_first_twenty_assignments_waiting_and_counts_the_rest(
+        app, world, signed_in):
+    """A coordinator of many courses (an admin: the whole program) gets a bounded panel, the
+    work due first listed, the rest counted; each course's queue still lists it all."""
+    from portal.assignments import panels
+    now = datetime.now(UTC)
+    with app.app_context():
+        for n in range(panels.REVIEW_PANEL_SIZE + 3):
+            assignment = make_assignment(world.course_id, now, due_at=now + timedelta(days=n),
+                                         title={"en": "Waiting work %02d" % n})
+            db.session.add(assignment)
+            db.session.flush()
+            db.session.add(Submission(assignment_id=assignment.id, user_id=world.alice.id,
+                                      state="submitted", submitted_at=now))
+        db.session.commit()
+    html = signed_in(world.instructor).get("/dashboard").get_data(as_text=True)
+    shown = re.findall(r"Waiting work (\d\d)", html)
+    assert shown == ["%02d" % n for n in range(panels.REVIEW_PANEL_SIZE)]
+    assert "…and 3 more, not shown." in html
+    queue = signed_in(world.instructor).get("/assignments/course/%d/queue" % world.course_id)
+    assert "Waiting work %02d" % (panels.REVIEW_PANEL_SIZE + 2) in queue.get_data(as_text=True)
 
 
 def test_dashboard_shows_extension_requests(app, world, signed_in):
