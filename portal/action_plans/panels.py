@@ -52,7 +52,8 @@ def plans_to_review(user):
     return "action_plans/_panel_review.html", {"plans": [
         {"url": link(r.id), "author": r.author, "code": r.code, "language": r.language,
          "title": r.version_title if r.version_id else r.title,
-         "submitted": r.version_at if r.version_id else r.updated_at} for r in rows]}
+         "submitted": r.version_at if r.version_id else r.updated_at} for r in rows],
+        "more": rows[0].total - len(rows)}
 
 
 @cache
@@ -63,7 +64,8 @@ def _waiting_query(role: str):
     return (select(ActionPlan.id, ActionPlan.language, ActionPlan.title.label("title"),
                    ActionPlan.updated_at, User.name.label("author"), Course.code,
                    PlanVersion.id.label("version_id"), PlanVersion.title.label("version_title"),
-                   PlanVersion.created_at.label("version_at"))
+                   PlanVersion.created_at.label("version_at"),
+                   func.count().over().label("total"))
             .join(ActionPlan.enrollment).join(Enrollment.course).join(Enrollment.user)
             .outerjoin(PlanVersion, (PlanVersion.plan_id == ActionPlan.id)
                        & (PlanVersion.number == latest))
@@ -73,7 +75,7 @@ def _waiting_query(role: str):
 
 def waiting_for_review(user) -> list:
     """Submitted plans of the courses ``user`` is staff of, oldest first, each with its latest
-    version's title and date, its author and course: one query of the columns the panel
-    shows (titles, not the plans' whole text), filtered in SQL (the program holds thousands
-    of plans)."""
+    version's title and date, its author and course, and how many wait in all (``total``):
+    one query of the columns the panel shows (titles, not the plans' whole text), filtered
+    and bounded in SQL (the program holds thousands of plans)."""
     return read_rows(_waiting_query(user.role), {"user_id": user.id})

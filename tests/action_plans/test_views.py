@@ -172,3 +172,25 @@ def test_dashboard_lists_plans_waiting_for_review_to_their_staff_only(app, world
     assert "Action plans waiting for your review" in html and "Samuel Osei" in html
     other = signin(world.outsider).get("/dashboard").get_data(as_text=True)
     assert "Action plans waiting for your review" not in other
+
+
+def test_dashboard_counts_the_plans_waiting_beyond_the_panel(app, world, start_plan, plan_form,
+                                                             signin, monkeypatch):
+    from portal.action_plans import panels
+    c, plan_id = start_plan()
+    c.submit("/action-plans/%d/edit" % plan_id, {**plan_form, "action": "submit"})
+    peer = signin(world.peer)
+    started = peer.submit("/action-plans/start/%d" % world.peer_enrollment, page="/action-plans")
+    peer_plan = int(started.headers["Location"].split("/")[-2])
+    peer.submit("/action-plans/%d/edit" % peer_plan, {**plan_form, "action": "submit"})
+    instructor = signin(world.instructor)
+    html = instructor.get("/dashboard").get_data(as_text=True)
+    assert "Samuel Osei" in html and "Carlos Mendoza" in html and "more, not shown" not in html
+    monkeypatch.setattr(panels, "REVIEW_PANEL_SIZE", 1)
+    panels._waiting_query.cache_clear()   # the statement holds the bound it was built with
+    try:
+        html = instructor.get("/dashboard").get_data(as_text=True)
+    finally:
+        panels._waiting_query.cache_clear()
+    assert html.count("Samuel Osei") + html.count("Carlos Mendoza") == 1
+    assert "…and 1 more, not shown." in html
