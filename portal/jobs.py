@@ -216,7 +216,7 @@ def end_reading(error: BaseException | None = None) -> None:
     session = db.session()
     transaction = session.get_transaction()
     if (transaction is None or not transaction.is_active or session.get_nested_transaction()
-            or session.info.get(_QUEUED) or session.new or session.dirty or session.deleted):
+            or _pending(session)):
         return
     try:
         if not session.connection().info.get(_WROTE):
@@ -224,6 +224,11 @@ def end_reading(error: BaseException | None = None) -> None:
             session.commit()
     except SQLAlchemyError:  # the transaction had failed after all: removal rolls it back
         log.debug("a reading transaction could not commit", exc_info=True)
+
+
+def _pending(session: Session) -> bool:
+    """What a commit would save or release: a change not flushed yet, a job queued."""
+    return bool(session.info.get(_QUEUED) or session.new or session.dirty or session.deleted)
 
 
 def dispatch(name: str, **kwargs) -> None:
