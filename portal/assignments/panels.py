@@ -54,6 +54,7 @@ def assignments_to_review(user):
                      for r in requests],
         "more_requests": requests[0].total - len(requests) if requests else 0}
 
+
 def _course_links(courses: list[Course]) -> list[tuple[str, str, str, str]]:
     """Each course's code with its assignments, review queue and progress matrix links."""
     links = [url_with_ids("assignments." + page, "course_id")
