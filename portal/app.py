@@ -142,19 +142,28 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+# New objects (allocations less deallocations) before the collector looks at the youngest ones.
+YOUNG_COLLECTION = 10_000
+
+
 def prepare_worker(app: Flask) -> None:
     """Ready a serving process once it has loaded the app (gunicorn's ``post_worker_init``):
     open the search index now rather than in its first search, then move every object alive
     so far (code, templates, catalogs, the index's state: ~180,000) out of the garbage
     collector's sight with ``gc.freeze()``. They live as long as the process; a full
     collection otherwise walks them all again, stopping every thread of the worker for
-    ~200 ms on a slow machine. Objects made later are collected as before
-    (docs/PERFORMANCE.md, "Tenth pass")."""
+    ~200 ms on a slow machine. Objects made later are collected, the youngest after
+    `YOUNG_COLLECTION` new objects rather than Python's 700. At 700 the collector ran in the
+    middle of every other request and carried what that request still held (its rows, its
+    templates' state) into the older generations, whose collections walk everything kept
+    since the freeze: a full one stops every thread of the worker for ~50 ms at program
+    scale (docs/PERFORMANCE.md, "Tenth pass", "Fourteenth pass")."""
     index = getattr(app, "extensions", {}).get("search_index")
     if index is not None:
         index.searcher.state()
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
 
 
 # Built once: every signed-in request runs it, and Session.get builds its statement each time.
