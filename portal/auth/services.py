@@ -159,9 +159,6 @@ def set_active(user: User, active: bool) -> None:
                 token.used_at = utcnow()
 
 
-USER_STATES = ("invited", "active", "deactivated")
-
-
 def search_users(text: str = "", role: str | None = None, state: str | None = None):
     """Users by name or e-mail, accents and case aside ("nguyen" finds "Nguyễn" and the
     other way round), by role and by state: invited (no password set yet), active,
