@@ -63,8 +63,10 @@ def test_gunicorns_hook_readies_the_loaded_app(app):
 
 def test_no_index_yet_is_no_error(tmp_path):
     app = create_app(_test_config("sqlite:///" + str(tmp_path / "x.db"), tmp_path / "i"))
+    threshold = gc.get_threshold()
     try:
         prepare_worker(app)   # a fresh deployment: the first sync makes the index
         assert not _opened(app)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
