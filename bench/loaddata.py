@@ -122,6 +122,15 @@ def _pg_env(url: str) -> dict:
     return dict(os.environ, **({"PGPASSWORD": password} if password else {}))
 
 
+def _vacuum_analyze(url: str) -> None:
+    """Planner statistics and the visibility map, as a production database has them. Without
+    them (a database just generated, or restored with ``pg_restore``, which brings back
+    neither) autovacuum analyses and vacuums every table during the measured phases, and
+    queries are planned on guesses until it has."""
+    subprocess.run(["psql", "-q", *_libpq(url), "-c", "VACUUM ANALYZE"], check=True,
+                   env=_pg_env(url))
+
+
 def prepare(admin_url: str, folder: Path, scale: Scale, env: dict, use_cache: bool = True
             ) -> tuple[str, str]:
     """Create the benchmark database and fill it (from the cache when possible).
@@ -139,11 +148,7 @@ def prepare(admin_url: str, folder: Path, scale: Scale, env: dict, use_cache: bo
                             str(cached / "db.dump")], check=True, env=_pg_env(url))
             shutil.copytree(cached / "index", index_dir)
             shutil.copytree(cached / "storage", storage)
-            # A restored database has no planner statistics and no visibility map: without
-            # this, autovacuum analyses and vacuums every table during the measured phases,
-            # and queries are planned on guesses until it has (a production database has both).
-            subprocess.run(["psql", "-q", *_libpq(url), "-c", "VACUUM ANALYZE"], check=True,
-                           env=_pg_env(url))
+            _vacuum_analyze(url)
             log("restored from the cache %s in %.0f s", cached, time.perf_counter() - started)
             return name, url
         flask(env, "db", "upgrade")
@@ -151,8 +156,7 @@ def prepare(admin_url: str, folder: Path, scale: Scale, env: dict, use_cache: bo
         started = time.perf_counter()
         flask(env, "index", "rebuild", timeout=3 * 3600)  # ~15 min alone on 2 cores
         log("index rebuilt from the database in %.0f s", time.perf_counter() - started)
-        subprocess.run(["psql", "-q", *_libpq(url), "-c", "VACUUM ANALYZE"], check=True,
-                       env=_pg_env(url))
+        _vacuum_analyze(url)
         if use_cache:
             _forget_old_caches()
             tmp = CACHE / (scale.key() + ".tmp")
