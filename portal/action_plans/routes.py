@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from .. import dates, exports, jobs
-from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, PARTICIPANT, allow
+from ..access import ADMIN, AUTHENTICATED, COORDINATOR, PARTICIPANT, STAFF, allow
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
 from ..courses.vocabulary import SUBJECTS
@@ -39,7 +39,6 @@ from .services import PlanError
 
 bp = Blueprint("action_plans", __name__, cli_group=None)
 
-STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
 
 
 def _labels() -> dict:
@@ -502,7 +501,7 @@ def progress_csv(fmt: str):
 @bp.route("/practice")
 @allow(AUTHENTICATED)
 def practice():
-    allowed = services.is_alumnus(current_user) or current_user.role in STAFF
+    allowed = services.may_browse_shared(current_user)
     q = (request.args.get("q") or "").strip()[:200]
     subject = request.args.get("subject") or None
     found = []
@@ -511,9 +510,8 @@ def practice():
                  .where(ActionPlan.shared.is_(True),
                         ActionPlan.versions.any(status=ACCEPTED)))
         for word in q.lower().split()[:8]:
-            like = "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-            query = query.where(or_(ActionPlan.search_text.like(like, escape="\\"),
-                                    Course.code.ilike(like, escape="\\")))
+            query = query.where(or_(ActionPlan.search_text.contains(word, autoescape=True),
+                                    Course.code.icontains(word, autoescape=True)))
         if subject in SUBJECTS:
             query = query.where(Course.subject == subject)
         found = db.session.scalars(query.order_by(ActionPlan.updated_at.desc()).limit(100)).all()

@@ -64,10 +64,14 @@ def is_alumnus(user) -> bool:
         Enrollment.user_id == user.id, Enrollment.is_alumnus).limit(1)) is not None
 
 
+def may_browse_shared(user) -> bool:
+    """Alumni and staff browse the plans that authors shared (the practice collection)."""
+    return user.is_authenticated and (user.role in STAFF or is_alumnus(user))
+
+
 def may_read_shared(user, plan: ActionPlan) -> bool:
     """Other alumni (and any staff) read the accepted version of a plan its author shared."""
-    return plan.shared and plan.accepted_version is not None and (
-        is_alumnus(user) or user.role in STAFF)
+    return plan.shared and plan.accepted_version is not None and may_browse_shared(user)
 
 
 def plan_for_author(user, plan_id: int) -> ActionPlan | None:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import exports, jobs
-from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
+from ..access import STAFF, allow
 from ..domain_errors import explain, field_errors
 from ..extensions import db
 from ..i18n import is_country, localize, moment_formatter
@@ -36,8 +36,6 @@ from .forms import (
 from .models import STATES, Assignment, Extension
 from .routes import bp
 from .services import RuleBroken
-
-STAFF = (INSTRUCTOR, COORDINATOR, ADMIN)
 
 
 @bp.route("/assignments/course/<int:course_id>")

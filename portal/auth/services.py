@@ -166,8 +166,7 @@ def search_users(text: str = "", role: str | None = None, state: str | None = No
     query = select(User).order_by(User.name, User.id)
     words = search_form(text[:200]).split()
     for word in words[:10]:
-        like = "%" + word.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(User.search_key.like(like, escape="\\"))
+        query = query.where(User.search_key.contains(word, autoescape=True))
     if role:
         query = query.where(User.role == role)
     if state == "invited":

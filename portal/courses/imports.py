@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 
 from .. import audit, dates, mail
+from ..access import PARTICIPANT
 from ..auth import services as accounts
 from ..auth.models import User
 from ..db_types import utcnow
@@ -111,7 +112,7 @@ def _check_account(item: CheckedRow, user: User, enrolled: set[int]) -> None:
         item.problems.append({"code": "deactivated_account", "field": "email"})
     elif user.id in enrolled:
         item.problems.append({"code": "already_enrolled", "field": "email"})
-    elif user.role != "participant":
+    elif user.role != PARTICIPANT:
         item.problems.append({"code": "staff_account", "field": "email"})
 
 

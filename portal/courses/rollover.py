@@ -170,9 +170,8 @@ def _staff(source: Course) -> tuple[list[User], list[User], list[User]]:
 
 def related_materials(code: str) -> list[Material]:
     """The library materials that name the course's code among their related courses."""
-    like = "%" + code.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
     found = db.session.scalars(select(Material).where(
-        cast(Material.courses, String).like(like, escape="\\")).order_by(Material.id))
+        cast(Material.courses, String).contains(code, autoescape=True)).order_by(Material.id))
     return [m for m in found if code in (m.courses or [])]  # the exact code, not a part of one
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
-from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, allow
+from ..access import ADMIN, AUTHENTICATED, COORDINATOR, INSTRUCTOR, PARTICIPANT, allow
 from ..assignments import services as assignments
 from ..auth.services import find_user_by_email
 from ..domain_errors import explain
@@ -40,7 +40,7 @@ PER_PAGE = 50
 @bp.route("/courses")
 @allow(AUTHENTICATED)
 def index():
-    if current_user.role == "participant":
+    if current_user.role == PARTICIPANT:
         items = [(e, services.timeline(e.course)) for e in services.enrollments_of(current_user)]
         return render_template("courses/mine.html", items=items)
     filters = _list_filters()

@@ -94,8 +94,7 @@ def course_list(user, fiscal_year: int | None = None, phase: str | None = None,
     if subject:
         query = query.where(Course.subject == subject)
     if text:
-        like = "%" + text.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(func.lower(Course.code).like(like, escape="\\"))
+        query = query.where(Course.code.icontains(text.strip(), autoescape=True))
     return query
 
 

@@ -324,9 +324,8 @@ def series(course: Course) -> list[Course]:
     candidates = db.session.execute(
         select(Course, CourseOutline).outerjoin(CourseOutline,
                                                 CourseOutline.course_id == Course.id)
-        .where((CourseOutline.series == key) | Course.code.ilike(stem.replace("%", "")
-                                                                   .replace("_", "\\_") + "%",
-                                                                   escape="\\"))).all()
+        .where((CourseOutline.series == key)
+               | Course.code.istartswith(stem, autoescape=True))).all()
     found = [c for c, outline in candidates if series_of(c, outline) == key]
     return sorted(found, key=lambda c: (c.fiscal_year, c.arrival))
 

@@ -21,7 +21,8 @@ from pkgutil import resolve_name
 
 from flask_babel import lazy_gettext as _l
 
-from ..access import ADMIN, COORDINATOR, INSTRUCTOR, PARTICIPANT
+from .. import access
+from ..access import ADMIN, COORDINATOR, PARTICIPANT
 from .checks import UploadPolicy
 
 MiB = 1024 * 1024
@@ -40,8 +41,8 @@ DOCUMENT_TYPES = WORD_TYPES | {
 SUBTITLE_TYPES = frozenset({"text/vtt", "application/x-subrip"})
 MEDIA_TYPES = frozenset({"video/mp4", "video/webm", "video/quicktime", "audio/mpeg",
                          "audio/mp4", "audio/ogg", "audio/wav"})
-STAFF = frozenset({INSTRUCTOR, COORDINATOR, ADMIN})
-EVERYONE = STAFF | {PARTICIPANT}
+STAFF = frozenset(access.STAFF)
+EVERYONE = frozenset(access.ROLES)
 NOBODY = frozenset()  # files a domain makes itself, never uploaded by a user
 
 

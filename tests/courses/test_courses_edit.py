@@ -203,6 +203,29 @@ def test_list_filters_by_year_phase_and_subject(app, login_as, make_course):
     assert client.get("/courses?fiscal_year=abc&phase=nope&subject=x%00").status_code == 200
 
 
+def test_list_search_takes_every_character_literally(app, login_as, make_course):
+    """What is typed is a piece of the code, never a pattern: ``_``, ``%``, ``/`` and a
+    backslash match themselves (one rule for every search by a piece of text: SQLAlchemy's
+    ``contains(..., autoescape=True)``)."""
+    client, coordinator = login_as("coordinator")
+    mine = [coordinator.id]
+    for code in ("P\\Q-1", "PQ-1", "R_S-1", "RXS-1", "T%U-1", "TXU-1", "V/W-1"):
+        make_course(code=code, coordinators=mine)
+
+    def codes(text):
+        page = client.get("/courses", query_string={"q": text})
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        return {c for c in ("P\\Q-1", "PQ-1", "R_S-1", "RXS-1", "T%U-1", "TXU-1", "V/W-1")
+                if ">%s<" % c in html}
+
+    assert codes("p\\q") == {"P\\Q-1"}
+    assert codes("r_s") == {"R_S-1"}
+    assert codes("t%u") == {"T%U-1"}
+    assert codes("v/w") == {"V/W-1"}
+    assert codes("\\") == {"P\\Q-1"}
+
+
 def test_instructor_lists_only_assigned_courses(app, login_as, make_course):
     client, instructor = login_as("instructor")
     make_course(code="TAUGHT", instructors=[instructor.id])
