@@ -1,4 +1,6 @@
-"""Text files people upload, decoded: one rule for every importer (subtitles, lists).
+"""Text as people type and upload it: folded for comparison (`fold`, `fold_words`: one rule
+for the user search, the catalogue, the nominee importer's names, the questionnaires), and text
+files decoded (`decode_text`: one rule for every importer, subtitles and lists).
 
 Files made on Windows are often not UTF-8: Notepad's "ANSI" is Windows-1252 in Western
 Europe and the Americas, Excel saves "Unicode text" as UTF-16. `decode_text` reads:
@@ -21,6 +23,7 @@ reads cleanly is refused, not shown with replacement characters).
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from typing import NamedTuple
 
 from charset_normalizer import from_bytes
@@ -44,6 +47,22 @@ NAMES = {  # by Python's codec name (codecs.lookup(...).name)
     "shift_jis": _l("Shift_JIS (Japanese)"), "cp932": _l("Shift_JIS (Windows, Japanese)"),
     "euc_jp": _l("EUC-JP (Japanese)"),
 }
+
+# Letters that carry no combining accent in Unicode, so NFKD leaves them as they are.
+_PLAIN = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th",
+                        "ð": "d", "ı": "i", "ħ": "h", "ŧ": "t"})
+
+
+def fold(text: str | None) -> str:
+    """Text as comparisons read it: case folded, accents and marks removed ("Đức Œuvre
+    Straße" -> "duc oeuvre strasse"), the same in Python for every database."""
+    folded = unicodedata.normalize("NFKD", (text or "").casefold()).translate(_PLAIN)
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def fold_words(text: str | None) -> str:
+    """``fold`` with the words one space apart ("  Nguyễn  Văn " -> "nguyen van")."""
+    return " ".join(fold(text).split())
 
 
 class Undecodable(ValueError):

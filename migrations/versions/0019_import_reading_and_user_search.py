@@ -17,7 +17,8 @@ down_revision = '0018'
 branch_labels = None
 depends_on = None
 
-# portal.auth.models.search_form as of this revision (a migration never imports the app).
+# portal.auth.models.search_form (now portal.text.fold_words) as of this revision (a
+# migration never imports the app).
 _PLAIN = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th",
                         "ð": "d", "ı": "i", "ħ": "h", "ŧ": "t"})
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-import unicodedata
 from datetime import datetime
 
 from argon2 import PasswordHasher, profiles
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
+from ..text import fold_words
 
 # Argon2id with one of OWASP's equivalent recommended sets (Password Storage Cheat Sheet):
 # 19 MiB, two passes, one lane. The first set (46 MiB, one pass), used until December 2026, is
@@ -50,18 +50,6 @@ def use_cheapest_hashing() -> None:
     _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
-# Letters that carry no combining accent in Unicode, so NFKD leaves them as they are.
-_PLAIN = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th",
-                        "ð": "d", "ı": "i", "ħ": "h", "ŧ": "t"})
-
-
-def search_form(text: str) -> str:
-    """Text as the user search compares it: case folded, accents and marks removed, spaces
-    kept ("Nguyễn Văn Đức" -> "nguyen van duc"). The same in Python for every database."""
-    folded = unicodedata.normalize("NFKD", (text or "").casefold()).translate(_PLAIN)
-    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (Index("uq_users_email_lower", func.lower("email"), unique=True),)
@@ -87,7 +75,7 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
-    # search_form(name + email), kept by _keep_search_key on every insert and update: the
+    # fold_words(name + email), kept by _keep_search_key on every insert and update: the
     # admin's user search matches it, accents and case aside, on SQLite and PostgreSQL alike.
     search_key: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
@@ -128,7 +116,7 @@ class User(UserMixin, db.Model):
 @event.listens_for(User, "before_update")
 def _keep_search_key(mapper, connection, user: User) -> None:
     """The one writer of ``search_key``, whoever changes the name or the address."""
-    user.search_key = search_form("%s %s" % (user.name or "", user.email or ""))
+    user.search_key = fold_words("%s %s" % (user.name or "", user.email or ""))
 
 
 def dummy_password_check() -> None:

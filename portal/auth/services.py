@@ -12,7 +12,8 @@ from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..mail import send_mail
-from .models import AccountToken, User, dummy_password_check, hash_token, search_form
+from ..text import fold_words
+from .models import AccountToken, User, dummy_password_check, hash_token
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 256
@@ -164,7 +165,7 @@ def search_users(text: str = "", role: str | None = None, state: str | None = No
     other way round), by role and by state: invited (no password set yet), active,
     deactivated."""
     query = select(User).order_by(User.name, User.id)
-    words = search_form(text[:200]).split()
+    words = fold_words(text[:200]).split()
     for word in words[:10]:
         query = query.where(User.search_key.contains(word, autoescape=True))
     if role:

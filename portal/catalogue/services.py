@@ -15,7 +15,6 @@ pesqueros".
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -27,6 +26,7 @@ from media_index.analysis import analyze, language_analyzer
 from .. import dates
 from ..courses.models import Course
 from ..extensions import db
+from ..text import fold
 from .models import OUTLINE_FIELDS, CourseOutline
 
 SEARCHED_FIELDS = ("title", "description", "objectives")
@@ -39,12 +39,6 @@ def current_fiscal_year(today: date | None = None) -> int:
 def published_years(today: date | None = None) -> tuple[int, int]:
     year = current_fiscal_year(today)
     return year, year + 1
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Électricité" -> "electricite"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @dataclass(frozen=True)

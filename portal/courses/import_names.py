@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gettext
 import re
-import unicodedata
 from functools import lru_cache
 
 from ..i18n import LANGUAGES, babel_locale, countries
+from ..text import fold as text_fold
 
 COUNTRY_ALIASES = {  # common forms that neither CLDR nor ISO spells
     "CD": ("drc", "drcongo", "congodrc", "congokinshasa", "democraticrepublicofthecongo",
@@ -45,9 +45,8 @@ _CODE = re.compile(r"^[a-z]{2}([-_][a-z0-9]{2,4})?$", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents, letters and digits only: "Côte d’Ivoire" -> "cotedivoire"."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+    """Folded (``portal.text.fold``), letters and digits only: "Côte d’Ivoire" -> "cotedivoire"."""
+    return "".join(c for c in text_fold(text) if c.isalnum())
 
 
 def lookup_keys(text: str) -> list[str]:

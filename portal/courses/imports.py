@@ -23,7 +23,7 @@ from ..auth.models import User
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import LANGUAGES
-from .import_names import country_code, fold, language_choice
+from .import_names import country_code, language_choice
 from .import_reading import (
     FIELDS,
     MAX_BYTES,
@@ -41,8 +41,8 @@ from .import_reading import (
 from .models import Course, Enrollment, EnrollmentImport
 
 __all__ = ["FIELDS", "MAX_BYTES", "MAX_CELL", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNZIPPED",
-           "REQUIRED_COLUMNS", "FileProblem", "Parsed", "clean_cell", "country_code", "fold",
-           "read", "read_table"]
+           "REQUIRED_COLUMNS", "FileProblem", "Parsed", "clean_cell", "country_code", "read",
+           "read_table"]
 
 LIMITS = {"name": 200, "email": 254, "country": 100, "organization": 300, "position": 300,
           "language": 50}

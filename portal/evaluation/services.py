@@ -31,6 +31,7 @@ from ..courses.models import Course
 from ..domain_errors import DomainError
 from ..extensions import db
 from ..i18n import LANGUAGES
+from ..text import fold_words
 from .models import (
     KINDS,
     RATING,
@@ -331,9 +332,8 @@ def series(course: Course) -> list[Course]:
 
 
 def _question_key(question: Question) -> str:
-    from ..catalogue.services import fold
     text = question.text.get("en") or next(iter(question.text.values()), "")
-    return question.kind + ":" + " ".join(fold(text).split())
+    return question.kind + ":" + fold_words(text)
 
 
 def compare(course: Course) -> tuple[list[Course], list[dict]]:

@@ -25,7 +25,8 @@ def courses(make_course, this_year):
                              description={"fr": "Réseaux d'électricité pour les villages."}),
         "next": make_course("DRR-2027", subject="disaster-risk-reduction", fiscal_year=this_year
                             + 1, region="southeast-asia-pacific", program_type="country",
-                            title={"en": "Building back better"}),
+                            title={"en": "Building back better"},
+                            objectives={"en": "Lessons from Đà Nẵng and Kobe."}),
         "old": make_course("OLD-2020", fiscal_year=this_year - 3, title={"en": "Old course"}),
         "far": make_course("FAR-2030", fiscal_year=this_year + 3, title={"en": "Far future"}),
     }
@@ -51,6 +52,7 @@ def test_anonymous_visitors_see_the_current_and_next_fiscal_year(client, courses
     ("q=electricite", {"POWER-2026"}),        # accents folded, French title
     ("q=ÉLECTRICITÉ+villages", {"POWER-2026"}),  # several words, all must match
     ("q=drr-2027", {"DRR-2027"}),             # the code
+    ("q=da+nang", {"DRR-2027"}),              # "Đ" has no accent in Unicode: folded all the same
     ("q=electrificacion", {"POWER-2026"}),    # Spanish title
     ("q=fisheries", {"FISH-2026"}),           # stems: "fisheries" finds "Fishery"
     ("q=r%C3%A9seau", {"POWER-2026"}),        # French stem: "réseau" finds "Réseaux"
