@@ -26,10 +26,11 @@ from media_index.analysis import LANGUAGES, guess_language
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
+from ..uploads.checks import base_type
 from .models import DOCUMENT, DocumentText, Material, MaterialKind
 from .previews import child_limits
 from .services import copy_stored
-from .text_reader import EXTRACTABLE, TIMEOUT_S, TextError, base_type
+from .text_reader import EXTRACTABLE, TIMEOUT_S, TextError
 
 log = logging.getLogger(__name__)
 TEXT_JOB = "library.extract_text"

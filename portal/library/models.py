@@ -23,6 +23,7 @@ from media_index.schema import MaterialKind, Visibility
 
 from ..db_types import TranslatedText, UTCDateTime, utcnow
 from ..extensions import db
+from ..uploads.checks import base_type
 from ..uploads.models import StoredFile
 
 
@@ -137,7 +138,7 @@ def is_audio_recording(kind: str, original_type: str | None) -> bool:
     called "Audio", though filed with the videos. ``original_type``: the content type of the
     material's original file, if it has one."""
     return (kind == MaterialKind.VIDEO and original_type is not None
-            and original_type.split(";")[0].strip().lower().startswith("audio/"))
+            and base_type(original_type).startswith("audio/"))
 
 
 def is_coming_soon(roles) -> bool:

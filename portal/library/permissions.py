@@ -7,7 +7,7 @@ from media_index.view import Allowed
 
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, STAFF
 from ..extensions import db
-from ..uploads.checks import playable_inline
+from ..uploads.checks import base_type, playable_inline
 from .models import AUDIO, FAILED, LOW, ORIGINAL, POSTER, PREVIEW, Material, Visibility
 
 MANAGERS = (COORDINATOR, ADMIN)   # manage the whole library
@@ -79,14 +79,13 @@ def stream_role(material: Material) -> str | None:
     if material.is_audio:  # the portal's own audio rendition, else the original if playable
         for role in (AUDIO, ORIGINAL):
             stored = material.file(role)
-            if stored is not None and playable_inline(
-                    stored.content_type.split(";")[0].strip().lower()):
+            if stored is not None and playable_inline(stored.content_type):
                 return role
         return None
     for role in (LOW, ORIGINAL):
         stored = material.file(role)
         if stored is not None:
-            base = stored.content_type.split(";")[0].strip().lower()
+            base = base_type(stored.content_type)
             return role if base.startswith("video/") and playable_inline(base) else None
     return None
 

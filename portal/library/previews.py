@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import jobs
 from ..extensions import db
+from ..uploads.checks import base_type
 from .models import DOCUMENT, PREVIEW, Material
 from .services import attach_file, copy_stored, store_file
 
@@ -34,7 +35,7 @@ class PreviewError(RuntimeError):
 
 
 def wanted(content_type: str | None) -> bool:
-    return (content_type or "").split(";")[0].strip().lower() in PREVIEWABLE
+    return base_type(content_type) in PREVIEWABLE
 
 
 def render(source: Path, content_type: str, out: Path) -> None:
@@ -94,7 +95,7 @@ def make_preview(material_id: int) -> None:
     document = material.file(DOCUMENT) if material is not None else None
     if document is None or not wanted(document.content_type):
         return
-    content_type = document.content_type.split(";")[0].strip().lower()
+    content_type = base_type(document.content_type)
     try:
         with tempfile.TemporaryDirectory(prefix="portal-preview-") as tmp:
             source, out = Path(tmp) / "document", Path(tmp) / "preview.jpg"

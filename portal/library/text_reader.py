@@ -41,10 +41,6 @@ class TextError(RuntimeError):
     pass
 
 
-def base_type(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
-
-
 def tidy(text: str) -> str:
     """Words joined across hyphenated line ends, spaces collapsed, one line break kept."""
     text = _HYPHENATED.sub(r"\1\2", text.replace("\r\n", "\n").replace("\r", "\n"))

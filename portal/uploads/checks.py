@@ -309,9 +309,15 @@ def resolve_type(detected: str, ext: str) -> str | None:
     return None
 
 
+def base_type(content_type: str | None) -> str:
+    """The media type without its parameters, in lower case ("Text/HTML; charset=utf-8" ->
+    "text/html"): what every rule on a stored file's type compares."""
+    return (content_type or "").split(";")[0].strip().lower()
+
+
 def playable_inline(content_type: str) -> bool:
     """Media meant to play in the page: video, audio, subtitles, raster images."""
-    base = content_type.split(";")[0].strip().lower()
+    base = base_type(content_type)
     if base in DANGEROUS:
         return False
     return base in INLINE_EXACT or base.startswith(INLINE_TYPES)

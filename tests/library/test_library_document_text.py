@@ -14,6 +14,7 @@ from portal import jobs
 from portal.extensions import db
 from portal.library import document_text, text_reader
 from portal.library.models import DocumentText, Material
+from portal.uploads.checks import base_type
 from tests.library.test_library_pages import _form
 
 
@@ -171,7 +172,7 @@ def test_word_opendocument_powerpoint_and_legacy_text(tmp_path):
         source = tmp_path / ("doc%d" % number)
         source.write_bytes(data)
         # what the child process runs (the PDF tests above go through the child itself)
-        assert text_reader.read(text_reader.base_type(content_type), source) == {
+        assert text_reader.read(base_type(content_type), source) == {
             "pages": [expected], "paged": False}
 
 
