@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db_types import UTCDateTime, utcnow
@@ -129,8 +129,7 @@ def search(person: str = "", action: str | None = None, start: date | None = Non
     if person.isdigit():
         query = query.where(AuditEntry.actor_id == int(person))
     elif person:
-        like = "%" + person.lower().replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(func.lower(AuditEntry.actor_email).like(like, escape="\\"))
+        query = query.where(AuditEntry.actor_email.icontains(person, autoescape=True))
     if action:
         query = query.where(AuditEntry.action == action)
     if start:

@@ -257,6 +257,10 @@ def test_admins_filter_the_log(app, client, auth, make_user):
     assert "55 entries" in mine
     by_mail = client.get("/admin/audit?person=OTHER.admin").get_data(as_text=True)
     assert "1 entry" in by_mail
+    for pattern in ("other_admin", "other%admin", "other\\.admin"):   # typed, not patterns
+        page = client.get("/admin/audit", query_string={"person": pattern})
+        assert page.status_code == 200
+        assert "other.admin@example.org" not in page.get_data(as_text=True), pattern
     action = client.get("/admin/audit?action=user.deactivate").get_data(as_text=True)
     assert "1 entry" in action
     today = utcnow().date()
