@@ -12,6 +12,7 @@ from ..auth.models import User
 from ..domain_errors import explain
 from ..extensions import db
 from ..mail import MailState, OutboxMail, delivery as mail_delivery
+from ..pager import paginate
 from . import services
 from .forms import (
     BULK_LABELS,
@@ -45,8 +46,8 @@ def _list_filters(source) -> dict:
 
 
 def _users_page(form: BulkUsersForm, filters: dict, page_number: int, status: int = 200):
-    page = db.paginate(accounts.search_users(filters["q"], filters["role"], filters["state"]),
-                       page=max(page_number, 1), per_page=PER_PAGE, error_out=False)
+    page = paginate(accounts.search_users(filters["q"], filters["role"], filters["state"]),
+                    PER_PAGE, page_number)
     return render_template("admin/users.html", page=page, form=form, roles=ROLE_LABELS,
                            states=STATE_LABELS, actions=BULK_LABELS, **filters), status
 

@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..exports import Sheet, export
 from ..extensions import db
 from ..i18n import as_utc
+from ..pager import paginate
 from .forms import AuditFilterForm
 from .routes import bp
 
@@ -34,7 +35,7 @@ def _filters() -> tuple[AuditFilterForm, object]:
 @allow(ADMIN)
 def audit_log():
     form, query = _filters()
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit.html", form=form, page=page, args=args), \
         400 if form.errors else 200

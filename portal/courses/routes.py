@@ -16,6 +16,7 @@ from ..domain_errors import explain
 from ..extensions import db
 from ..i18n import localize
 from ..mail import delivery as mail_delivery
+from ..pager import paginate
 from ..protect.web import prefill
 from . import exports, imports, rollover as copying, services, years
 from .forms import (
@@ -44,8 +45,7 @@ def index():
         items = [(e, services.timeline(e.course)) for e in services.enrollments_of(current_user)]
         return render_template("courses/mine.html", items=items)
     filters = _list_filters()
-    page = db.paginate(services.course_list(current_user, **filters), per_page=PER_PAGE,
-                       error_out=False)
+    page = paginate(services.course_list(current_user, **filters), PER_PAGE)
     return render_template("courses/index.html", page=page, filters=filters,
                            years=services.fiscal_years(current_user),
                            counts=services.enrollment_counts([c.id for c in page.items]))

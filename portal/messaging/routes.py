@@ -16,6 +16,7 @@ from ..domain_errors import DomainError, explain
 from ..extensions import db
 from ..i18n import countries, country_name, localize
 from ..mail import delivery as mail_delivery
+from ..pager import paginate
 from ..protect.web import prefill
 from ..security import safe_next
 from . import notices, services
@@ -34,7 +35,7 @@ PREVIEW_NAMES = 200  # names listed under the preview's count
 @allow(*STAFF)
 def course_announcements(course_id: int):
     course = course_for(current_user, course_id, teach=True)
-    page = db.paginate(services.of_course(course), per_page=PER_PAGE, error_out=False)
+    page = paginate(services.of_course(course), PER_PAGE)
     return render_template("messaging/course.html", course=course, page=page,
                            reads=services.read_counts([a.id for a in page.items]))
 
@@ -161,7 +162,7 @@ def dismiss(announcement_id: int):
 @bp.route("/announcements")
 @allow(AUTHENTICATED)
 def mine():
-    page = db.paginate(services.received_by(current_user), per_page=PER_PAGE, error_out=False)
+    page = paginate(services.received_by(current_user), PER_PAGE)
     return render_template("messaging/mine.html", page=page)
 
 

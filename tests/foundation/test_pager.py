@@ -49,3 +49,24 @@ def test_the_course_list_pages_keep_its_filters(app, login_as, monkeypatch):
     text, links = _pager(html)
     assert "Page 2 of 2" in text and "next" not in links
     assert "page=1" in links["prev"] and "q=PAGER" in links["prev"]
+
+
+def test_a_page_past_the_end_shows_the_last_one(app, login_as, make_user, monkeypatch):
+    """An old link (or rows removed since) never shows an empty list that holds rows: every
+    list the database pages gives its last page; a page that is not a number, the first."""
+    from portal.admin import routes
+    monkeypatch.setattr(routes, "PER_PAGE", 2)
+    client, _admin = login_as("admin")
+    for n in range(3):
+        make_user("instructor", name="Pager Person %d" % n)
+    past = client.get("/admin/users?role=instructor&page=9")
+    assert past.status_code == 200
+    text, links = _pager(past.get_data(as_text=True))
+    assert "Page 2 of 2" in text and "next" not in links and "page=1" in links["prev"]
+    assert "Pager Person 2" in past.get_data(as_text=True)
+    for odd in ("abc", "0", "-3"):
+        first = client.get("/admin/users?role=instructor&page=" + odd)
+        assert first.status_code == 200
+        assert "Page 1 of 2" in _pager(first.get_data(as_text=True))[0]
+    nothing = client.get("/admin/users?q=nobody-like-this&page=4")
+    assert nothing.status_code == 200 and not PAGER.search(nothing.get_data(as_text=True))
