@@ -41,6 +41,12 @@ JAPAN = ZoneInfo("Asia/Tokyo")
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ja": "日本語"}
 
 
+def interface_language(code: str | None) -> str:
+    """``code`` when the interface speaks it, else the default: the language the portal writes
+    to a person in (pages, mail), whatever their account holds."""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
 def select_locale() -> str:
     user_lang = getattr(current_user, "language", None) if _has_user() else None
     if user_lang in LANGUAGES:

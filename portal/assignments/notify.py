@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 from ..auth.services import external_url
-from ..i18n import LANGUAGES, as_utc, format_time_left, localize
+from ..i18n import as_utc, format_time_left, interface_language, localize
 from ..mail import send_mail
 from .models import Extension, SubmissionVersion
 from .timing import moments_for
-
-
-def _lang(user) -> str:
-    return user.language if user.language in LANGUAGES else "en"
 
 
 def _title(assignment, lang: str) -> str:
@@ -18,7 +14,7 @@ def _title(assignment, lang: str) -> str:
 
 def receipt(version: SubmissionVersion) -> None:
     submission = version.submission
-    user, lang = submission.user, _lang(submission.user)
+    user, lang = submission.user, interface_language(submission.user.language)
     send_mail(user.email, "assignment_receipt", lang, user=user, version=version,
               title=_title(submission.assignment, lang),
               when=moments_for(version.submitted_at, user.timezone, lang),
@@ -28,14 +24,14 @@ def receipt(version: SubmissionVersion) -> None:
 
 def reviewed(version: SubmissionVersion) -> None:
     submission = version.submission
-    user, lang = submission.user, _lang(submission.user)
+    user, lang = submission.user, interface_language(submission.user.language)
     send_mail(user.email, "assignment_reviewed", lang, user=user, version=version,
               title=_title(submission.assignment, lang),
               link=external_url("assignments.work", assignment_id=submission.assignment_id))
 
 
 def extension_answered(ext: Extension) -> None:
-    user, lang = ext.user, _lang(ext.user)
+    user, lang = ext.user, interface_language(ext.user.language)
     due = moments_for(ext.due_at, user.timezone, lang) if ext.due_at else None
     cutoff = moments_for(ext.cutoff_at, user.timezone, lang) if ext.cutoff_at else None
     send_mail(user.email, "assignment_extension", lang, user=user, ext=ext, due=due,
@@ -45,7 +41,7 @@ def extension_answered(ext: Extension) -> None:
 
 def reminder(user, assignment, kind: str, due_at, now):
     """The reminder of ``kind`` into the outbox; the subject says the time really left."""
-    lang = _lang(user)
+    lang = interface_language(user.language)
     return send_mail(user.email, "assignment_reminder", lang, user=user, kind=kind,
                      title=_title(assignment, lang),
                      due=moments_for(due_at, user.timezone, lang),

@@ -12,7 +12,7 @@ from ..auth.models import User
 from ..auth.services import external_url
 from ..dates import Moved
 from ..extensions import db
-from ..i18n import LANGUAGES
+from ..i18n import interface_language
 from .models import Enrollment
 
 
@@ -40,7 +40,7 @@ def _participants(course) -> list[User]:
 
 
 def _send(user: User, course, items: list[Moved], because: str) -> None:
-    lang = user.language if user.language in LANGUAGES else "en"
+    lang = interface_language(user.language)
     mail.send_mail(user.email, "course_dates_moved", lang, user=user, course=course, items=items,
                    because=because,
                    assignments=any(item.month is None for item in items),

@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
+from ..i18n import interface_language
 from . import delivery
 from .models import MailState, OutboxMail
 
@@ -33,8 +34,10 @@ def send_mail(to: str, template: str, lang: str, **context) -> OutboxMail:
     """Render ``templates/mail/<template>.txt`` in ``lang`` into the outbox; it is delivered
     after the commit (inside ``batch()``: by ``deliver_later``, outside the request).
 
-    The template's first line is ``Subject: ...``; the rest is the body.
+    The template's first line is ``Subject: ...``; the rest is the body. A language the
+    interface does not speak is written in the default one (``i18n.interface_language``).
     """
+    lang = interface_language(lang)
     with force_locale(lang):
         text = render_template("mail/%s.txt" % template, **context)
     first, _, body = text.lstrip().partition("\n")

@@ -24,7 +24,7 @@ from ..auth.services import external_url
 from ..courses.models import Course, CourseCoordinator, CourseInstructor
 from ..db_types import utcnow
 from ..extensions import db
-from ..i18n import LANGUAGES, is_valid_timezone, localize, moment_formatter
+from ..i18n import interface_language, is_valid_timezone, localize, moment_formatter
 from .models import Delivery, NoticePreference, StaffDigest, StaffEvent, StaffNotice
 
 # Without a choice of their own: instructors review the work, so they hear of each piece at
@@ -109,10 +109,6 @@ def _record(assignment: Assignment, participant_id: int, event: str, late: bool 
         mail.deliver_later(key)
 
 
-def language_of(user: User) -> str:
-    return user.language if user.language in LANGUAGES else "en"
-
-
 def _link(notice: StaffNotice) -> str:
     if notice.event == StaffEvent.EXTENSION_REQUEST:
         return external_url("assignments.extensions_page", assignment_id=notice.assignment_id)
@@ -125,7 +121,7 @@ def _account_link() -> str:
 
 
 def _immediate(person: User, notice: StaffNotice, assignment: Assignment):
-    lang = language_of(person)
+    lang = interface_language(person.language)
     participant = db.session.get(User, notice.participant_id)
     return mail.send_mail(person.email, "staff_notice", lang, user=person, notice=notice,
                           participant=participant.name, course=assignment.course,
@@ -164,7 +160,7 @@ def _digest(person: User, now: datetime) -> bool:
         .order_by(Course.code, StaffNotice.created_at, StaffNotice.id)).all()
     if not rows:
         return False
-    lang = language_of(person)
+    lang = interface_language(person.language)
     when = moment_formatter(zone=person.timezone, lang=lang)
     items = [{"notice": n, "code": code, "participant": name, "when": when(n.created_at),
               "title": localize(a.title, lang).text, "link": _link(n)}

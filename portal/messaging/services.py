@@ -16,7 +16,7 @@ from ..courses.models import Course
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
-from ..i18n import LANGUAGES, localize
+from ..i18n import interface_language, localize
 from ..mail import OutboxMail
 from . import audience as audiences
 from .audience import Audience
@@ -107,12 +107,8 @@ def mail_batch(announcement: Announcement) -> str:
     return "announcement-%d" % announcement.id
 
 
-def language_of(user: User) -> str:
-    return user.language if user.language in LANGUAGES else "en"
-
-
 def _mail_to(announcement: Announcement, person: User, link: str) -> None:
-    lang = language_of(person)
+    lang = interface_language(person.language)
     sent = mail.send_mail(person.email, "announcement", lang, user=person,
                           course=announcement.course, author=announcement.author,
                           subject=localize(announcement.subject, lang),

@@ -46,6 +46,19 @@ def _deliver(app, now=None, **kwargs) -> delivery.Outcome:
         return delivery.deliver_due(now, **kwargs)
 
 
+def test_mail_is_written_in_a_language_the_interface_speaks(app):
+    """The person's language when the portal speaks it; else (an account saved by an older
+    version, a language since withdrawn) the default, never a failed send."""
+    _queue(app, "fr@example.org", "fr")
+    _queue(app, "pt@example.org", "pt")
+    _queue(app, "none@example.org", None)
+    rows = {row.recipient: row for row in _rows(app)}
+    assert rows["fr@example.org"].language == "fr"
+    assert "mot de passe" in rows["fr@example.org"].subject.lower()
+    for to in ("pt@example.org", "none@example.org"):
+        assert rows[to].language == "en" and "password" in rows[to].subject.lower()
+
+
 def test_smtp_down_then_back_the_same_message_is_delivered_once(app, mailbox):
     app.config["MAIL_URL"] = DOWN
     before = utcnow()
