@@ -86,7 +86,7 @@ class Material(db.Model):
     processing_step: Mapped[str | None] = mapped_column(String(12))  # a ProcessingStep
     progress: Mapped[int | None] = mapped_column(Integer)  # percent, while converting
     # When it was queued, then the last sign of life of the job processing it: a job silent
-    # for processing.STALE_AFTER is taken as stopped and its material queued again.
+    # for heartbeat.STALE_AFTER is taken as stopped and its material queued again.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What the file's container declares; ``duration_s`` is what could be decoded. A file
     # that falls short (cut while copied or uploaded) is ``incomplete``, flagged to its owner.

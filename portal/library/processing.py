@@ -3,9 +3,10 @@ rendition of at most 380 kbit/s and an audio-only file with ffmpeg, then check t
 renditions are as long as the file says it is.
 
 The material's state is in the database, so the work survives the process that does it: a job
-first *claims* the material (one atomic UPDATE: queued, or silent for ``STALE_AFTER``), writes
-its step, percent and a heartbeat while it works, and the sweep (``library.resume_processing``)
-queues again what a stopped process left. Safe to re-run; a failure keeps a code (shown in the
+first *claims* the material (one atomic UPDATE: queued, or silent for
+``heartbeat.STALE_AFTER``), writes its step, percent and a heartbeat while it works
+(``heartbeat.Heartbeat``), and the sweep (``library.resume_processing``) queues again what a
+stopped process left. Safe to re-run; a failure keeps a code (shown in the
 reader's language) and its technical detail, and can be retried from the material's page.
 """
 from __future__ import annotations
@@ -16,17 +17,17 @@ import shutil
 import subprocess
 import tempfile
 import time
-from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
 from . import transcription
+from .heartbeat import Heartbeat, Superseded, silent
 from .models import (
     AUDIO,
     FAILED,
@@ -44,10 +45,6 @@ log = logging.getLogger(__name__)
 PROCESS_JOB = "library.process"
 RESUME_JOB = "library.resume_processing"
 TIMEOUT_S = 6 * 3600
-# A working job writes a heartbeat at least every HEARTBEAT_S; one silent for STALE_AFTER has
-# stopped (its process ended) and its material may be claimed again.
-HEARTBEAT_S = 10.0
-STALE_AFTER = timedelta(minutes=5)
 # The renditions may be shorter than the declared duration by rounding and codec delay; more
 # than both of these, and the file is incomplete.
 SHORT_BY_S, SHORT_BY_SHARE = 1.0, 0.02
@@ -63,10 +60,6 @@ class ProcessingError(RuntimeError):
     def __init__(self, code: str, detail: str):
         super().__init__(detail)
         self.code = code
-
-
-class Superseded(Exception):
-    """The material was queued again (a new file, a retry) while this job worked."""
 
 
 def ffmpeg_exe() -> str:
@@ -183,15 +176,18 @@ def queue(material: Material) -> None:
 retry = queue  # a failed material is queued again the same way (the view commits)
 
 
+def _claimable(now=None):
+    """SQL: a material waiting for this job, or whose job has stopped (``heartbeat.silent``)."""
+    return and_(Material.state == PROCESSING,
+                or_(Material.processing_step == ProcessingStep.QUEUED,
+                    Material.processing_step.is_(None), silent(Material.heartbeat_at, now)))
+
+
 def _claim(material_id: int) -> bool:
     """Take the material for this job: it must be waiting, or its job silent too long."""
     now = utcnow()
     claimed = db.session.execute(
-        update(Material).where(
-            Material.id == material_id, Material.state == PROCESSING,
-            or_(Material.processing_step == ProcessingStep.QUEUED,
-                Material.processing_step.is_(None), Material.heartbeat_at.is_(None),
-                Material.heartbeat_at < now - STALE_AFTER))
+        update(Material).where(Material.id == material_id, _claimable(now))
         .values(processing_step=ProcessingStep.CONVERTING, progress=0, heartbeat_at=now,
                 updated_at=Material.updated_at)
         .execution_options(synchronize_session=False)).rowcount
@@ -199,35 +195,15 @@ def _claim(material_id: int) -> bool:
     return claimed == 1
 
 
-class _Reporter:
-    """Writes the step and percent (a heartbeat too) for the pages, a few times a minute."""
-
-    def __init__(self, material_id: int):
-        self.material_id, self.last, self.percent = material_id, 0.0, None
-
-    def step(self, step: str, percent: int | None = None) -> None:
-        self.last, self.percent = time.monotonic(), percent
-        # Still ours: a material queued again meanwhile (new file, retry) is left to that job.
-        try:
-            done = db.session.execute(
-                update(Material).where(Material.id == self.material_id,
+def _heartbeat(material_id: int) -> Heartbeat:
+    """The step and percent (a heartbeat too) for the pages, while the material is still this
+    job's: one queued again meanwhile (new file, retry) is left to that job."""
+    def still_ours(**values):
+        return (update(Material).where(Material.id == material_id,
                                        Material.state == PROCESSING,
                                        Material.processing_step != ProcessingStep.QUEUED)
-                .values(processing_step=step, progress=percent, heartbeat_at=utcnow(),
-                        updated_at=Material.updated_at)
-                .execution_options(synchronize_session=False)).rowcount
-            jobs.commit()
-        except OperationalError:  # the database busy for a moment: the next report will do
-            db.session.rollback()
-            log.warning("processing progress of material %s not written", self.material_id)
-            return
-        if not done:
-            raise Superseded()
-
-    def converting(self, percent: int) -> None:
-        quiet = time.monotonic() - self.last
-        if quiet >= HEARTBEAT_S or (quiet >= 2 and percent >= (self.percent or 0) + 5):
-            self.step(ProcessingStep.CONVERTING, percent)
+                .values(updated_at=Material.updated_at, **values))  # progress is not an edit
+    return Heartbeat(still_ours, "processing of material %s" % material_id)
 
 
 @jobs.job(PROCESS_JOB, slow=True)
@@ -239,7 +215,8 @@ def process(material_id: int) -> None:
     original = material.file(ORIGINAL)
     original_id, key, name = original.id, original.key, original.name
     slug, owner = material.slug, material.created_by_id
-    report = _Reporter(material_id)
+    beat = _heartbeat(material_id)
+    converting = partial(beat.progress, processing_step=ProcessingStep.CONVERTING)
     try:
         with tempfile.TemporaryDirectory(prefix="portal-media-") as tmp:
             source = Path(tmp) / ("source" + (Path(name).suffix or ".bin"))
@@ -247,10 +224,10 @@ def process(material_id: int) -> None:
             copy_stored(key, source)
             declared, video, audio = _probed(source)
             outputs = make_derivatives(source, Path(tmp), declared, video, audio,
-                                       on_progress=report.converting)
-            report.step(ProcessingStep.CHECKING)
+                                       on_progress=converting)
+            beat.write(processing_step=ProcessingStep.CHECKING, progress=None)
             decoded = _decoded(outputs)
-            report.step(ProcessingStep.SAVING)
+            beat.write(processing_step=ProcessingStep.SAVING, progress=None)
             material = _material_still_holding(material_id, original_id)
             edited = material.updated_at  # processing is not an edit (below)
             _store_renditions(material, outputs, slug, owner)
@@ -350,12 +327,9 @@ def _failed(material_id: int, slug: str, exc: Exception) -> None:
 @jobs.job(RESUME_JOB, sweep=True)
 def resume() -> None:
     """Queue again every material left processing whose job is not alive (the claim decides:
-    waiting, or silent for ``STALE_AFTER``)."""
-    ids = db.session.scalars(select(Material.id).where(
-        Material.state == PROCESSING,
-        or_(Material.processing_step == ProcessingStep.QUEUED,
-            Material.processing_step.is_(None), Material.heartbeat_at.is_(None),
-            Material.heartbeat_at < utcnow() - STALE_AFTER)).order_by(Material.id)).all()
+    waiting, or silent for ``heartbeat.STALE_AFTER``)."""
+    ids = db.session.scalars(select(Material.id).where(_claimable())
+                             .order_by(Material.id)).all()
     for material_id in ids:
         jobs.enqueue(PROCESS_JOB, material_id=material_id)
     jobs.commit()

@@ -8,7 +8,7 @@ queued and the pages and ``flask config show`` say so. The model is a faster-whi
 folder of a CTranslate2 Whisper model (``ASR_MODEL``), loaded once per process.
 
 Safe to re-run: the job claims its material's row in one UPDATE (queued, or silent for
-``STALE_AFTER``), writes its percent and a heartbeat as it goes, stops when queued again
+``heartbeat.STALE_AFTER``), writes its percent and a heartbeat as it goes, stops when queued again
 meanwhile, and never overwrites a hand-made or corrected track (checked again just before
 storing, so one uploaded while the engine listened wins). The sweep
 ``library.resume_transcription`` queues again what a stopped process left, and the transcriptions
@@ -24,14 +24,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import format_percent, gettext as _
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import flag_modified
 
 from media_index.transcripts import to_webvtt
@@ -40,6 +38,7 @@ from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import language_name
+from .heartbeat import Heartbeat, Superseded, silent
 from .messages import TRANSCRIPTION_FAILURES
 from .models import (
     AUDIO,
@@ -55,8 +54,6 @@ from .services import SUBTITLE_LANGUAGES, copy_stored, set_subtitles
 log = logging.getLogger(__name__)
 TRANSCRIBE_JOB = "library.transcribe"
 RESUME_JOB = "library.resume_transcription"
-HEARTBEAT_S = 10.0
-STALE_AFTER = timedelta(minutes=5)
 # Cues the engine's words are cut into: at most two subtitle lines and a few seconds, so a
 # word found by the search is at most that far from the moment its link starts at.
 CUE_MAX_CHARS, CUE_MAX_MS = 84, 5000
@@ -73,10 +70,6 @@ class TranscriptionError(RuntimeError):
     def __init__(self, code: str, detail: str):
         super().__init__(detail)
         self.code = code
-
-
-class Superseded(Exception):
-    """The material was queued again (a new file, "Transcribe again") while this job worked."""
 
 
 # -- the engine and the model -------------------------------------------------------------------
@@ -199,48 +192,30 @@ def after_processing(material: Material) -> None:
 
 
 # -- the job ------------------------------------------------------------------------------------
+def _claimable(now=None):
+    """SQL: a transcription waiting for this job, or whose job has stopped
+    (``heartbeat.silent``)."""
+    return or_(Transcription.state == TS.QUEUED,
+               (Transcription.state == TS.RUNNING) & silent(Transcription.heartbeat_at, now))
+
+
 def _claim(material_id: int) -> bool:
     now = utcnow()
     claimed = db.session.execute(
-        update(Transcription).where(
-            Transcription.material_id == material_id,
-            or_(Transcription.state == TS.QUEUED,
-                (Transcription.state == TS.RUNNING)
-                & or_(Transcription.heartbeat_at.is_(None),
-                      Transcription.heartbeat_at < now - STALE_AFTER)))
+        update(Transcription).where(Transcription.material_id == material_id, _claimable(now))
         .values(state=TS.RUNNING, progress=0, heartbeat_at=now)
         .execution_options(synchronize_session=False)).rowcount
     jobs.commit()
     return claimed == 1
 
 
-class _Reporter:
-    """Writes the percent (a heartbeat too) for the pages, a few times a minute."""
-
-    def __init__(self, material_id: int):
-        self.material_id, self.last, self.percent = material_id, time.monotonic(), 0
-
-    def write(self, **values) -> None:
-        try:
-            done = db.session.execute(
-                update(Transcription).where(Transcription.material_id == self.material_id,
-                                            Transcription.state == TS.RUNNING)
-                .values(heartbeat_at=utcnow(), **values)
-                .execution_options(synchronize_session=False)).rowcount
-            jobs.commit()
-        except OperationalError:  # the database busy for a moment: the next report will do
-            db.session.rollback()
-            log.warning("transcription progress of material %s not written", self.material_id)
-            return
-        self.last = time.monotonic()
-        if not done:
-            raise Superseded()
-
-    def progress(self, percent: int) -> None:
-        quiet = time.monotonic() - self.last
-        if quiet >= HEARTBEAT_S or (quiet >= 2 and percent >= self.percent + 5):
-            self.percent = percent
-            self.write(progress=percent)
+def _heartbeat(material_id: int) -> Heartbeat:
+    """The percent (a heartbeat too) for the pages, while the transcription is still this
+    job's."""
+    def still_ours(**values):
+        return (update(Transcription).where(Transcription.material_id == material_id,
+                                            Transcription.state == TS.RUNNING).values(**values))
+    return Heartbeat(still_ours, "transcription of material %s" % material_id)
 
 
 def _audio_file(material: Material):
@@ -276,7 +251,7 @@ def transcribe(material_id: int) -> str | None:
 
 def _listen(material_id: int, key: str, suffix: str, wanted_lang: str | None) -> str:
     config = current_app.config
-    report = _Reporter(material_id)
+    report = _heartbeat(material_id)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="portal-asr-") as tmp:
         source = Path(tmp) / ("audio" + suffix)
@@ -370,15 +345,11 @@ def _failed(material_id: int, exc: Exception) -> None:
 @jobs.job(RESUME_JOB, sweep=True)
 def resume() -> None:
     """Queue every transcription left queued (by a command, or a process that stopped) or
-    running in a job that is silent for ``STALE_AFTER``."""
+    running in a job that is silent for ``heartbeat.STALE_AFTER``."""
     if availability() != "ready":
         return
-    ids = db.session.scalars(select(Transcription.material_id).where(
-        or_(Transcription.state == TS.QUEUED,
-            (Transcription.state == TS.RUNNING)
-            & or_(Transcription.heartbeat_at.is_(None),
-                  Transcription.heartbeat_at < utcnow() - STALE_AFTER)))
-        .order_by(Transcription.material_id)).all()
+    ids = db.session.scalars(select(Transcription.material_id).where(_claimable())
+                             .order_by(Transcription.material_id)).all()
     for material_id in ids:
         jobs.enqueue(TRANSCRIBE_JOB, material_id=material_id)
     jobs.commit()
