@@ -1,4 +1,6 @@
-"""Form pieces shared by every domain: the per-language content field.
+"""Form pieces shared by every domain: the per-language content field, and the group of
+checkboxes (``CheckboxesField``: several of a few options; ``templates/_forms.html`` renders it
+as a group with its legend and its error, like a choice of one).
 
 A content field (a course title, assignment instructions, a question...) is edited as one
 input per content language and handled as one ``{lang: text}`` dict, the value that the
@@ -7,11 +9,19 @@ input per content language and handled as one ``{lang: text}`` dict, the value t
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, StringField, TextAreaField
+from wtforms import Field, SelectMultipleField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .i18n import CONTENT_LANGUAGES, clean_translations, language_name
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several of a few options, each a checkbox."""
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
 
 # Which languages must be filled in: none, at least one, all of them, or one named language.
 ANY, ALL = "any", "all"

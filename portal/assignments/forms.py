@@ -12,13 +12,11 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import TranslatedField
+from ..forms import CheckboxesField, TranslatedField
 from ..i18n import is_valid_timezone
 from .files import FILE_TYPES, MAX_SIZE_MB
 
@@ -50,11 +48,6 @@ def to_local(moment: datetime | None, zone: str) -> datetime | None:
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
-class MultiCheckbox(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class AssignmentForm(FlaskForm):
     phase = SelectField(_l("Phase"), choices=lambda: list(PHASE_LABELS.items()))
     title = TranslatedField(_l("Title"), max_length=300, rows=1, required="en",
@@ -73,7 +66,7 @@ class AssignmentForm(FlaskForm):
                                    validators=[Optional()])
     asks = SelectField(_l("What is asked"), choices=lambda: list(ASK_LABELS.items()),
                        default="both")
-    file_types = MultiCheckbox(_l("Accepted files"),
+    file_types = CheckboxesField(_l("Accepted files"),
                                choices=lambda: list(FILE_TYPE_LABELS.items()),
                                default=["pdf", "word"])
     max_files = IntegerField(_l("Maximum number of files"), default=3, validators=[

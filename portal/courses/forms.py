@@ -12,7 +12,6 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import (
@@ -24,9 +23,8 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import ANY, TranslatedField
+from ..forms import ANY, CheckboxesField, TranslatedField
 from ..i18n import language_name
 from .vocabulary import ENROLLMENT_STATES, PROGRAM_TYPES, REGIONS, SUBJECTS, TRAINING_CENTERS
 
@@ -43,11 +41,6 @@ def training_centers() -> tuple[str, ...]:
 def _choices(mapping, blank=None):
     pairs = list(mapping.items())
     return ([("", blank)] if blank is not None else []) + pairs
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def parse_months(text: str) -> list[int]:

@@ -11,14 +11,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..courses.vocabulary import SUBJECTS
-from ..forms import ANY, TranslatedField
+from ..forms import ANY, CheckboxesField, TranslatedField
 from ..i18n import CONTENT_LANGUAGES, language_name
 from .manage import MaterialDetails
 from .models import MaterialKind, Visibility
@@ -27,11 +25,6 @@ VISIBILITY_LABELS = {Visibility.PUBLIC: _l("Public: anyone"),
                      Visibility.REGISTERED: _l("Registered: anyone signed in"),
                      Visibility.COURSE: _l("Course members: the related courses only")}
 KIND_LABELS = {MaterialKind.VIDEO: _l("Video"), MaterialKind.DOCUMENT: _l("Document")}
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _languages():
@@ -43,7 +36,7 @@ class MaterialForm(FlaskForm):
     title = TranslatedField(_l("Title"), max_length=300, japanese=True, required=ANY,
                             message=_l("Give a title in at least one language."))
     description = TranslatedField(_l("Description"), max_length=5000, japanese=True, rows=4)
-    subjects = MultiCheckboxField(_l("Subjects"), choices=lambda: list(SUBJECTS.items()))
+    subjects = CheckboxesField(_l("Subjects"), choices=lambda: list(SUBJECTS.items()))
     keywords = StringField(_l("Keywords, separated by commas"), validators=[Length(max=500)])
     year = IntegerField(_l("Production year"), validators=[Optional(), NumberRange(1950, 2100)])
     audio_language = SelectField(_l("Spoken language"),

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..courses.vocabulary import ENROLLMENT_STATES
-from ..forms import ANY, TranslatedField
+from ..forms import ANY, CheckboxesField, TranslatedField
 from . import audience
 from .models import Delivery
 from .services import BODY_MAX, SUBJECT_MAX
@@ -27,11 +26,6 @@ DELIVERY_LABELS = {
     Delivery.DIGEST: _l("Once a day: one e-mail listing them"),
     Delivery.OFF: _l("Never"),
 }
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AnnouncementForm(FlaskForm):

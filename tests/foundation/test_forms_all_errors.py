@@ -66,18 +66,21 @@ def _extension_request(app, world, signed_in, login_as):  # noqa: F811
 
 
 def _assignment_form(app, world, signed_in, login_as):  # noqa: F811
-    """No English title, opening after the due date, a cut-off before it, 0 files."""
+    """No English title, opening after the due date, a cut-off before it, 0 files, files
+    asked for but no kind of file ticked (a group of checkboxes: its error tied to it)."""
     instructor = signed_in(world.instructor)
     return Case(instructor, "/assignments/course/%d/new" % world.course_id, {
         "phase": "pre-arrival", "title_en": "", "title_fr": "Titre gardé",
         "opens_at": "2030-05-10T09:00", "due_mode": "fixed", "due_at": "2030-05-01T09:00",
-        "cutoff_at": "2030-04-01T09:00", "asks": "both", "file_types": ["pdf"],
+        "cutoff_at": "2030-04-01T09:00", "asks": "both", "file_types": [],
         "max_files": "0", "max_size_mb": "5"},
         summary=["Enter a title in English.", "The assignment must open before it is due.",
-                 "The cut-off cannot come before the due date.", "Between 1 and 20 files."],
+                 "The cut-off cannot come before the due date.", "Between 1 and 20 files.",
+                 "Choose at least one kind of file."],
         beside={"opens_at": "The assignment must open before it is due.",
                 "cutoff_at": "The cut-off cannot come before the due date.",
-                "max_files": "Between 1 and 20 files."},
+                "max_files": "Between 1 and 20 files.",
+                "file_types": "Choose at least one kind of file."},
         kept=["Titre gardé", "2030-04-01T09:00"])
 
 
@@ -182,20 +185,23 @@ def _review(app, world, signed_in, login_as):  # noqa: F811
 
 
 def _material(app, world, signed_in, login_as):  # noqa: F811
-    """A new material with no title, a year out of range, a program as its file and two
-    subtitle files that are not subtitles: every refused language said, each beside its field."""
+    """A new material with no title, a year out of range, a subject that is none, a program as
+    its file and two subtitle files that are not subtitles: every refused language said, each
+    beside its field."""
     from tests.library.test_library_pages import _form
     client, _ = login_as("instructor")
-    data = _form(title_en="", description_en="Kept description", year="1800")
+    data = _form(title_en="", description_en="Kept description", year="1800",
+                 subjects=["health", "no-such-subject"])
     data["file"] = (io.BytesIO(b"MZ\x90\x00binary"), "talk.exe")
     data["subtitles_fr"] = (io.BytesIO(b"not subtitles"), "talk.fr.vtt")
     data["subtitles_es"] = (io.BytesIO(b"WEBVTT\n\n00:01.000 --> nonsense\nHola\n"),
                             "talk.es.vtt")
     return Case(client, "/library/new", data,
                 summary=["Give a title in at least one language.", "1950", "not accepted",
-                         "Subtitles in French", "Subtitles in Spanish"],
+                         "Subtitles in French", "Subtitles in Spanish", "no-such-subject"],
                 beside={"title": "Give a title in at least one language.",
                         "year": "1950", "upload-file": "not accepted",
+                        "subjects": "no-such-subject",
                         "subtitles_fr": "Subtitles in French",
                         "subtitles_es": "Subtitles in Spanish"},
                 kept=["Kept description"])
