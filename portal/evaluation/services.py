@@ -30,7 +30,7 @@ from ..courses import services as courses
 from ..courses.models import Course
 from ..domain_errors import DomainError
 from ..extensions import db
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, localize
 from ..text import fold_words
 from .models import (
     KINDS,
@@ -332,8 +332,7 @@ def series(course: Course) -> list[Course]:
 
 
 def _question_key(question: Question) -> str:
-    text = question.text.get("en") or next(iter(question.text.values()), "")
-    return question.kind + ":" + fold_words(text)
+    return question.kind + ":" + fold_words(localize(question.text, "en").text)
 
 
 def compare(course: Course) -> tuple[list[Course], list[dict]]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from .. import audit, dates, jobs
 from ..db_types import utcnow
 from ..extensions import db
+from ..i18n import localize
 from ..uploads import services as uploads
 from ..uploads.models import StoredFile
 from .models import DOCUMENT, ORIGINAL, READY, Material, MaterialKind, MaterialView
@@ -25,7 +26,7 @@ VIDEO_TYPES = ("video/", "audio/")
 
 def slug_for(titles: dict) -> str:
     """A new external id from the English (or first) title, made unique."""
-    title = titles.get("en") or next(iter(titles.values()), "material")
+    title = localize(titles, "en").text or "material"
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     base = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "material"
     slug = base
