@@ -230,8 +230,7 @@ def set_states(course: Course, enrollment_ids: list[int], state: str) -> int:
 
 def complete_course(course: Course) -> int:
     """The course has ended: everyone accepted or in progress becomes an alumnus."""
-    ids = [e.id for e in course.enrollments
-           if e.status in (EnrollmentState.ACCEPTED, EnrollmentState.IN_PROGRESS)]
+    ids = [e.id for e in course.enrollments if e.is_participating and not e.is_alumnus]
     return set_states(course, ids, EnrollmentState.COMPLETED)
 
 
