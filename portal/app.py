@@ -207,8 +207,9 @@ def _enforce_absolute_timeout() -> None:
         # Only a remember-me cookie restores a session without auth_at: a new period starts.
         session["auth_at"] = int(time.time())
     elif time.time() - started > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+        language = current_user.language
         logout_user()
-        session.clear()
+        security.clear_session(language)
 
 
 def _template_helpers(app: Flask) -> None:

@@ -1,16 +1,17 @@
-"""Security headers, safe redirects and other request-wide defenses."""
+"""Security headers, safe redirects, a session cleared and other request-wide defenses. (User
+files' own headers, the sandbox included, are ``portal/storage/http.py``'s.)"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from werkzeug.exceptions import SecurityError
+
+from .i18n import LANGUAGES
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-# User files that are downloaded: nothing in them may run, even if a browser tries to render.
-SANDBOX_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 
 def content_security_policy() -> str:
@@ -59,6 +60,17 @@ def refuse_unknown_hosts(app: Flask) -> None:
         if isinstance(request.routing_exception, SecurityError):
             raise request.routing_exception
     app.before_request_funcs.setdefault(None, []).insert(0, check_host)
+
+
+def clear_session(language: str | None = None) -> None:
+    """Forget all that the session holds (at a sign-in, a sign-out, a password reset, a session
+    past its absolute limit: nothing of the old identity carries over) but the language the
+    reader reads the portal in: ``language`` (the account's own, given while the account is
+    known), else the one chosen with the switcher."""
+    lang = language or session.get("lang")
+    session.clear()
+    if lang in LANGUAGES:
+        session["lang"] = lang
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -20,7 +20,7 @@ from .. import i18n, jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..calendar import services as calendar
 from ..extensions import limiter
-from ..security import safe_next
+from ..security import clear_session, safe_next
 from . import devices, services, two_step
 from .forms import (
     InvitationForm,
@@ -44,10 +44,7 @@ def _just_reset() -> bool:
 
 def _start_session(user, remember: bool = False) -> None:
     """A fresh session at sign-in: nothing from the anonymous session carries over."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    clear_session()
     session.permanent = True
     session["auth_at"] = int(time.time())
     login_user(user, remember=remember)
@@ -90,11 +87,9 @@ def login():
 def logout():
     current_user.end_all_sessions()
     jobs.commit()
+    language = current_user.language
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    clear_session(language)
     flash(_("You are signed out."), "info")
     return redirect(url_for("home.home"))
 
@@ -146,7 +141,7 @@ def reset_password(token: str):
         services.use_token(reset, form.password.data)
         jobs.commit()
         logout_user()
-        session.clear()
+        clear_session(reset.user.language)
         session["reset_for"] = reset.user.email.lower()
         flash(_("Your password is changed. Sign in with the new one."), "success")
         return redirect(url_for("auth.login"))

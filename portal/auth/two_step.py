@@ -23,6 +23,7 @@ from .. import audit
 from ..access import ADMIN, COORDINATOR
 from ..db_types import utcnow
 from ..extensions import db
+from ..security import clear_session
 from .models import RecoveryCode, User, hash_matches, hash_password
 
 REQUIRED_ROLES = (COORDINATOR, ADMIN)
@@ -176,10 +177,7 @@ def _hash_matches(code_hash: str, code: str) -> bool:
 
 def begin(user: User, remember: bool, next_url: str) -> None:
     """The password was right: remember who is half-way in (nobody is signed in yet)."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    clear_session()
     session["two_step"] = {"uid": user.id, "v": user.session_version, "at": int(time.time()),
                            "remember": bool(remember), "next": next_url or "", "tries": 0}
 

@@ -116,14 +116,42 @@ def test_idle_session_expires(app, auth, client, make_user, monkeypatch):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def _thirteen_hours_later(monkeypatch) -> None:
+    """The portal's own clock (the absolute limit's) 13 hours on; the cookie's signature keeps
+    the real time, so the session is still within its idle limit (a session kept in use)."""
+    import time
+    from types import SimpleNamespace
+
+    from portal import app as portal_app
+    monkeypatch.setattr(portal_app, "time", SimpleNamespace(time=lambda: time.time() + 13 * 3600))
+
+
 def test_absolute_timeout_ends_session(app, auth, client, make_user, monkeypatch):
     user = make_user()
     auth.login(user.email)
-    from portal import app as portal_app
-    real_time = portal_app.time.time
-    monkeypatch.setattr(portal_app.time, "time", lambda: real_time() + 13 * 3600)
+    _thirteen_hours_later(monkeypatch)
     response = client.get("/dashboard")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/dashboard").status_code == 302      # and it stays ended
+
+
+def test_a_session_ended_keeps_the_readers_language(app, make_user, monkeypatch):
+    """Signing out, or a session past its absolute limit, forgets who was signed in but not
+    the language the reader read the portal in (their account's, on a browser that asks for
+    English; one rule: ``security.clear_session``)."""
+    from tests.conftest import Auth
+    user = make_user(language="fr")
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    Auth(client).login(user.email)
+    home = client.submit("/logout", page="/", follow_redirects=True)
+    assert "Vous êtes déconnecté." in home.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302           # signed out all the same
+    Auth(client).login(user.email)
+    _thirteen_hours_later(monkeypatch)
+    ended = client.get("/dashboard")
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]
+    assert "Se connecter" in client.get("/login").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("target", [

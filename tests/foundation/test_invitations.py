@@ -142,6 +142,18 @@ def test_reset_password_flow_is_single_use_and_ends_sessions(app, auth, client, 
     assert replay.get("/dashboard").status_code == 302
 
 
+def test_after_a_reset_the_sign_in_page_speaks_the_accounts_language(app, make_user, mailbox):
+    user = make_user(language="es")
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.submit("/password/forgot", {"email": user.email})
+    path = "/password/reset/" + _token(mailbox.last_link(user.email))
+    answer = client.submit(path, {"password": "a brand new passphrase",
+                                  "confirm": "a brand new passphrase"}, follow_redirects=True)
+    assert "Su contraseña se ha cambiado. Inicie sesión con la nueva." in \
+        answer.get_data(as_text=True)
+
+
 def test_reset_link_expires_after_one_hour(app, client, make_user, mailbox):
     user = make_user()
     client.submit("/password/forgot", {"email": user.email})

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.library.models import Material
-from portal.security import SANDBOX_CSP
 from portal.storage import get_storage
+from portal.storage.http import SANDBOX_CSP
 
 SRT_FR = ("1\r\n00:00:01,000 --> 00:00:04,000\r\nLa gestion des déchets commence à la maison.\r\n"
           "\r\n2\r\n00:00:05,000 --> 00:00:08,000\r\n{\\an8}Ça coûte très cher, n’est-ce pas ?"
