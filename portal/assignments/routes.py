@@ -46,12 +46,15 @@ def _render_work(assignment, form=None, error=None, status=200, ext_form=None,
 @allow(PARTICIPANT)
 def work(assignment_id: int):
     assignment = access.assignment_for_participant(assignment_id, current_user)
-    kept = prefill()  # the text of a post its ended session refused
+    # The text of a post its ended session refused: each of the page's forms takes its own.
+    kept = prefill(url_for("assignments.save_work", assignment_id=assignment.id))
     form = WorkForm(**kept)
+    ext_form = ExtensionRequestForm(**prefill(url_for("assignments.request_extension",
+                                                      assignment_id=assignment.id)))
     submission = services.find_submission(assignment, current_user.id)
     if submission and submission.current and not kept:
         form.text.data = submission.current.text
-    return _render_work(assignment, form, submission=submission)
+    return _render_work(assignment, form, ext_form=ext_form, submission=submission)
 
 
 def _wants_json() -> bool:

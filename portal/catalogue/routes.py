@@ -12,6 +12,7 @@ from ..courses import services as courses
 from ..courses.vocabulary import PROGRAM_TYPES, REGIONS, SUBJECTS
 from ..domain_errors import explain
 from ..extensions import db
+from ..protect.web import prefill
 from ..storage.base import ObjectNotFound
 from ..uploads import services as uploads
 from ..uploads.checks import UploadRefused
@@ -101,8 +102,9 @@ def general_information(course_id: int):
 def edit_outline(course_id: int):
     course = courses.course_for(current_user, course_id, manage=True)
     outline = services.outline_of(course)
-    form = OutlineForm()
-    if request.method == "GET" and outline is not None:
+    kept = prefill()  # the text of a post its ended session refused
+    form = OutlineForm(**kept)
+    if request.method == "GET" and outline is not None and not kept:
         form.fill(outline)
     valid = form.validate_on_submit()
     if form.is_submitted():

@@ -140,12 +140,16 @@ def claim_on_sign_in(sender, user, **extra) -> None:
 
 
 # -- the form page shows it again ------------------------------------------------------------------
-def kept_formdata() -> MultiDict | None:
-    """On the form's page, for the account that claimed it: what was kept, as form data."""
+def kept_formdata(action: str | None = None) -> MultiDict | None:
+    """On the form's page, for the account that claimed it: what was kept, as form data.
+    ``action``: the address the form posts to, on a page that holds more than one form (each
+    gets only what was posted to it)."""
     info = session.get("kept")
     if not info or request.method != "GET" or not current_user.is_authenticated:
         return None
     if info.get("page") not in (request.path, request.full_path.rstrip("?")):
+        return None
+    if action is not None and info.get("action") != action:
         return None
     kept = services.claimed(info.get("t", ""), current_user.id)
     if kept is None:
@@ -158,9 +162,10 @@ def kept_formdata() -> MultiDict | None:
     return MultiDict([tuple(pair) for pair in kept.fields])
 
 
-def prefill() -> dict:
-    """``Form(**prefill())``: the kept text as the form's data on its page, else nothing."""
-    data = kept_formdata()
+def prefill(action: str | None = None) -> dict:
+    """``Form(**prefill())``: the kept text as the form's data on its page, else nothing;
+    ``prefill(action)`` on a page of several forms: only what was posted to ``action``."""
+    data = kept_formdata(action)
     return {"formdata": data} if data is not None else {}
 
 

@@ -217,3 +217,31 @@ def test_my_assignments_in_three_languages(app, world, login_as, make_user, lang
     html = client.get("/assignments").get_data(as_text=True)
     assert words in html
     assert words in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_page_of_two_forms_gives_each_its_own_kept_text(app, world, signed_in):
+    """The session ends as the participant asks for an extension on the page that also holds
+    their work: after signing in again, the request's reason is back in its form and the work
+    form still shows the saved draft (not the request's fields, which would have blanked it)."""
+    from tests.assignments.conftest import PASSWORD
+    from tests.foundation.test_form_protection import ORIGIN, form_fields
+    alice = signed_in(world.alice)
+    page = "/assignments/%d" % world.assignment_id
+    assert alice.submit(page, {"text": "Mon brouillon enregistré", "action": "draft"}
+                        ).status_code in (200, 302)
+    asking = page + "/extension"
+    fields = form_fields(alice.get(page).get_data(as_text=True), asking)
+    fields.update(reason="Ma connexion a été coupée toute la semaine.",
+                  wanted=(datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"))
+    alice.delete_cookie("portal_session")
+    refused = alice.post(asking, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
+                                                       + page})
+    assert refused.status_code == 303
+    sign_in = alice.get(refused.headers["Location"]).get_data(as_text=True)
+    token = re.search(r'name="kept" value="([^"]+)"', sign_in).group(1)
+    back = alice.submit("/login", {"email": world.alice.email, "password": PASSWORD,
+                                   "kept": token, "next": page}, page="/login")
+    assert back.status_code == 302 and back.headers["Location"] == page
+    html = alice.get(page).get_data(as_text=True)
+    assert "Ma connexion a été coupée toute la semaine." in html.replace("&#39;", "'")
+    assert re.search(r'<textarea[^>]*name="text"[^>]*>\s*Mon brouillon enregistré', html)

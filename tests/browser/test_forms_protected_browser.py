@@ -246,7 +246,7 @@ def test_a_copy_kept_by_the_former_script_is_taken_over(page_in, live_server, lo
     page = page_in("en")
     login(page, "jean-baptiste@demo.example.org")
     _work(page)
-    key = page.get_attribute("form[data-protect]", "data-protect-legacy")
+    key = page.get_attribute("form.work-form[data-protect]", "data-protect-legacy")
     assert key and key.startswith("portal-draft:assignment-")
     page.evaluate("k => localStorage.setItem(k, JSON.stringify({text: 'Gardé par l\\'ancien "
                   "script', at: Date.now()}))", key)
@@ -263,7 +263,7 @@ def test_a_copy_kept_by_the_former_script_is_taken_over(page_in, live_server, lo
 
 def _kept(page, own_text, own_age_ms, former_text, former_age_ms):
     """Leave both copies of the work form: protect.js's own and the former script's."""
-    form = page.locator("form[data-protect]")
+    form = page.locator("form.work-form[data-protect]")
     own = "portal-protect:%s:%s" % (page.get_attribute("script[src*='protect.js']", "data-user"),
                                     form.get_attribute("data-protect"))
     former = form.get_attribute("data-protect-legacy")

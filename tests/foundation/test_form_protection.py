@@ -257,3 +257,25 @@ def test_sign_in_still_refuses_to_leave_the_site(app, auth, client, course):
     course_id, coordinator = course
     response = auth.login(coordinator.email, next="//evil.example/")
     assert response.headers["Location"] == "/dashboard"
+
+
+def test_every_form_where_someone_writes_is_protected(app, auth, client, course):
+    """The browser's copy on every writing form (``protect_form``), and for the catalogue
+    outline the server's copy too: a coordinator's General Information typed for an hour
+    comes back after the session ended."""
+    course_id, coordinator = course
+    page = "/catalogue/%d/outline" % course_id
+    auth.login(coordinator.email)
+    assert 'data-protect="outline-%d"' % course_id in client.get(page).get_data(as_text=True)
+    assert 'data-protect="question-%d"' % course_id in client.get(
+        "/evaluation/courses/%d/questions" % course_id).get_data(as_text=True)
+    fields = form_fields(client.get(page).get_data(as_text=True), page)
+    fields["eligibility_en"] = TEXT
+    client.delete_cookie("portal_session")
+    refused = client.post(page, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
+                                                      + page})
+    assert refused.status_code == 303
+    html = client.get(refused.headers["Location"]).get_data(as_text=True)
+    token = re.search(r'name="kept" value="([^"]+)"', html).group(1)
+    assert auth.login(coordinator.email, kept=token, next=page).headers["Location"] == page
+    assert TEXT.replace("'", "&#39;") in client.get(page).get_data(as_text=True)
