@@ -230,7 +230,9 @@ def download_all(assignment_id: int):
 
 # -- extensions -----------------------------------------------------------------------------------
 def _grant_form(assignment) -> GrantForm:
-    form = GrantForm()
+    # The text of a post its ended session refused (the page holds one form a request too).
+    form = GrantForm(**prefill(url_for("assignments.extensions_page",
+                                       assignment_id=assignment.id)))
     form.participant.choices = [(p.id, "%s (%s)" % (p.name, p.email))
                                 for p in reports.participants(assignment.course_id)]
     return form
@@ -242,8 +244,11 @@ def _render_extensions(assignment, form, status=200, error=None, answering=None)
     answering = answering or (None, None)
 
     def answer_form(ext):
-        posted = answering[1] if answering[0] == ext.id else AnswerForm(formdata=None)
-        return posted.identify(ext.id)
+        if answering[0] == ext.id:
+            return answering[1].identify(ext.id)
+        kept = prefill(url_for("assignments.answer_extension", extension_id=ext.id))
+        return AnswerForm(**kept).identify(ext.id) if kept else \
+            AnswerForm(formdata=None).identify(ext.id)
 
     return render_template("assignments/extensions.html", assignment=assignment, form=form,
                            answering=answering, answer_form=answer_form,

@@ -12,7 +12,7 @@ from ..catalogue.charts import bar_chart
 from ..courses import services as courses
 from ..domain_errors import flash_error
 from ..extensions import db
-from ..protect.web import kept_formdata
+from ..protect.web import kept_formdata, prefill
 from . import exports, services
 from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm, language_list
 from .models import SCALE
@@ -86,7 +86,8 @@ def _answer_page(course, questionnaire, state, values, problems, signed, status=
 @allow(COORDINATOR, ADMIN)
 def questions(course_id: int):
     course = courses.course_for(current_user, course_id, manage=True)
-    form = QuestionForm(prefix="question").for_course(services.question_languages(course))
+    kept = prefill(url_for("evaluation.questions", course_id=course.id))  # an ended session's
+    form = QuestionForm(prefix="question", **kept).for_course(services.question_languages(course))
     opening = OpeningForm(prefix="opening")
     if request.method == "POST":
         if request.form.get("action") == "opening":

@@ -245,3 +245,25 @@ def test_a_page_of_two_forms_gives_each_its_own_kept_text(app, world, signed_in)
     html = alice.get(page).get_data(as_text=True)
     assert "Ma connexion a été coupée toute la semaine." in html.replace("&#39;", "'")
     assert re.search(r'<textarea[^>]*name="text"[^>]*>\s*Mon brouillon enregistré', html)
+
+
+def test_a_grant_typed_as_the_session_ended_comes_back(app, world, signed_in):
+    from tests.assignments.conftest import PASSWORD
+    from tests.foundation.test_form_protection import ORIGIN, form_fields
+    instructor = signed_in(world.instructor)
+    page = "/assignments/%d/extensions" % world.assignment_id
+    html = instructor.get(page).get_data(as_text=True)
+    assert 'data-protect="extension-grant-%d"' % world.assignment_id in html
+    fields = form_fields(html, page)
+    fields["answer"] = "Granted for the flood week; send it when the line is back."
+    instructor.delete_cookie("portal_session")
+    refused = instructor.post(page, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
+                                                          + page})
+    assert refused.status_code == 303
+    sign_in = instructor.get(refused.headers["Location"]).get_data(as_text=True)
+    token = re.search(r'name="kept" value="([^"]+)"', sign_in).group(1)
+    back = instructor.submit("/login", {"email": world.instructor.email, "password": PASSWORD,
+                                        "kept": token, "next": page}, page="/login")
+    assert back.status_code == 302 and back.headers["Location"] == page
+    assert "Granted for the flood week; send it when the line is back." in \
+        instructor.get(page).get_data(as_text=True)

@@ -279,3 +279,17 @@ def test_every_form_where_someone_writes_is_protected(app, auth, client, course)
     token = re.search(r'name="kept" value="([^"]+)"', html).group(1)
     assert auth.login(coordinator.email, kept=token, next=page).headers["Location"] == page
     assert TEXT.replace("'", "&#39;") in client.get(page).get_data(as_text=True)
+    # A new question: the page holds two forms posting to one address; the question comes back.
+    page = "/evaluation/courses/%d/questions" % course_id
+    html = client.get(page).get_data(as_text=True)
+    fields = form_fields(html, page)
+    name = re.search(r'name="(question-text[-_]en)"', html).group(1)
+    fields.update({name: "Which practice will you try first at home?", "action": "question"})
+    client.delete_cookie("portal_session")
+    refused = client.post(page, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
+                                                      + page})
+    assert refused.status_code == 303
+    html = client.get(refused.headers["Location"]).get_data(as_text=True)
+    token = re.search(r'name="kept" value="([^"]+)"', html).group(1)
+    assert auth.login(coordinator.email, kept=token, next=page).headers["Location"] == page
+    assert "Which practice will you try first at home?" in client.get(page).get_data(as_text=True)
