@@ -223,8 +223,7 @@ def test_a_page_of_two_forms_gives_each_its_own_kept_text(app, world, signed_in)
     """The session ends as the participant asks for an extension on the page that also holds
     their work: after signing in again, the request's reason is back in its form and the work
     form still shows the saved draft (not the request's fields, which would have blanked it)."""
-    from tests.assignments.conftest import PASSWORD
-    from tests.foundation.test_form_protection import ORIGIN, form_fields
+    from tests.foundation.test_form_protection import ended_then_back, form_fields
     alice = signed_in(world.alice)
     page = "/assignments/%d" % world.assignment_id
     assert alice.submit(page, {"text": "Mon brouillon enregistré", "action": "draft"}
@@ -233,37 +232,25 @@ def test_a_page_of_two_forms_gives_each_its_own_kept_text(app, world, signed_in)
     fields = form_fields(alice.get(page).get_data(as_text=True), asking)
     fields.update(reason="Ma connexion a été coupée toute la semaine.",
                   wanted=(datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M"))
-    alice.delete_cookie("portal_session")
-    refused = alice.post(asking, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
-                                                       + page})
-    assert refused.status_code == 303
-    sign_in = alice.get(refused.headers["Location"]).get_data(as_text=True)
-    token = re.search(r'name="kept" value="([^"]+)"', sign_in).group(1)
-    back = alice.submit("/login", {"email": world.alice.email, "password": PASSWORD,
-                                   "kept": token, "next": page}, page="/login")
-    assert back.status_code == 302 and back.headers["Location"] == page
-    html = alice.get(page).get_data(as_text=True)
+    html = ended_then_back(alice, page, asking, fields, _signing_in(alice, world.alice, page))
     assert "Ma connexion a été coupée toute la semaine." in html.replace("&#39;", "'")
     assert re.search(r'<textarea[^>]*name="text"[^>]*>\s*Mon brouillon enregistré', html)
 
 
-def test_a_grant_typed_as_the_session_ended_comes_back(app, world, signed_in):
+def _signing_in(client, user, page):
+    """Signing in again with the kept text's token, back to ``page``."""
     from tests.assignments.conftest import PASSWORD
-    from tests.foundation.test_form_protection import ORIGIN, form_fields
+    return lambda token: client.submit("/login", {"email": user.email, "password": PASSWORD,
+                                                  "kept": token, "next": page}, page="/login")
+
+
+def test_a_grant_typed_as_the_session_ended_comes_back(app, world, signed_in):
+    from tests.foundation.test_form_protection import ended_then_back, form_fields
     instructor = signed_in(world.instructor)
     page = "/assignments/%d/extensions" % world.assignment_id
     html = instructor.get(page).get_data(as_text=True)
     assert 'data-protect="extension-grant-%d"' % world.assignment_id in html
     fields = form_fields(html, page)
     fields["answer"] = "Granted for the flood week; send it when the line is back."
-    instructor.delete_cookie("portal_session")
-    refused = instructor.post(page, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
-                                                          + page})
-    assert refused.status_code == 303
-    sign_in = instructor.get(refused.headers["Location"]).get_data(as_text=True)
-    token = re.search(r'name="kept" value="([^"]+)"', sign_in).group(1)
-    back = instructor.submit("/login", {"email": world.instructor.email, "password": PASSWORD,
-                                        "kept": token, "next": page}, page="/login")
-    assert back.status_code == 302 and back.headers["Location"] == page
-    assert "Granted for the flood week; send it when the line is back." in \
-        instructor.get(page).get_data(as_text=True)
+    assert "Granted for the flood week; send it when the line is back." in ended_then_back(
+        instructor, page, page, fields, _signing_in(instructor, world.instructor, page))

@@ -259,6 +259,19 @@ def test_sign_in_still_refuses_to_leave_the_site(app, auth, client, course):
     assert response.headers["Location"] == "/dashboard"
 
 
+def ended_then_back(client, page: str, action: str, fields: dict, sign_in) -> str:
+    """Post ``fields`` to ``action`` from ``page`` once the session ended (its cookie gone),
+    then ``sign_in(kept_token)`` again: back on the page, whose HTML is returned."""
+    client.delete_cookie("portal_session")
+    refused = client.post(action, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
+                                                        + page})
+    assert refused.status_code == 303
+    html = client.get(refused.headers["Location"]).get_data(as_text=True)
+    back = sign_in(re.search(r'name="kept" value="([^"]+)"', html).group(1))
+    assert back.status_code == 302 and back.headers["Location"] == page
+    return client.get(page).get_data(as_text=True)
+
+
 def test_every_form_where_someone_writes_is_protected(app, auth, client, course):
     """The browser's copy on every writing form (``protect_form``), and for the catalogue
     outline the server's copy too: a coordinator's General Information typed for an hour
@@ -271,25 +284,15 @@ def test_every_form_where_someone_writes_is_protected(app, auth, client, course)
         "/evaluation/courses/%d/questions" % course_id).get_data(as_text=True)
     fields = form_fields(client.get(page).get_data(as_text=True), page)
     fields["eligibility_en"] = TEXT
-    client.delete_cookie("portal_session")
-    refused = client.post(page, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
-                                                      + page})
-    assert refused.status_code == 303
-    html = client.get(refused.headers["Location"]).get_data(as_text=True)
-    token = re.search(r'name="kept" value="([^"]+)"', html).group(1)
-    assert auth.login(coordinator.email, kept=token, next=page).headers["Location"] == page
-    assert TEXT.replace("'", "&#39;") in client.get(page).get_data(as_text=True)
+
+    def sign_in(token):
+        return auth.login(coordinator.email, kept=token, next=page)
+    assert TEXT.replace("'", "&#39;") in ended_then_back(client, page, page, fields, sign_in)
     # A new question: the page holds two forms posting to one address; the question comes back.
     page = "/evaluation/courses/%d/questions" % course_id
     html = client.get(page).get_data(as_text=True)
     fields = form_fields(html, page)
     name = re.search(r'name="(question-text[-_]en)"', html).group(1)
     fields.update({name: "Which practice will you try first at home?", "action": "question"})
-    client.delete_cookie("portal_session")
-    refused = client.post(page, data=fields, headers={**ORIGIN, "Referer": "http://localhost"
-                                                      + page})
-    assert refused.status_code == 303
-    html = client.get(refused.headers["Location"]).get_data(as_text=True)
-    token = re.search(r'name="kept" value="([^"]+)"', html).group(1)
-    assert auth.login(coordinator.email, kept=token, next=page).headers["Location"] == page
-    assert "Which practice will you try first at home?" in client.get(page).get_data(as_text=True)
+    assert "Which practice will you try first at home?" in ended_then_back(
+        client, page, page, fields, sign_in)
