@@ -58,8 +58,13 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    tz = getattr(current_user, "timezone", None) if _has_user() else None
-    return tz if tz and is_valid_timezone(tz) else "UTC"
+    return zone_of(getattr(current_user, "timezone", None) if _has_user() else None).key
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    """The time zone named, else UTC (an account with none set, or one IANA has withdrawn):
+    the zone a person's times are read and written in, on a page, in a mail, in a feed."""
+    return ZoneInfo(name) if name and is_valid_timezone(name) else ZoneInfo("UTC")
 
 
 def _has_user() -> bool:
@@ -375,8 +380,7 @@ def moment_formatter(with_japan: bool = False, zone: str | None = None,
     once), or for one reader named by ``zone`` and ``lang`` (an e-mail): "7 oct. 2026, 05:59
     (heure : Sénégal)", with Japan time after it when asked and not the same zone."""
     lang = lang or _locale()
-    tz = ZoneInfo(zone) if zone and is_valid_timezone(zone) else (
-        get_timezone() if zone is None else ZoneInfo("UTC"))
+    tz = get_timezone() if zone is None else zone_of(zone)
     pattern, name = _moment_pattern(lang), str(tz)
     suffix = " (%s)" % zone_name(name, lang)
     japan_too = with_japan and name != "Asia/Tokyo"

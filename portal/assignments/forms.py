@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import CheckboxesField, TranslatedField
-from ..i18n import is_valid_timezone
+from ..i18n import zone_of
 from .files import FILE_TYPES, MAX_SIZE_MB
 
 PHASE_LABELS = {"pre-arrival": _l("Pre-arrival"), "in-japan": _l("In Japan"),
@@ -37,15 +36,13 @@ def to_utc(local: datetime | None, zone: str) -> datetime | None:
     """A time typed in ``zone`` (a naive datetime from the form) as aware UTC."""
     if local is None:
         return None
-    tz = ZoneInfo(zone if is_valid_timezone(zone) else "UTC")
-    return local.replace(tzinfo=tz).astimezone(UTC)
+    return local.replace(tzinfo=zone_of(zone)).astimezone(UTC)
 
 
 def to_local(moment: datetime | None, zone: str) -> datetime | None:
     if moment is None:
         return None
-    tz = ZoneInfo(zone if is_valid_timezone(zone) else "UTC")
-    return moment.astimezone(tz).replace(tzinfo=None)
+    return moment.astimezone(zone_of(zone)).replace(tzinfo=None)
 
 
 class AssignmentForm(FlaskForm):

@@ -17,14 +17,10 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from ..db_types import utcnow
-from ..i18n import is_valid_timezone
+from ..i18n import zone_of
 from .events import FeedEvent
 
 REFRESH = timedelta(hours=3)
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    return ZoneInfo(name) if name and is_valid_timezone(name) else ZoneInfo("UTC")
 
 
 def _event(item: FeedEvent, zone: ZoneInfo, lang: str, stamp: datetime) -> Event:
@@ -47,7 +43,7 @@ def _event(item: FeedEvent, zone: ZoneInfo, lang: str, stamp: datetime) -> Event
 
 def feed(events: list[FeedEvent], zone_name: str | None, lang: str, title: str,
          product: str) -> bytes:
-    zone = _zone(zone_name)
+    zone = zone_of(zone_name)
     calendar = Calendar()
     calendar.add("prodid", "-//%s//Calendar feed//EN" % product)
     calendar.add("version", "2.0")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, union, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +23,7 @@ from ..auth.services import external_url
 from ..courses.models import Course, CourseCoordinator, CourseInstructor
 from ..db_types import utcnow
 from ..extensions import db
-from ..i18n import interface_language, is_valid_timezone, localize, moment_formatter
+from ..i18n import interface_language, localize, moment_formatter, zone_of
 from .models import Delivery, NoticePreference, StaffDigest, StaffEvent, StaffNotice
 
 # Without a choice of their own: instructors review the work, so they hear of each piece at
@@ -146,8 +145,7 @@ def send_digests(now: datetime | None = None) -> int:
 
 
 def day_of(person: User, now: datetime):
-    zone = ZoneInfo(person.timezone if is_valid_timezone(person.timezone) else "UTC")
-    return now.astimezone(zone).date()
+    return now.astimezone(zone_of(person.timezone)).date()
 
 
 def _digest(person: User, now: datetime) -> bool:

@@ -196,3 +196,19 @@ def test_moment_formatter_gives_format_moments_text(app, make_user):
         plain = moment_formatter()(moment)
     assert text == "12 déc. 2026, 14:59 (heure : Sénégal) / 12 déc. 2026, 23:59 (heure : Japon)"
     assert plain == "12 déc. 2026, 14:59 (heure : Sénégal)"
+
+
+def test_a_persons_zone_is_theirs_else_utc():
+    """One rule (``i18n.zone_of``) for pages, mail, feeds and the times typed in forms."""
+    from datetime import UTC, datetime
+
+    from portal.assignments.forms import to_local, to_utc
+    from portal.i18n import zone_of
+    assert zone_of("Africa/Dakar").key == "Africa/Dakar"
+    assert zone_of("America/La_Paz").key == "America/La_Paz"
+    for unknown in (None, "", "Mars/Olympus", "../etc/passwd"):
+        assert zone_of(unknown).key == "UTC", unknown
+    typed = datetime(2026, 7, 1, 9, 0)
+    assert to_utc(typed, "America/La_Paz") == datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
+    assert to_utc(typed, "Mars/Olympus") == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    assert to_local(datetime(2026, 7, 1, 13, 0, tzinfo=UTC), "America/La_Paz") == typed
