@@ -216,7 +216,7 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         LANGUAGES=i18n.LANGUAGES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, get_locale=get_locale,
         localize=i18n.localize, content=i18n.content, format_moment=i18n.format_moment,
-        format_date=format_date,
+        format_date=format_date, format_month=i18n.format_month,
         country_name=i18n.country_name, language_name=i18n.language_name,
         zone_name=i18n.zone_name, render_markdown=render_markdown, format_day=i18n.format_day,
         format_size=i18n.format_size,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pytz
 from babel import Locale
 from babel.dates import (
+    format_skeleton,
     format_timedelta,
     get_date_format,
     get_time_format,
@@ -274,6 +275,12 @@ def format_day(value: date | str | None, lang: str | None = None) -> str:
 
 
 @lru_cache(maxsize=4096)
+def format_month(value: date, lang: str | None = None, short: bool = False) -> str:
+    """A calendar month in the reader's locale: "May 2026", "mai 2026", "mayo de 2026";
+    ``short``: the month alone, abbreviated ("May", "mai", "may"), for a chart's axis."""
+    return format_skeleton("MMM" if short else "yMMMM", value, locale=lang or _locale())
+
+
 def _medium_day(day: date, lang: str) -> str:
     """A day in a locale's medium pattern (what Flask-Babel's ``format_date`` writes), each
     (day, language) written once per process: pages list the same few course and deadline
@@ -428,6 +435,8 @@ def format_size(size: int, lang: str | None = None) -> str:
 
 def format_number(value: float | int, digits: int = 0, lang: str | None = None) -> str:
     """A number in the reader's locale with ``digits`` decimals ("3,5", "4,0", "1 633")."""
+    if not digits and type(value) is int and 0 <= value < 1000:
+        return str(value)  # no separator to place: the same in every locale, ~100x cheaper
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return babel_decimal(value, format=pattern, locale=lang or _locale())
 

@@ -136,8 +136,9 @@ def editable_materials(user) -> list[Material]:
     return list(db.session.execute(query.limit(500)).scalars())
 
 
-def visits_per_month(months: int = 12, today: date | None = None) -> list[tuple[str, int]]:
-    """Counted views per calendar month, oldest first, the last ``months`` months."""
+def visits_per_month(months: int = 12, today: date | None = None) -> list[tuple[date, int]]:
+    """Counted views per calendar month (its first day), oldest first, the last ``months``
+    months."""
     today = today or dates.today()
     keys = []
     year, month = today.year, today.month
@@ -151,7 +152,7 @@ def visits_per_month(months: int = 12, today: date | None = None) -> list[tuple[
     counts: Counter = Counter()
     for day, n in rows:
         counts[day.strftime("%Y-%m")] += n
-    return [(key, counts.get(key, 0)) for key in keys]
+    return [(date(int(key[:4]), int(key[5:]), 1), counts.get(key, 0)) for key in keys]
 
 
 def fiscal_year_visits(today: date | None = None) -> tuple[int, int]:

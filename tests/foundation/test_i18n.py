@@ -212,3 +212,27 @@ def test_a_persons_zone_is_theirs_else_utc():
     assert to_utc(typed, "America/La_Paz") == datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
     assert to_utc(typed, "Mars/Olympus") == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
     assert to_local(datetime(2026, 7, 1, 13, 0, tzinfo=UTC), "America/La_Paz") == typed
+
+
+def test_months_and_counts_are_written_by_babel(app, login_as):
+    """The library's visits page names each month in the reader's language and writes its
+    numbers by the locale ("mai 2026", "1 234" in French), not "2026-05" and "1234"."""
+    from datetime import date
+
+    from portal.i18n import format_month
+    assert format_month(date(2026, 5, 1), "en") == "May 2026"
+    assert format_month(date(2026, 5, 1), "fr") == "mai 2026"
+    assert format_month(date(2026, 5, 1), "es") == "mayo de 2026"
+    assert format_month(date(2026, 5, 1), "fr", short=True) == "mai"
+    from babel.numbers import format_decimal
+
+    from portal.i18n import format_number
+    for lang in ("en", "fr", "es"):   # the short way for small counts writes what Babel does
+        for n in (0, 7, 42, 999, 1000, 1234, 98765):
+            assert format_number(n, lang=lang) == format_decimal(n, "#,##0", locale=lang)
+    assert format_number(1234, lang="fr") == "1\u202f234"
+    client, _ = login_as("coordinator", language="fr")
+    html = client.get("/library/stats").get_data(as_text=True)
+    today = date.today()
+    assert format_month(today.replace(day=1), "fr") in html
+    assert "%04d-%02d" % (today.year, today.month) not in html
