@@ -274,13 +274,13 @@ def format_day(value: date | str | None, lang: str | None = None) -> str:
                        lang or _locale())
 
 
-@lru_cache(maxsize=4096)
 def format_month(value: date, lang: str | None = None, short: bool = False) -> str:
     """A calendar month in the reader's locale: "May 2026", "mai 2026", "mayo de 2026";
     ``short``: the month alone, abbreviated ("May", "mai", "may"), for a chart's axis."""
     return format_skeleton("MMM" if short else "yMMMM", value, locale=lang or _locale())
 
 
+@lru_cache(maxsize=4096)
 def _medium_day(day: date, lang: str) -> str:
     """A day in a locale's medium pattern (what Flask-Babel's ``format_date`` writes), each
     (day, language) written once per process: pages list the same few course and deadline

@@ -231,8 +231,11 @@ def test_months_and_counts_are_written_by_babel(app, login_as):
         for n in (0, 7, 42, 999, 1000, 1234, 98765):
             assert format_number(n, lang=lang) == format_decimal(n, "#,##0", locale=lang)
     assert format_number(1234, lang="fr") == "1\u202f234"
+    english, _ = login_as("coordinator")          # one reader, then another language
+    today = date.today()
+    assert format_month(today.replace(day=1), "en") in english.get("/library/stats").get_data(
+        as_text=True)
     client, _ = login_as("coordinator", language="fr")
     html = client.get("/library/stats").get_data(as_text=True)
-    today = date.today()
     assert format_month(today.replace(day=1), "fr") in html
     assert "%04d-%02d" % (today.year, today.month) not in html
