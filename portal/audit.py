@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db_types import UTCDateTime, utcnow
 from .extensions import db
+from .i18n import lazy_gettext as _l
 
 # action code -> what the log page shows. A code is stable: exports and filters use it.
 ACTIONS = {

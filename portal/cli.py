@@ -131,7 +131,7 @@ def update():
 def add(table):
     """Add translated messages from a JSON table to the template and every catalog.
 
-    TABLE: {"msgid": {"fr": "...", "es": "..."}, "one %(num)d": {"plural": "many %(num)d",
+    TABLE: {"msgid": {"fr": "...", "es": "..."}, "one %(num)s": {"plural": "many %(num)s",
     "fr": ["...", "..."], "es": ["...", "..."]}}. Existing entries are updated. A file lock
     keeps several people adding at once from overwriting each other.
     """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from importlib import import_module
 
-from flask_babel import lazy_gettext as _l
+from .i18n import _quantities, lazy_gettext as _l
 
 Message = Callable[[dict], str] | object  # a lazy string, or a function of the params
 
@@ -42,7 +42,8 @@ class Invalid(DomainError):
 class Messages:
     """A domain's table of ``code -> message``. A message is a lazy string with named
     placeholders, or, for the rare message whose wording depends on the params, a function of
-    the params. ``prepare`` formats params for the reader (sizes, numbers) first."""
+    the params. ``prepare`` formats params for the reader (sizes...) first; the ints left are
+    written by the reader's locale where the message says ``%(name)s`` (``i18n.Quantity``)."""
 
     def __init__(self, table: Mapping[str, Message], default: Message,
                  prepare: Callable[[str, dict], dict] | None = None):
@@ -54,7 +55,7 @@ class Messages:
             p = self.prepare(code, p)
         entry = self.table.get(code, self.default)
         text = entry(p) if callable(entry) else str(entry)
-        return text % p if p else text
+        return text % _quantities(p) if p else text
 
     def fields(self, problems: Mapping[str, tuple[str, dict]]) -> dict[str, str]:
         """``{field name: (code, params)}`` to ``{field name: message}``."""

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, render_template, request, session
-from flask_babel import force_locale, lazy_gettext as _l
+from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+
+from .i18n import lazy_gettext as _l
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back, check what you "

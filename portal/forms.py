@@ -8,13 +8,12 @@ input per content language and handled as one ``{lang: text}`` dict, the value t
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .i18n import CONTENT_LANGUAGES, clean_translations, language_name
+from .i18n import CONTENT_LANGUAGES, clean_translations, language_name, lazy_gettext as _l
 
 
 class CheckboxesField(SelectMultipleField):

@@ -27,6 +27,7 @@ from babel.support import NullTranslations
 from babel.units import format_unit
 from flask import g, request, session
 from flask_babel import Babel, Domain, get_domain, get_locale, get_timezone
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
@@ -338,27 +339,82 @@ def request_translations() -> NullTranslations:
 def install_template_gettext(jinja_env) -> None:
     """The templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and ``npgettext``:
     Flask-Babel's own installation (Jinja's newstyle wrappers do the escaping and the
-    %-formatting) with the translations looked up through ``request_translations``; ``_``
-    and ``gettext`` are one function doing what Jinja's wrapper does (a page calls ``_``
-    dozens of times, and Jinja's ``_`` goes through three calls, each checked for the
-    context it wants)."""
+    %-formatting) with the translations looked up through ``request_translations``; ``_``,
+    ``gettext`` and ``ngettext`` are the house's own, doing what Jinja's wrappers do with the
+    numbers in the sentence written by the reader's locale (``Quantity``; a page calls ``_``
+    dozens of times, and Jinja's ``_`` goes through three calls, each checked for the context
+    it wants)."""
     jinja_env.install_gettext_callables(
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
-    jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+    jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
+                             ngettext=template_ngettext)
+
+
+class Quantity(int):
+    """A number in a translated sentence. ``%(num)s`` writes it as the reader's locale does
+    (Babel: "1 234" in French, "1,234" in English): a count, a size, a limit. ``%(number)d``
+    writes its digits as they are: a number that names something (a year, a version, a line).
+    The sentence's placeholder says which; the house's gettext and ngettext (Python and
+    templates) and the domains' messages (``domain_errors.Messages``) hand every int over as
+    a Quantity, so no caller formats a count by hand."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return format_number(int(self))
+
+
+def _quantities(variables: dict) -> dict:
+    """The variables of a sentence with each int (not a bool) made a ``Quantity``."""
+    return {name: Quantity(value) if type(value) is int else value
+            for name, value in variables.items()}
+
+
+def gettext(string: str, **variables) -> str:
+    """The translation of ``string`` in the reader's language, %-formatted when there are
+    variables (ints as ``Quantity``). The house's ``_`` in Python; Flask-Babel's is not
+    imported elsewhere (tests/test_architecture.py)."""
+    translated = request_translations().ugettext(string)
+    return translated % _quantities(variables) if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """The form of the sentence for ``num`` (the language's plural rule), ``%(num)s``
+    written by the reader's locale."""
+    variables.setdefault("num", num)
+    return request_translations().ungettext(singular, plural, num) % _quantities(variables)
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """``gettext`` when the text is used (the reader is known then): for messages defined at
+    import time. The house's ``_l``."""
+    return LazyString(gettext, string, **variables)
 
 
 @pass_eval_context
 def template_gettext(eval_ctx, string: str, **variables) -> str:
     """Jinja's newstyle ``gettext``: the translation, marked safe when the template escapes
-    (the variables are escaped as they go in), always %-formatted (``%%`` is ``%``)."""
+    (the variables are escaped as they go in), always %-formatted (``%%`` is ``%``), ints as
+    ``Quantity``."""
     translated = request_translations().ugettext(string)
     if eval_ctx.autoescape:
         translated = Markup(translated)
-    return translated % variables
+    return translated % (_quantities(variables) if variables else variables)
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    """Jinja's newstyle ``ngettext``, as ``template_gettext``: ``%(num)s`` is ``num`` written
+    by the reader's locale."""
+    variables.setdefault("num", num)
+    translated = request_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % _quantities(variables)
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -27,7 +27,8 @@ import unicodedata
 from typing import NamedTuple
 
 from charset_normalizer import from_bytes
-from flask_babel import lazy_gettext as _l
+
+from .i18n import lazy_gettext as _l
 
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),

@@ -126,3 +126,19 @@ def test_services_take_data_never_the_request():
                      if "request" in _names_taken_from_flask(path))
     assert reading == []
     assert (ROOT / "portal" / "uploads" / "services.py").exists()  # the rule has modules to check
+
+
+def test_sentences_are_translated_by_the_houses_gettext_alone():
+    """Python code translates with ``portal.i18n``'s ``gettext``, ``ngettext`` and
+    ``lazy_gettext``, which write the numbers in a sentence by the reader's locale
+    (``i18n.Quantity``); Flask-Babel's own would write "1234" where a French reader reads
+    "1 234"."""
+    words = {"gettext", "ngettext", "lazy_gettext", "lazy_ngettext", "pgettext", "npgettext"}
+    taking = sorted(
+        "%s: %s" % (path.relative_to(ROOT), alias.name)
+        for package in PACKAGES for path in (ROOT / package).rglob("*.py")
+        if path != ROOT / "portal" / "i18n.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "flask_babel"
+        for alias in node.names if alias.name in words)
+    assert taking == []

@@ -2,8 +2,7 @@
 
 
 def init_app(app) -> None:
-    from flask_babel import lazy_gettext as _l
-
+    from ..i18n import lazy_gettext as _l
     from ..navigation import nav_link
 
     # panels: the dashboard's; reminders: follow course dates (a signal receiver); cli: the

@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..i18n import gettext as _
 from .models import ACTIVITY_FIELDS, TEXT_SECTIONS
 from .services import activity_labels, section_labels
 

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from textwrap import shorten
 
-from flask_babel import lazy_gettext as _l
-
 from ..domain_errors import Messages
-from ..i18n import format_day
+from ..i18n import format_day, lazy_gettext as _l
 
 
 def _labels(code: str, params: dict) -> dict:
@@ -57,7 +55,7 @@ MESSAGES = Messages({
     "report_language_missing": _l("Choose the language the report is written in."),
     "achievements_missing": _l("Describe what has been achieved so far."),
     "applied_missing": _l("Say what you applied from your training in Japan."),
-    "too_many_files": _l("A report can have at most %(count)d files."),
+    "too_many_files": _l("A report can have at most %(count)s files."),
 }, default=_l("The request could not be carried out."), prepare=_labels)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -13,6 +12,7 @@ from ..auth.models import User
 from ..courses.models import Course, Enrollment
 from ..exports import Sheet
 from ..extensions import db
+from ..i18n import gettext as _
 from .models import ACCEPTED, SUBMITTED, ActionPlan, ProgressReport, ReportActivity
 
 CHART_STATUSES = ("done", "in_progress", "not_started", "dropped")

@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale, format_date, gettext as _
+from flask_babel import force_locale, format_date
 from fpdf import FPDF
 
-from ..i18n import country_name, format_day, localize
+from ..i18n import country_name, format_day, gettext as _, localize
 from .models import ACTIVITY_FIELDS, TEXT_SECTIONS, PlanVersion
 from .services import activity_labels, section_labels
 

@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import dates
 from ..assignments import services as assignments
 from ..db_types import utcnow
 from ..extensions import db
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, gettext as _
 from .models import (
     ACTIVITY_STATUSES,
     DRAFT,

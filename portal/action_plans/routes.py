@@ -15,7 +15,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -26,7 +25,7 @@ from ..courses.models import Course, Enrollment
 from ..courses.vocabulary import SUBJECTS
 from ..domain_errors import DomainError, describe, explain, flash_error
 from ..extensions import db
-from ..i18n import country_name, format_moment
+from ..i18n import country_name, format_moment, gettext as _
 from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused

@@ -8,7 +8,6 @@ import secrets
 from datetime import date
 from functools import cache
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
@@ -19,7 +18,7 @@ from ..courses.models import Course, Enrollment
 from ..db_types import utcnow
 from ..domain_errors import DomainError
 from ..extensions import db
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, gettext as _
 from ..mail import send_mail
 from .models import (
     ACCEPTED,

@@ -1,8 +1,7 @@
 """Administration: users and roles (admins), invitations (coordinators and admins)."""
 
 
-from flask_babel import lazy_gettext as _l
-
+from ..i18n import lazy_gettext as _l
 from ..navigation import nav_link
 
 

@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -12,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..auth.forms import language_choices
-from ..i18n import countries, is_country
+from ..i18n import countries, is_country, lazy_gettext as _l
 
 ROLE_LABELS = {
     "participant": _l("Participant"),

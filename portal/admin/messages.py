@@ -1,8 +1,7 @@
 """The words of the admin tools' results, in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import gettext as _, ngettext
-
+from ..i18n import gettext as _, ngettext
 from .services import BulkResult
 
 
@@ -11,25 +10,25 @@ def bulk_result_message(action: str, result: BulkResult) -> str:
     done, skipped = len(result.done), result.skipped
     said = []
     if action == "resend" and done:
-        said.append(ngettext("Invitation sent again to %(num)d person: it leaves in a moment, "
+        said.append(ngettext("Invitation sent again to %(num)s person: it leaves in a moment, "
                              "and the status page lists any mail that cannot be sent.",
-                             "Invitations sent again to %(num)d people: they leave in a moment, "
+                             "Invitations sent again to %(num)s people: they leave in a moment, "
                              "and the status page lists any mail that cannot be sent.", done))
     elif done:
-        said.append(ngettext("%(num)d account deactivated and signed out everywhere.",
-                             "%(num)d accounts deactivated and signed out everywhere.", done))
+        said.append(ngettext("%(num)s account deactivated and signed out everywhere.",
+                             "%(num)s accounts deactivated and signed out everywhere.", done))
     if skipped["active"]:
-        said.append(ngettext("%(num)d account left out: it has set its password already.",
-                             "%(num)d accounts left out: they have set their password already.",
+        said.append(ngettext("%(num)s account left out: it has set its password already.",
+                             "%(num)s accounts left out: they have set their password already.",
                              skipped["active"]))
     if skipped["deactivated"] and action == "resend":
-        said.append(ngettext("%(num)d account left out: it is deactivated (reactivate it "
+        said.append(ngettext("%(num)s account left out: it is deactivated (reactivate it "
                              "first).",
-                             "%(num)d accounts left out: they are deactivated (reactivate them "
+                             "%(num)s accounts left out: they are deactivated (reactivate them "
                              "first).", skipped["deactivated"]))
     elif skipped["deactivated"]:
-        said.append(ngettext("%(num)d account left out: already deactivated.",
-                             "%(num)d accounts left out: already deactivated.",
+        said.append(ngettext("%(num)s account left out: already deactivated.",
+                             "%(num)s accounts left out: already deactivated.",
                              skipped["deactivated"]))
     if skipped["yourself"]:
         said.append(_("Your own account was left out: you cannot deactivate it."))

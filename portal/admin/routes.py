@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import jobs
@@ -11,6 +10,7 @@ from ..auth import services as accounts
 from ..auth.models import User
 from ..domain_errors import explain
 from ..extensions import db
+from ..i18n import gettext as _
 from ..mail import MailState, OutboxMail, delivery as mail_delivery
 from ..pager import paginate
 from . import services

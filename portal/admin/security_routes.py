@@ -3,7 +3,6 @@ route that edits or deletes an entry) and resetting someone's two-step sign-in."
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit, jobs
@@ -12,7 +11,7 @@ from ..auth import two_step
 from ..auth.models import User
 from ..exports import Sheet, export
 from ..extensions import db
-from ..i18n import as_utc
+from ..i18n import as_utc, gettext as _
 from ..pager import paginate
 from .forms import AuditFilterForm
 from .routes import bp

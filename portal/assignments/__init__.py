@@ -3,8 +3,7 @@ review, extensions, reminders and the coordinator's matrix."""
 
 
 def init_app(app) -> None:
-    from flask_babel import lazy_gettext as _l
-
+    from ..i18n import lazy_gettext as _l
     from ..navigation import nav_link
 
     # panels: the dashboard panels; cli, routes_staff: the blueprint. Each registers on import.

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import CheckboxesField, TranslatedField
-from ..i18n import zone_of
+from ..i18n import lazy_gettext as _l, zone_of
 from .files import FILE_TYPES, MAX_SIZE_MB
 
 PHASE_LABELS = {"pre-arrival": _l("Pre-arrival"), "in-japan": _l("In Japan"),
@@ -70,7 +69,7 @@ class AssignmentForm(FlaskForm):
         InputRequired(), NumberRange(min=1, max=20, message=_l("Between 1 and 20 files."))])
     max_size_mb = IntegerField(_l("Largest file (MB)"), default=20, validators=[
         InputRequired(), NumberRange(min=1, max=MAX_SIZE_MB,
-                                     message=_l("Between 1 and %(max)d MB.", max=MAX_SIZE_MB))])
+                                     message=_l("Between 1 and %(max)s MB.", max=MAX_SIZE_MB))])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -111,7 +110,7 @@ class AssignmentForm(FlaskForm):
 
 class WorkForm(FlaskForm):
     text = TextAreaField(_l("Your text"), validators=[Optional(), Length(
-        max=MAX_TEXT, message=_l("The text is too long (at most %(max)d characters).",
+        max=MAX_TEXT, message=_l("The text is too long (at most %(max)s characters).",
                                  max=MAX_TEXT))], render_kw={"rows": 14})
     statement = BooleanField(_l("I accept the statement above."))
 

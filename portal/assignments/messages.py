@@ -1,14 +1,13 @@
 """Rule codes (services.RuleBroken) to messages in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from ..domain_errors import Messages
+from ..i18n import lazy_gettext as _l
 
 MESSAGES = Messages({
     "opens_after_due": _l("The assignment must open before it is due."),
     "same_as_plan_report": _l("Alumni already send their action plan's progress report "
-                              "%(months)d months after the course: they send it from their "
+                              "%(months)s months after the course: they send it from their "
                               "plan, with its files. Choose another month, or use that report."),
     "cutoff_before_due": _l("The cut-off cannot come before the due date."),
     "not_editable": _l("This work has been handed in; it can be changed only if it is returned "
@@ -32,7 +31,7 @@ MESSAGES = Messages({
     "already_answered": _l("This request has already been answered."),
     "no_file": _l("Choose a file to send."),
     "assignment_has_work": _l("Participants have started this assignment or asked for more "
-                              "time on it (%(num)d): it cannot be deleted, so that nothing they "
+                              "time on it (%(num)s): it cannot be deleted, so that nothing they "
                               "wrote or sent is lost. Change its dates or texts instead."),
 }, default=_l("The request could not be carried out."))
 

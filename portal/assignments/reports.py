@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
@@ -14,7 +13,7 @@ from ..auth.models import User
 from ..courses.models import Enrollment
 from ..exports import Sheet
 from ..extensions import db
-from ..i18n import country_name
+from ..i18n import country_name, gettext as _
 from .models import (
     ACCEPTED,
     SUBMITTED,

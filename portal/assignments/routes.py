@@ -3,7 +3,7 @@ versions, files and extension requests."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -11,7 +11,7 @@ from .. import jobs
 from ..access import AUTHENTICATED, PARTICIPANT, allow
 from ..domain_errors import explain, field_errors
 from ..extensions import db
-from ..i18n import format_moment
+from ..i18n import format_moment, gettext as _
 from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused

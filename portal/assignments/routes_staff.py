@@ -11,14 +11,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import exports, jobs
 from ..access import STAFF, allow
 from ..domain_errors import explain, field_errors
 from ..extensions import db
-from ..i18n import is_country, localize, moment_formatter
+from ..i18n import gettext as _, is_country, localize, moment_formatter
 from ..protect.web import prefill
 from ..storage import StorageUnavailable, get_storage
 from ..uploads.checks import UploadRefused

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _, ngettext
-
-from ..i18n import as_utc, moment_formatter
+from ..i18n import as_utc, gettext as _, moment_formatter, ngettext
 
 
 def _duration(seconds: float) -> str:
@@ -16,11 +14,11 @@ def _duration(seconds: float) -> str:
     hours, minutes = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(ngettext("%(num)d day", "%(num)d days", days))
+        parts.append(ngettext("%(num)s day", "%(num)s days", days))
     if hours and days < 7:
-        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
+        parts.append(ngettext("%(num)s hour", "%(num)s hours", hours))
     if not days and (minutes or not hours):
-        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
+        parts.append(ngettext("%(num)s minute", "%(num)s minutes", minutes))
     return " ".join(parts)
 
 

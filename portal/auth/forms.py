@@ -1,10 +1,15 @@
 """Forms of the auth domain. Labels are lazy (``_l``): they are built at import time."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from ..i18n import LANGUAGE_NAMES, LANGUAGES, current_timezones, timezone_choices
+from ..i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    current_timezones,
+    lazy_gettext as _l,
+    timezone_choices,
+)
 from .services import MAX_PASSWORD, MIN_PASSWORD
 
 
@@ -25,7 +30,7 @@ def new_password_field(label):
     return PasswordField(label, validators=[
         DataRequired(message=_l("Enter a password.")),
         Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
-               message=_l("The password must have %(min)d to %(max)d characters.",
+               message=_l("The password must have %(min)s to %(max)s characters.",
                           min=MIN_PASSWORD, max=MAX_PASSWORD))],
         render_kw={"autocomplete": "new-password"})
 

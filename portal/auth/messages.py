@@ -1,9 +1,8 @@
 """The words of account refusals (``AccountRefused`` codes), in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from ..domain_errors import Messages
+from ..i18n import lazy_gettext as _l
 
 MESSAGES = Messages({
     "exists": _l("An account with this e-mail address exists already."),

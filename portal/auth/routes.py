@@ -13,13 +13,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from .. import i18n, jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..calendar import services as calendar
 from ..extensions import limiter
+from ..i18n import gettext as _
 from ..security import clear_session, safe_next
 from . import devices, services, two_step
 from .forms import (

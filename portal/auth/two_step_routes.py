@@ -13,13 +13,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _, ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..extensions import limiter
+from ..i18n import gettext as _, ngettext
 from ..security import safe_next
 from . import two_step
 from .forms import PasswordCheckForm, TwoStepCodeForm
@@ -85,9 +85,9 @@ def _signed_in(user, how: str, state: dict):
     _start_session(user, remember=state["remember"])
     if how == "recovery":
         left = two_step.recovery_codes_left(user)
-        flash(ngettext("You used a recovery code; %(num)d is left. If your phone is "
+        flash(ngettext("You used a recovery code; %(num)s is left. If your phone is "
                        "lost, set two-step sign-in up again on a new one.",
-                       "You used a recovery code; %(num)d are left. If your phone is "
+                       "You used a recovery code; %(num)s are left. If your phone is "
                        "lost, set two-step sign-in up again on a new one.", left),
               "info")
     return redirect(safe_next(state["next"], url_for("home.dashboard")))

@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import gettext as _, ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +21,7 @@ from ..assignments.services import assignments_of_course, deadlines_for
 from ..auth.services import external_url
 from ..courses.models import Course, Enrollment
 from ..extensions import db
-from ..i18n import localize, moment_formatter
+from ..i18n import gettext as _, localize, moment_formatter, ngettext
 
 KEPT_AFTER_CLOSING = timedelta(days=365)
 
@@ -78,8 +77,8 @@ def report_days(course: Course, url: str, assignments=()) -> list[FeedEvent]:
                 _("The assignment “%(title)s” is this same report.",
                   title=localize(a.title).text))
     return [FeedEvent(_uid("course", course.id, "report", months),
-                      ngettext("Progress report due (%(num)d month after return): %(course)s",
-                               "Progress report due (%(num)d months after return): %(course)s",
+                      ngettext("Progress report due (%(num)s month after return): %(course)s",
+                               "Progress report due (%(num)s months after return): %(course)s",
                                months, course=name), due, url,
                       "\n".join([*same.get(months, ()), course.code]))
             for months, due in dates.report_due_dates(course)]

@@ -3,12 +3,13 @@ make, replace or turn off that address."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
 from flask_login import current_user
 
 from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
 from ..auth.services import external_url
+from ..i18n import gettext as _
 from . import events, ical, services
 from .forms import CalendarLinkForm
 

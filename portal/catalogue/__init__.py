@@ -8,8 +8,7 @@ kept beside the course in ``CourseOutline`` and edited by the course's coordinat
 
 
 def init_app(app) -> None:
-    from flask_babel import lazy_gettext as _l
-
+    from ..i18n import lazy_gettext as _l
     from ..navigation import nav_link
     from . import routes
 

@@ -3,9 +3,9 @@ the file)."""
 from __future__ import annotations
 
 from flask import Response
-from flask_babel import gettext as _
 
 from ..exports import Sheet, export
+from ..i18n import gettext as _
 from .statistics import Table
 
 

@@ -1,13 +1,13 @@
 """The catalogue outline form: each outline field in each content language."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from ..forms import TranslatedField
+from ..i18n import lazy_gettext as _l
 from .models import OUTLINE_FIELDS
 
 FIELD_LABELS = {"expected_outputs": _l("Expected outputs"),

@@ -11,9 +11,8 @@ the database: the statistics are computed at every request.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from ..courses.vocabulary import REGIONS
+from ..i18n import lazy_gettext as _l
 
 OTHER = "other"
 REGION_LABELS = {**REGIONS, OTHER: _l("Other or unknown")}

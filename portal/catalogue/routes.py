@@ -3,7 +3,6 @@ Information page, the outline form, and the statistics with their CSV exports.""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import jobs
@@ -12,6 +11,7 @@ from ..courses import services as courses
 from ..courses.vocabulary import PROGRAM_TYPES, REGIONS, SUBJECTS
 from ..domain_errors import explain
 from ..extensions import db
+from ..i18n import gettext as _
 from ..protect.web import prefill
 from ..storage.base import ObjectNotFound
 from ..uploads import services as uploads

@@ -8,9 +8,7 @@ See ``services`` for the rules, which every view applies through ``services.cour
 
 
 def init_app(app) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from ..i18n import language_name
+    from ..i18n import language_name, lazy_gettext as _l
     from ..navigation import nav_link
     from . import panels, routes  # noqa: F401  (panels: the dashboard's, registered on import)
 

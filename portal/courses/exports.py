@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_babel import gettext as _
 
 from ..exports import Sheet, export, safe_cell as safe_cell  # safe_cell: its former home
-from ..i18n import country_name
+from ..i18n import country_name, gettext as _
 from .models import Course, Enrollment
 from .vocabulary import ENROLLMENT_STATES
 

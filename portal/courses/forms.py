@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -25,7 +24,7 @@ from wtforms.validators import (
 )
 
 from ..forms import ANY, CheckboxesField, TranslatedField
-from ..i18n import language_name
+from ..i18n import language_name, lazy_gettext as _l
 from .vocabulary import ENROLLMENT_STATES, PROGRAM_TYPES, REGIONS, SUBJECTS, TRAINING_CENTERS
 
 # The languages a course may be taught in, a wider list than the languages of its content.

@@ -3,7 +3,8 @@ those domains are installed (the courses domain does not import them)."""
 from __future__ import annotations
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
+
+from ..i18n import lazy_gettext as _l
 
 # (endpoint, label, takes course_id)
 TEACHING = (("assignments.course", _l("Assignments"), True),

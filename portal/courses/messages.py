@@ -1,10 +1,8 @@
 """The words of import problems, in the reader's language (codes are stored, words are not)."""
 from __future__ import annotations
 
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
-
 from ..domain_errors import Messages
-from ..i18n import language_name
+from ..i18n import gettext as _, language_name, lazy_gettext as _l, ngettext
 from ..text import encoding_name
 
 COLUMN_LABELS = {
@@ -25,8 +23,8 @@ MESSAGES = Messages({
     "code_taken": _l("Another course already has the code %(code)s."),
     "problems": _l("Some assignments cannot be copied with these dates: see the list below."),
     # imports.FileProblem: the file as a whole
-    "too_big": _l("The file is larger than %(size)d KB. Split the list into smaller files."),
-    "too_many_rows": _l("The file has more than %(max)d nominees. Split the list into smaller "
+    "too_big": _l("The file is larger than %(size)s KB. Split the list into smaller files."),
+    "too_many_rows": _l("The file has more than %(max)s nominees. Split the list into smaller "
                         "files."),
     "not_text": _l("The file could not be read as text. In your spreadsheet, save it as \"CSV "
                    "UTF-8\", or as an Excel workbook (.xlsx)."),
@@ -64,7 +62,7 @@ ROW_MESSAGES = Messages({  # one row's problems, stored as {"code", ...params}
     "staff_account": _l("This address belongs to a staff account, which cannot be enrolled."),
     "deactivated_account": _l("This address belongs to a deactivated account, which cannot "
                               "be enrolled or invited. An administrator can reactivate it."),
-    "too_long": _l("%(column)s: longer than %(max)d characters."),
+    "too_long": _l("%(column)s: longer than %(max)s characters."),
     "formula": _l("%(column)s starts with =, + or @, as a spreadsheet formula would."),
 }, default=lambda p: p["code"], prepare=_column)
 
@@ -85,8 +83,8 @@ def import_reading_message(reading: dict | None) -> list[str]:
             _("Column names read on rows %(first)d and %(last)d.", first=first, last=last)]
     if reading["format"] == "xlsx":
         said.append(_("Sheet read: %(sheet)s.", sheet=reading["sheet"]) if reading["sheets"] == 1
-                    else ngettext("Sheet read: %(sheet)s, the first of %(num)d sheet.",
-                                  "Sheet read: %(sheet)s, the first of %(num)d sheets.",
+                    else ngettext("Sheet read: %(sheet)s, the first of %(num)s sheet.",
+                                  "Sheet read: %(sheet)s, the first of %(num)s sheets.",
                                   reading["sheets"], sheet=reading["sheet"]))
         return said
     encoding = reading["encoding"]
@@ -100,10 +98,10 @@ def import_reading_message(reading: dict | None) -> list[str]:
 
 
 def import_result_message(result: dict) -> str:
-    parts = [ngettext("%(num)d person enrolled.", "%(num)d people enrolled.",
+    parts = [ngettext("%(num)s person enrolled.", "%(num)s people enrolled.",
                       result["enrolled"]),
-             ngettext("%(num)d new account invited.", "%(num)d new accounts invited.",
+             ngettext("%(num)s new account invited.", "%(num)s new accounts invited.",
                       result["created"])]
     if result["skipped"]:
-        parts.append(ngettext("%(num)d row skipped.", "%(num)d rows skipped.", result["skipped"]))
+        parts.append(ngettext("%(num)s row skipped.", "%(num)s rows skipped.", result["skipped"]))
     return " ".join(parts)

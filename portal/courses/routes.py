@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _, ngettext
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +14,7 @@ from ..assignments import services as assignments
 from ..auth.services import find_user_by_email
 from ..domain_errors import explain
 from ..extensions import db
-from ..i18n import localize
+from ..i18n import gettext as _, localize, ngettext
 from ..mail import delivery as mail_delivery
 from ..pager import paginate
 from ..protect.web import prefill
@@ -236,7 +236,7 @@ def change_states(course_id: int):
             return redirect(url_for("courses.show", course_id=course.id) + "#participants")
         changed = services.set_states(course, ids, form.state.data)
     jobs.commit()
-    flash(ngettext("%(num)d enrollment changed.", "%(num)d enrollments changed.", changed),
+    flash(ngettext("%(num)s enrollment changed.", "%(num)s enrollments changed.", changed),
           "success")
     return redirect(url_for("courses.show", course_id=course.id) + "#participants")
 

@@ -126,7 +126,7 @@ def participants(course: Course, status: str | None = None) -> list[Enrollment]:
 
 def date_problems(opens: date | None, arrival: date | None, departure: date | None) -> dict:
     """{field: message} for dates out of order; messages are lazy strings."""
-    from flask_babel import lazy_gettext as _l
+    from ..i18n import lazy_gettext as _l
     problems = {}
     if arrival and departure and departure <= arrival:
         problems["departure"] = _l("The departure from Japan must come after the arrival.")

@@ -1,6 +1,5 @@
 """The program's shared vocabulary (DESIGN.md): stable slugs with translated labels."""
-from flask_babel import lazy_gettext as _l
-
+from ..i18n import lazy_gettext as _l
 from .models import EnrollmentState
 
 SUBJECTS = {

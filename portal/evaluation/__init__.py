@@ -6,8 +6,7 @@ course's staff.
 
 
 def init_app(app) -> None:
-    from flask_babel import lazy_gettext as _l
-
+    from ..i18n import lazy_gettext as _l
     from ..navigation import nav_link
     from . import panels, routes  # noqa: F401  (panels: the dashboard's, registered on import)
 

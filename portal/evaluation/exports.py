@@ -3,10 +3,9 @@ then the free-text answers the reader may see (a second sheet; portal/exports.py
 from __future__ import annotations
 
 from flask import Response
-from flask_babel import gettext as _
 
 from ..exports import Sheet, export
-from ..i18n import localize
+from ..i18n import gettext as _, localize
 from .models import RATING, SCALE
 from .services import Results
 

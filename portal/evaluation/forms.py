@@ -3,13 +3,13 @@ in the view, because each questionnaire has its own."""
 from __future__ import annotations
 
 from babel.lists import format_list
-from flask_babel import get_locale, lazy_gettext as _l, ngettext
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import Optional
 
 from ..forms import ANY, TranslatedField
-from ..i18n import language_name
+from ..i18n import language_name, lazy_gettext as _l, ngettext
 from .models import RATING, TEXT
 
 KIND_LABELS = {RATING: _l("Rating from 1 (poor) to 5 (excellent)"), TEXT: _l("Free text")}

@@ -1,9 +1,8 @@
 """Evaluation rule codes to messages in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from ..domain_errors import Messages
+from ..i18n import lazy_gettext as _l
 
 MESSAGES = Messages({
     "already_answered": _l("You have answered. Thank you."),

@@ -3,7 +3,6 @@ the course's coordinators; results, CSV and the comparison across the series' ye
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from .. import jobs
@@ -12,6 +11,7 @@ from ..catalogue.charts import bar_chart
 from ..courses import services as courses
 from ..domain_errors import flash_error
 from ..extensions import db
+from ..i18n import gettext as _, ngettext
 from ..protect.web import kept_formdata, prefill
 from . import exports, services
 from .forms import KIND_LABELS, CsrfForm, OpeningForm, QuestionForm, language_list
@@ -167,7 +167,7 @@ def copy_questions(course_id: int):
         return redirect(url_for("evaluation.questions", course_id=course.id), 303)
     jobs.commit()
     if copied:
-        flash(ngettext("%(num)d question copied.", "%(num)d questions copied.", copied),
+        flash(ngettext("%(num)s question copied.", "%(num)s questions copied.", copied),
               "success")
     else:
         flash(_("The questions of %(code)s are here already: nothing was copied.",

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import jobs
 from ..access import AUTHENTICATED, PUBLIC, allow
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, lazy_gettext as _l
 from ..navigation import nav_link
 from ..security import safe_next
 from . import panels

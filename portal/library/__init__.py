@@ -6,8 +6,7 @@ Two blueprints: ``routes.bp`` (pages under /library, and the ``flask library`` c
 
 
 def init_app(app) -> None:
-    from flask_babel import lazy_gettext as _l
-
+    from ..i18n import lazy_gettext as _l
     from ..navigation import nav_link
 
     # outbox: the session hook; indexing, previews, processing, transcription, document_text:

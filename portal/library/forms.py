@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -17,7 +16,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from ..courses.vocabulary import SUBJECTS
 from ..forms import ANY, CheckboxesField, TranslatedField
-from ..i18n import CONTENT_LANGUAGES, language_name
+from ..i18n import CONTENT_LANGUAGES, language_name, lazy_gettext as _l
 from .manage import MaterialDetails
 from .models import MaterialKind, Visibility
 

@@ -11,14 +11,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..extensions import db
-from ..i18n import language_name
+from ..i18n import gettext as _, language_name
 from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused

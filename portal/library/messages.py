@@ -1,9 +1,8 @@
 """Library rule codes (services.LibraryError) to messages in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l, ngettext
-
 from ..domain_errors import Messages
+from ..i18n import lazy_gettext as _l, ngettext
 from ..text import encoding_name
 
 MESSAGES = Messages({
@@ -23,8 +22,8 @@ MESSAGES = Messages({
     # the cue editor's refusals (cues.CueError), beside their row or above the form
     "time_invalid": _l("Write a time such as 1:02.5 or 00:01:02.500."),
     "end_before_start": _l("The end must come after the start."),
-    "text_too_long": _l("A cue may hold up to %(max)d characters."),
-    "too_long_cue": _l("A cue may last up to %(max)d seconds."),
+    "text_too_long": _l("A cue may hold up to %(max)s characters."),
+    "too_long_cue": _l("A cue may last up to %(max)s seconds."),
     "changed": _l("These subtitles were changed meanwhile (by someone else, or a new "
                   "automatic transcript). Your rows are below: compare them with the current "
                   "ones, then save again."),
@@ -44,9 +43,9 @@ PROCESSING_FAILURES = Messages({
 
 
 def _backwards(p: dict) -> str:
-    return ngettext("%(num)d cue ends before it starts, or when it starts (line %(line)d): "
+    return ngettext("%(num)s cue ends before it starts, or when it starts (line %(line)d): "
                     "players never show it. Check its timing.",
-                    "%(num)d cues end before they start, or when they start (the first on line "
+                    "%(num)s cues end before they start, or when they start (the first on line "
                     "%(line)d): players never show them. Check their timings.",
                     p["count"], line=p["line"])
 

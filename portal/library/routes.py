@@ -11,7 +11,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -19,7 +19,7 @@ from media_index.transcripts import as_cue
 
 from .. import jobs
 from ..access import PUBLIC, allow
-from ..i18n import language_name
+from ..i18n import gettext as _, language_name
 from ..security import safe_next
 from ..storage import ObjectNotFound
 from ..uploads.services import download_response, served_by_portal

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import Row
 from werkzeug.datastructures import MultiDict
@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from media_index.searcher import SearchResult
 from media_index.view import Allowed
 
-from ..i18n import language_name, localize
+from ..i18n import gettext as _, language_name, localize
 from .models import DOCUMENT
 from .permissions import allowed_for
 from .services import Card, materials_in_order

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from flask_babel import format_percent, gettext as _
+from flask_babel import format_percent
 
+from ..i18n import gettext as _
 from .messages import PROCESSING_FAILURES
 from .models import FAILED, PROCESSING, Material, ProcessingStep
 

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import format_percent, gettext as _
+from flask_babel import format_percent
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -37,7 +37,7 @@ from media_index.transcripts import to_webvtt
 from .. import jobs
 from ..db_types import utcnow
 from ..extensions import db
-from ..i18n import language_name
+from ..i18n import gettext as _, language_name
 from .heartbeat import Heartbeat, Superseded, silent
 from .messages import TRANSCRIPTION_FAILURES
 from .models import (

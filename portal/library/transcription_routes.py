@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import jobs
 from ..access import allow
 from ..domain_errors import explain, table_of
 from ..extensions import db
+from ..i18n import gettext as _
 from ..protect.web import kept_formdata
 from . import cues as cue_rules, transcription
 from .forms import CueForm

@@ -2,12 +2,12 @@
 Choices are checked by the services (every problem at once), not refused here."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField
 
 from ..courses.vocabulary import ENROLLMENT_STATES
 from ..forms import ANY, CheckboxesField, TranslatedField
+from ..i18n import lazy_gettext as _l
 from . import audience
 from .models import Delivery
 from .services import BODY_MAX, SUBJECT_MAX

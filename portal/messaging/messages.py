@@ -1,15 +1,14 @@
 """Messaging rule codes to messages in the reader's language."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l, ngettext
-
 from ..domain_errors import Messages
+from ..i18n import lazy_gettext as _l, ngettext
 
 
 def _changed(params: dict) -> str:
-    return ngettext("The recipients changed since the preview: it would now reach %(num)d "
+    return ngettext("The recipients changed since the preview: it would now reach %(num)s "
                     "person. Check the preview, then send it.",
-                    "The recipients changed since the preview: it would now reach %(num)d "
+                    "The recipients changed since the preview: it would now reach %(num)s "
                     "people. Check the preview, then send it.", params["count"])
 
 

@@ -3,7 +3,7 @@ recipients read theirs and dismiss them from the dashboard. The notification cho
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _, ngettext
+from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import jobs
@@ -14,7 +14,7 @@ from ..courses.services import course_for
 from ..courses.vocabulary import ENROLLMENT_STATES
 from ..domain_errors import DomainError, explain
 from ..extensions import db
-from ..i18n import countries, country_name, localize
+from ..i18n import countries, country_name, gettext as _, localize, ngettext
 from ..mail import delivery as mail_delivery
 from ..pager import paginate
 from ..protect.web import prefill
@@ -62,8 +62,8 @@ def compose(course_id: int):
         db.session.rollback()
         return _compose_page(course, form, recipients=services.recipients(course, chosen),
                              refused=explain(refused), status=refused.status)
-    flash(ngettext("The announcement is sent to %(num)d person.",
-                   "The announcement is sent to %(num)d people.",
+    flash(ngettext("The announcement is sent to %(num)s person.",
+                   "The announcement is sent to %(num)s people.",
                    announcement.recipients_count), "success")
     return redirect(url_for("messaging.announcement", announcement_id=announcement.id))
 

@@ -16,12 +16,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from .. import jobs
+from ..i18n import lazy_gettext as _l
 from ..security import safe_next
 from . import services
 

@@ -1,17 +1,14 @@
 """Refusal codes to messages in the reader's language (literal msgids, named placeholders)."""
 from __future__ import annotations
 
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
-
 from ..domain_errors import Messages
-from ..i18n import format_size
+from ..i18n import format_size, gettext as _, lazy_gettext as _l
 
 
 def _prepare(code: str, params: dict) -> dict:
-    """Sizes as people read them; an archive's counts as numbers of the reader's locale."""
+    """Sizes as people read them (an archive's counts are numbers: ``Messages`` writes them)."""
     if code == "archive_too_many_entries":
-        return {**params, "entries": format_decimal(params["entries"]),
-                "limit": format_decimal(params["limit"])}
+        return params
     return {k: format_size(v) if k in ("size", "limit") and isinstance(v, int) else v
             for k, v in params.items()}
 

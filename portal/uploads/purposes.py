@@ -19,10 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pkgutil import resolve_name
 
-from flask_babel import lazy_gettext as _l
-
 from .. import access
 from ..access import ADMIN, COORDINATOR, PARTICIPANT
+from ..i18n import lazy_gettext as _l
 from .checks import UploadPolicy
 
 MiB = 1024 * 1024

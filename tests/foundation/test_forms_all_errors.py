@@ -48,7 +48,7 @@ def _hand_in_text_too_long(app, world, signed_in, login_as):  # noqa: F811
     alice = signed_in(world.alice)
     return Case(alice, "/assignments/%d" % world.assignment_id,
                 {"text": LONG, "action": "submit"},
-                summary=["Le texte est trop long (100000 caractères au plus).",
+                summary=["Le texte est trop long (100\u202f000 caractères au plus).",
                          "Joignez au moins un fichier",
                          "Acceptez la déclaration pour remettre votre travail."],
                 beside={"text": "Le texte est trop long", "upload-file": "Joignez au moins",

@@ -146,8 +146,8 @@ def test_templates_translate_in_the_request_language_and_follow_force_locale(app
     from flask import render_template_string
     from flask_babel import force_locale
     page = '{{ _("Home") }}|{{ _("Welcome, %(name)s", name=who) }}|' \
-           '{{ ngettext("Report %(num)d month after departure: %(date)s", ' \
-           '"Report %(num)d months after departure: %(date)s", 6, date="x") }}'
+           '{{ ngettext("Report %(num)s month after departure: %(date)s", ' \
+           '"Report %(num)s months after departure: %(date)s", 6, date="x") }}'
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         french = render_template_string(page, who="<b>Aïssa</b>")
         with force_locale("es"):
@@ -164,14 +164,16 @@ def test_python_gettext_looks_the_catalog_up_once_a_request_and_follows_force_lo
     (``i18n.RequestDomain``): the catalog is looked up once per request and locale, not once
     a string, and a forced locale and the way back are both honoured."""
     from flask import render_template_string
-    from flask_babel import Domain, force_locale, gettext, lazy_gettext, ngettext
+    from flask_babel import Domain, force_locale
+
+    from portal.i18n import gettext, lazy_gettext, ngettext
     looked_up = []
     real = Domain.get_translations
     monkeypatch.setattr(Domain, "get_translations",
                         lambda self: looked_up.append(1) or real(self))
     home = lazy_gettext("Home")
     with app.test_request_context(headers={"Accept-Language": "fr"}):
-        french = [gettext("Dashboard"), str(home), ngettext("%(num)d day", "%(num)d days", 3),
+        french = [gettext("Dashboard"), str(home), ngettext("%(num)s day", "%(num)s days", 3),
                   render_template_string('{{ _("Dashboard") }}')]
         assert len(looked_up) == 1
         with force_locale("es"):
@@ -239,3 +241,41 @@ def test_months_and_counts_are_written_by_babel(app, login_as):
     html = client.get("/library/stats").get_data(as_text=True)
     assert format_month(today.replace(day=1), "fr") in html
     assert "%04d-%02d" % (today.year, today.month) not in html
+
+
+def test_a_quantity_is_written_by_the_locale_and_a_name_as_it_is(app):
+    """``%(num)s`` writes a count as the reader's locale does (Babel), ``%(number)d`` writes a
+    number that names something (a year, a version) as it is; the house's gettext, ngettext
+    (Python and templates) and the domains' messages hand every int over as a Quantity."""
+    from flask import render_template_string
+    from markupsafe import Markup
+
+    from portal.domain_errors import Messages
+    from portal.i18n import Quantity, gettext, lazy_gettext, ngettext
+    assert "%(num)s|%(num)d" % {"num": Quantity(1234)} == "1,234|1234"  # no request: English
+    assert Markup("%(num)s|%(num)d") % {"num": Quantity(-5)} == "-5|-5"
+    page = ('{{ ngettext("%(num)s account", "%(num)s accounts", n) }}|'
+            '{{ _("%(done)s of %(total)s", done=n, total=n) }}|{{ _("FY%(year)d", year=2026) }}')
+    words = Messages({"big": lazy_gettext("The file has more than %(max)s nominees. Split the "
+                                          "list into smaller files.")}, default="")
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert render_template_string(page, n=370000) == \
+            "370\u202f000 comptes|370\u202f000 sur 370\u202f000|Exercice 2026"
+        assert render_template_string(page, n=1) == "1 compte|1 sur 1|Exercice 2026"
+        assert ngettext("%(num)s day", "%(num)s days", 1500) == "1\u202f500 jours"
+        assert gettext("Version %(number)d", number=1500) == "Version 1500"
+        assert words("big", {"max": 2000}).startswith(
+            "Le fichier contient plus de 2\u202f000 personnes")
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert ngettext("%(num)s day", "%(num)s days", 1500) == "1.500 días"
+        assert str(lazy_gettext("A report can have at most %(count)s files.", count=20000)) \
+            == "Un informe puede tener como máximo 20.000 archivos."
+
+
+def test_plural_sentences_write_their_count_by_the_locale():
+    """A plural sentence's ``num`` is always a count: ``%(num)s`` in every catalog, never
+    ``%(num)d`` (which would write 370000 in French)."""
+    for po_path in CATALOGS:
+        raw = [e.msgid_plural for e in polib.pofile(str(po_path))
+               if e.msgid_plural and "%(num)d" in e.msgid + e.msgid_plural]
+        assert raw == [], po_path
