@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -137,63 +136,6 @@ def totals(groups: list[Group]) -> Group:
         for s in CHART_STATUSES:
             total.counts[s] += g.counts[s]
     return total
-
-
-def chart_svg(bars: list[tuple[str, Group]], labels: dict[str, str], title: str) -> Markup:
-    """Horizontal stacked bars (share of activities per status), one per group.
-
-    Accessible: role="img" with a title and description, every segment has a <title>, the
-    statuses differ by pattern as well as colour, and the same figures are in the table below.
-    """
-    colours = {"done": "#1d6b35", "in_progress": "#0b4f8a", "not_started": "#8a939d",
-               "dropped": "#b3261e"}
-    patterns = {"done": "", "in_progress": "url(#hatch)", "not_started": "url(#dots)",
-                "dropped": "url(#cross)"}
-    label_w, bar_w, row_h = 210, 420, 28
-    height = 40 + row_h * len(bars) + 30
-    parts = [
-        '<svg xmlns="http://www.w3.org/2000/svg" class="ap-chart" role="img" '
-        'aria-labelledby="chart-title chart-desc" viewBox="0 0 %d %d" width="100%%">'
-        % (label_w + bar_w + 20, height),
-        '<title id="chart-title">%s</title>' % escape(title),
-        '<desc id="chart-desc">%s</desc>' % escape(
-            _("Share of activities done, in progress, not started and dropped in the latest "
-              "report of each plan. The table below gives the same figures.")),
-        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#0b4f8a"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" stroke-width="2"/></pattern>'
-        '<pattern id="dots" width="5" height="5" patternUnits="userSpaceOnUse">'
-        '<rect width="5" height="5" fill="#8a939d"/><circle cx="2.5" cy="2.5" r="1" '
-        'fill="#ffffff"/></pattern><pattern id="cross" width="6" height="6" '
-        'patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#b3261e"/>'
-        '<path d="M0 0L6 6M6 0L0 6" stroke="#ffffff" stroke-width="1"/></pattern></defs>']
-    x0 = 0
-    for status in CHART_STATUSES:  # the legend
-        fill = patterns[status] or colours[status]
-        parts.append('<rect x="%d" y="6" width="14" height="14" fill="%s" stroke="#1b1f24" '
-                     'stroke-width=".5"/><text x="%d" y="18" font-size="12">%s</text>'
-                     % (x0, fill, x0 + 18, escape(labels[status])))
-        x0 += 30 + 7 * len(str(labels[status]))
-    for i, (name, g) in enumerate(bars):
-        y = 40 + i * row_h
-        parts.append('<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text>'
-                     % (label_w - 8, y + 15, escape(name[:34])))
-        x = float(label_w)
-        if not g.total:
-            parts.append('<text x="%d" y="%d" font-size="12">%s</text>'
-                         % (label_w, y + 15, escape(_("no report yet"))))
-        for status in CHART_STATUSES:
-            width = bar_w * g.share(status)
-            if width <= 0:
-                continue
-            parts.append(
-                '<rect x="%.1f" y="%d" width="%.1f" height="20" fill="%s"><title>%s</title>'
-                '</rect>' % (x, y, width, patterns[status] or colours[status], escape(
-                    "%s: %s %d%% (%d)" % (name, labels[status], round(100 * g.share(status)),
-                                           g.counts[status]))))
-            x += width
-    parts.append("</svg>")
-    return Markup("".join(parts))
 
 
 def sheet(groups: list[Group], country_label, subject_label, labels) -> Sheet:

@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from .. import dates, exports, jobs
+from .. import charts, dates, exports, jobs
 from ..access import ADMIN, AUTHENTICATED, COORDINATOR, PARTICIPANT, STAFF, allow
 from ..auth.models import User
 from ..courses.models import Course, Enrollment
@@ -474,8 +474,10 @@ def progress():
     bars = [("%s · %s" % (country_name(g.country) or "—", SUBJECTS.get(g.subject, g.subject)), g)
             for g in groups]
     total = overview.totals(groups)
-    chart = overview.chart_svg([(_("All"), total)] + bars, labels,
-                               _("Progress of alumni action plans")) if groups else None
+    chart = charts.stacked(
+        ((name, [g.counts[s] for s in overview.CHART_STATUSES])
+         for name, g in [(_("All"), total), *bars]),
+        [labels[s] for s in overview.CHART_STATUSES], _("no report yet"))
     countries = sorted({c for (c,) in db.session.execute(
         select(User.country).join(Enrollment, Enrollment.user_id == User.id)
         .where(Enrollment.is_alumnus, User.country.is_not(None)))},

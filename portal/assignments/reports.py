@@ -121,10 +121,6 @@ class Bar:
     done: int
     total: int
 
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
-
 
 # What counts as handed in, wherever completion is counted: the matrix's bars, the years of a
 # course compared.

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import exports, jobs
+from .. import charts, exports, jobs
 from ..access import STAFF, allow
 from ..domain_errors import explain, field_errors
 from ..extensions import db
@@ -333,8 +333,10 @@ def matrix(course_id: int):
     m = reports.matrix(course.id, country)
     rows = reports.matrix_rows(m, STATE_LABELS,
                                url_with_ids("assignments.review", "submission_id"))
+    completion = reports.completion_by_country(m)
     return render_template("assignments/matrix.html", course=course, m=m, rows=rows,
-                           country=country, bars=reports.completion_by_country(m))
+                           country=country, completion=completion,
+                           chart=charts.shares((b.label, b.done, b.total) for b in completion))
 
 
 @bp.route("/assignments/course/<int:course_id>/matrix.xlsx", defaults={"fmt": "xlsx"})

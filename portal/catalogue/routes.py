@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import jobs
+from .. import charts, jobs
 from ..access import ADMIN, COORDINATOR, PUBLIC, allow
 from ..courses import services as courses
 from ..courses.vocabulary import PROGRAM_TYPES, REGIONS, SUBJECTS
@@ -17,7 +17,6 @@ from ..storage.base import ObjectNotFound
 from ..uploads import services as uploads
 from ..uploads.checks import UploadRefused
 from . import documents, exports, services, statistics
-from .charts import bar_chart
 from .forms import FIELD_LABELS, OutlineForm
 from .models import OUTLINE_FIELDS, series_of
 
@@ -173,8 +172,8 @@ def stats():
     regions = statistics.participants_by_region(year)
     return render_template(
         "catalogue/statistics.html", years=years, year=year, subjects=subjects, regions=regions,
-        subject_chart=bar_chart([(label, n) for _, label, n in subjects.rows if n]),
-        region_chart=bar_chart([(label, n) for _, label, n in regions.rows]),
+        subject_chart=charts.counts([(label, n) for _, label, n in subjects.rows if n]),
+        region_chart=charts.counts([(label, n) for _, label, n in regions.rows]),
         by_year=statistics.by_year(), share=statistics.share)
 
 
@@ -202,8 +201,8 @@ def centers():
     rows = statistics.by_center(year)
     return render_template(
         "catalogue/centers.html", years=years, year=year, rows=rows,
-        course_chart=bar_chart([(c, n) for c, n, _ in rows]),
-        people_chart=bar_chart([(c, n) for c, _, n in rows]))
+        course_chart=charts.counts([(c, n) for c, n, _ in rows]),
+        people_chart=charts.counts([(c, n) for c, _, n in rows]))
 
 
 @bp.route("/statistics/centers.xlsx", defaults={"fmt": "xlsx"})

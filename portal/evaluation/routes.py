@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import jobs
+from .. import charts, jobs
 from ..access import ADMIN, COORDINATOR, PARTICIPANT, STAFF, allow
-from ..catalogue.charts import bar_chart
 from ..courses import services as courses
 from ..domain_errors import flash_error
 from ..extensions import db
@@ -193,7 +192,7 @@ def results(course_id: int):
 
 
 def _chart(result):
-    return bar_chart([(str(s), result.distribution.get(s, 0)) for s in SCALE])
+    return charts.counts([(s, result.distribution.get(s, 0)) for s in SCALE])
 
 
 @bp.route("/evaluation/courses/<int:course_id>/results.xlsx", defaults={"fmt": "xlsx"})

@@ -139,20 +139,14 @@ def editable_materials(user) -> list[Material]:
 def visits_per_month(months: int = 12, today: date | None = None) -> list[tuple[date, int]]:
     """Counted views per calendar month (its first day), oldest first, the last ``months``
     months."""
-    today = today or dates.today()
-    keys = []
-    year, month = today.year, today.month
-    for _ in range(months):
-        keys.append("%04d-%02d" % (year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    keys.reverse()
-    first = date(int(keys[0][:4]), int(keys[0][5:]), 1)
+    this_month = (today or dates.today()).replace(day=1)
+    firsts = [dates.add_months(this_month, -back) for back in range(months - 1, -1, -1)]
     rows = db.session.execute(select(MaterialView.day, func.count()).where(
-        MaterialView.day >= first).group_by(MaterialView.day))
+        MaterialView.day >= firsts[0]).group_by(MaterialView.day))
     counts: Counter = Counter()
     for day, n in rows:
-        counts[day.strftime("%Y-%m")] += n
-    return [(date(int(key[:4]), int(key[5:]), 1), counts.get(key, 0)) for key in keys]
+        counts[day.replace(day=1)] += n
+    return [(first, counts[first]) for first in firsts]
 
 
 def fiscal_year_visits(today: date | None = None) -> tuple[int, int]:
@@ -166,18 +160,3 @@ def fiscal_year_visits(today: date | None = None) -> tuple[int, int]:
 def top_materials(limit: int = 10) -> list[Material]:
     return list(db.session.execute(select(Material).where(Material.view_count > 0).order_by(
         Material.view_count.desc(), Material.slug).limit(limit)).scalars())
-
-
-def bar_chart(points: list[tuple[str, int]], width: int = 640, height: int = 220) -> dict:
-    """Geometry of a bar chart, drawn as SVG by the template (no script, no styles)."""
-    top = max([n for _, n in points] + [1])
-    gap, left, bottom = 6, 36, 28
-    bar_w = (width - left) / max(1, len(points)) - gap
-    bars = []
-    for i, (label, n) in enumerate(points):
-        h = (height - bottom - 10) * n / top
-        bars.append({"x": round(left + i * (bar_w + gap), 1), "y": round(height - bottom - h, 1),
-                     "w": round(bar_w, 1), "h": round(h, 1), "label": label, "n": n,
-                     "cx": round(left + i * (bar_w + gap) + bar_w / 2, 1)})
-    return {"width": width, "height": height, "bars": bars, "top": top,
-            "baseline": height - bottom}

@@ -13,11 +13,11 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import jobs
+from .. import charts, jobs
 from ..access import ADMIN, COORDINATOR, INSTRUCTOR, allow
 from ..domain_errors import explain
 from ..extensions import db
-from ..i18n import gettext as _, language_name
+from ..i18n import format_month, gettext as _, language_name
 from ..protect.web import prefill
 from ..storage import StorageUnavailable
 from ..uploads.checks import UploadRefused
@@ -250,5 +250,6 @@ def stats():
     fiscal_year, fiscal_visits = manage.fiscal_year_visits()
     return render_template("library/stats.html", months=months, fiscal_year=fiscal_year,
                            fiscal_visits=fiscal_visits,
-                           chart=manage.bar_chart(months), top=manage.top_materials(),
+                           chart=charts.counts((format_month(m), n) for m, n in months),
+                           top=manage.top_materials(),
                            total=sum(n for _, n in months))

@@ -31,10 +31,14 @@ def test_coordinator_progress_chart_and_csv(app, world, accepted_plan, signin):
     _submit_report(c, plan_id, a1=("done", 100), a2=("in_progress", 50))
     coordinator = signin(world.coordinator)
     html = coordinator.get("/action-plans/progress").get_data(as_text=True)
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="ap-chart" role="img"' in html
-    assert "<title id=\"chart-title\">Progress of alumni action plans</title>" in html
+    assert '<svg role="img" aria-labelledby="progress-chart-title progress-chart-desc"' in html
+    assert '<title id="progress-chart-title">Progress of alumni action plans</title>' in html
     assert "Ghana" in html and "Disaster risk reduction" in html
     assert "1 (50%)" in html  # one of two activities done (English percent, by Babel)
+    # each segment says what it draws, percent and count by Babel; the legend names each status
+    assert "<title>Ghana · Disaster risk reduction: Done 50% (1)</title>" in html
+    assert re.search(r'<rect x="0" y="\d+" width="14" height="14"[^>]*/><text[^>]*>Done</text>',
+                     html)
     assert "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]
     filtered = coordinator.get("/action-plans/progress?country=BO").get_data(as_text=True)
     assert "No alumni action plan matches yet." in filtered

@@ -81,7 +81,7 @@ def test_french_participant_instructor_and_coordinator(page_in, live_server, tmp
     kenji.click(".panel li:has-text('FISH-FRA-2026') a:has-text('Progress matrix')")
     row = kenji.locator("tr:has-text('Aminata Diallo')")
     assert "Accepted" in row.inner_text()
-    assert kenji.locator("svg.chart title").count() == 1
+    assert kenji.locator("figure.chart svg > title").count() == 1
     _shot(kenji, "matrix")
     mails = [m["Subject"] for m in live_server.mailbox.to("aminata@demo.example.org")]
     assert "Accusé de réception : Rapport pays" in mails
