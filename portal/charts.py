@@ -23,12 +23,14 @@ from dataclasses import dataclass
 
 from .i18n import format_number, format_share
 
-ROW = 34            # a bar's row: its label's line, then the bar
+# Drawn at its own size (14 px text, as the page's small print) and narrowed with the screen:
+# a chart of short labels is about 300 px wide, so a phone of 320 px shows its text at size.
+ROW = 38            # a bar's row: its label's line, then the bar
 BAR_H = 14
-BAR_W = 300         # the longest bar
-LEGEND_ROW = 20
-CHAR_W = 7          # about what a character of a 12 px sans-serif figure takes
-LABEL_CHARS = (BAR_W + 50) // CHAR_W   # a label longer than its line is cut between words
+BAR_W = 240         # the longest bar
+LEGEND_ROW = 22
+CHAR_W = 8          # about what a character of 14 px sans-serif text takes
+LABEL_CHARS = 48    # a longer label is cut between words (whole in its bar's title)
 
 
 @dataclass(frozen=True)
@@ -110,5 +112,7 @@ def _chart(rows: list[tuple[str, str, list[tuple[int, float, str]]]], track: int
         bars.append(Bar(textwrap.shorten(label, LABEL_CHARS, placeholder=" …"), figure,
                         top + i * ROW, tuple(segments)))
     figures = max((len(b.figure) for b in bars), default=0)
-    return BarChart(tuple(bars), BAR_W + 6 + CHAR_W * max(figures, 4),
-                    top + max(len(bars), 1) * ROW, track=track, legend=legend, top=top)
+    labels = max([len(b.label) for b in bars] + [len(name) + 3 for name in legend])
+    width = max(BAR_W + 6 + CHAR_W * max(figures, 4), CHAR_W * labels)
+    return BarChart(tuple(bars), width, top + max(len(bars), 1) * ROW, track=track,
+                    legend=legend, top=top)
