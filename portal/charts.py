@@ -112,7 +112,7 @@ def _chart(rows: list[tuple[str, str, list[tuple[int, float, str]]]], track: int
         bars.append(Bar(textwrap.shorten(label, LABEL_CHARS, placeholder=" …"), figure,
                         top + i * ROW, tuple(segments)))
     figures = max((len(b.figure) for b in bars), default=0)
-    labels = max([len(b.label) for b in bars] + [len(name) + 3 for name in legend])
+    labels = max([len(b.label) for b in bars] + [len(name) + 3 for name in legend], default=0)
     width = max(BAR_W + 6 + CHAR_W * max(figures, 4), CHAR_W * labels)
     return BarChart(tuple(bars), width, top + max(len(bars), 1) * ROW, track=track,
                     legend=legend, top=top)

@@ -67,3 +67,9 @@ def test_the_drawing_names_the_image_and_keeps_two_charts_apart(app):
     # each chart's patterns have their own ids, and its bars point at its own
     assert html.count('<pattern id="first-hatch"') == 1 and 'fill="url(#second-hatch)"' in html
     assert 'id="second-hatch"' in html and html.count("<figure") == 2
+
+
+def test_a_chart_of_nothing_is_an_empty_chart(app):
+    with app.test_request_context():
+        for chart in (charts.counts([]), charts.shares([]), charts.stacked([], [], "none")):
+            assert chart.bars == () and chart.width > 0 and chart.height == charts.ROW + chart.top
