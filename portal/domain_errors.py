@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from importlib import import_module
 
-from .i18n import _quantities, lazy_gettext as _l
+from .i18n import lazy_gettext as _l, quantities
 
 Message = Callable[[dict], str] | object  # a lazy string, or a function of the params
 
@@ -55,7 +55,7 @@ class Messages:
             p = self.prepare(code, p)
         entry = self.table.get(code, self.default)
         text = entry(p) if callable(entry) else str(entry)
-        return text % _quantities(p) if p else text
+        return text % quantities(p) if p else text
 
     def fields(self, problems: Mapping[str, tuple[str, dict]]) -> dict[str, str]:
         """``{field name: (code, params)}`` to ``{field name: message}``."""

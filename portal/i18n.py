@@ -368,7 +368,7 @@ class Quantity(int):
         return format_number(int(self))
 
 
-def _quantities(variables: dict) -> dict:
+def quantities(variables: dict) -> dict:
     """The variables of a sentence with each int (not a bool) made a ``Quantity``."""
     return {name: Quantity(value) if type(value) is int else value
             for name, value in variables.items()}
@@ -379,14 +379,14 @@ def gettext(string: str, **variables) -> str:
     variables (ints as ``Quantity``). The house's ``_`` in Python; Flask-Babel's is not
     imported elsewhere (tests/test_architecture.py)."""
     translated = request_translations().ugettext(string)
-    return translated % _quantities(variables) if variables else translated
+    return translated % quantities(variables) if variables else translated
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """The form of the sentence for ``num`` (the language's plural rule), ``%(num)s``
     written by the reader's locale."""
     variables.setdefault("num", num)
-    return request_translations().ungettext(singular, plural, num) % _quantities(variables)
+    return request_translations().ungettext(singular, plural, num) % quantities(variables)
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
@@ -403,7 +403,7 @@ def template_gettext(eval_ctx, string: str, **variables) -> str:
     translated = request_translations().ugettext(string)
     if eval_ctx.autoescape:
         translated = Markup(translated)
-    return translated % (_quantities(variables) if variables else variables)
+    return translated % (quantities(variables) if variables else variables)
 
 
 @pass_eval_context
@@ -414,7 +414,7 @@ def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variable
     translated = request_translations().ungettext(singular, plural, num)
     if eval_ctx.autoescape:
         translated = Markup(translated)
-    return translated % _quantities(variables)
+    return translated % quantities(variables)
 
 
 def as_utc(moment: datetime) -> datetime:
