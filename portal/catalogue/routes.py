@@ -174,7 +174,7 @@ def stats():
         "catalogue/statistics.html", years=years, year=year, subjects=subjects, regions=regions,
         subject_chart=charts.counts([(label, n) for _, label, n in subjects.rows if n]),
         region_chart=charts.counts([(label, n) for _, label, n in regions.rows]),
-        by_year=statistics.by_year(), share=statistics.share)
+        by_year=statistics.by_year())
 
 
 @bp.route("/statistics.xlsx", defaults={"fmt": "xlsx"})

@@ -79,7 +79,3 @@ def by_year() -> list[tuple[int, int, int]]:
     people = Counter(y for _, _, y in _participations(None))
     return [(y, courses.get(y, 0), people.get(y, 0)) for y in sorted(courses)]
 
-
-def share(n: int, total: int) -> int:
-    """A whole percentage, as the program publishes them."""
-    return round(100 * n / total) if total else 0

@@ -78,6 +78,9 @@ def test_known_figures_of_this_year(client, data, this_year):
                        "east-central-asia-caucasus": 0, "other": 2}
     assert _table(html, "subjects-heading")["health"] == 1
     assert "38%" in html  # 3 of 8 participants in Africa
+    french = client.get("/statistics?year=%d" % this_year,
+                        headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "38\u00a0%" in french and "38%" not in french  # a share written by Babel
 
 
 def test_charts_are_accessible_svg(client, data, this_year):
