@@ -318,3 +318,23 @@ def test_each_cue_links_to_its_moment_with_the_transcript_and_quality_chosen(app
                      (want[1].replace("&", "&amp;"), "75", "1:15")]
     french = client.get("/library/m/linked-talk?tl=fr").get_data(as_text=True)
     assert '<a href="/library/m/linked-talk?t=3&amp;tl=fr#t=3">' in french
+
+
+def test_visits_per_month_are_the_last_twelve_calendar_months_across_a_new_year(app, lib):
+    """The visits page's months (``manage.visits_per_month``): twelve first days of month,
+    oldest first, across the new year, each view counted in its own month and none older."""
+    from portal.library.manage import visits_per_month
+    material_id = lib.add("counted")
+    with app.app_context():
+        for n, day in enumerate((date(2025, 2, 28), date(2025, 3, 1), date(2025, 12, 31),
+                                 date(2026, 1, 1), date(2026, 1, 31), date(2026, 2, 14))):
+            db.session.add(MaterialView(material_id=material_id, viewer="u:%d" % n, day=day))
+        jobs.commit()
+        months = visits_per_month(today=date(2026, 2, 15))
+    assert [m for m, _ in months] == [date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1),
+                                      date(2025, 6, 1), date(2025, 7, 1), date(2025, 8, 1),
+                                      date(2025, 9, 1), date(2025, 10, 1), date(2025, 11, 1),
+                                      date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+    assert dict(months)[date(2025, 3, 1)] == 1 and dict(months)[date(2025, 12, 1)] == 1
+    assert dict(months)[date(2026, 1, 1)] == 2 and dict(months)[date(2026, 2, 1)] == 1
+    assert sum(n for _, n in months) == 5   # 28 Feb 2025 is thirteen months back
